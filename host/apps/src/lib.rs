@@ -1,0 +1,2 @@
+//! Orbit's app runtime.
+pub mod bindings;

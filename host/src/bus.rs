@@ -1,0 +1,93 @@
+//! The internal event bus. Services publish every change here after it is stored; the realtime
+//! streams, apps, integrations and push subscribe. Events are shared (`Arc`), never copied per
+//! subscriber.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::sync::broadcast;
+
+use crate::models::{Message, Room, Subscription, User};
+
+/// What changed. Each variant carries the new state, so subscribers need no extra reads.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A user was created or changed (profile, roles, active flag, status).
+    UserUpdated { user: Arc<User>, fields: Vec<&'static str> },
+    /// A user's presence changed.
+    UserStatus { user: Arc<User> },
+    /// A user was deleted.
+    UserDeleted { user_id: String, username: String },
+    /// A user's avatar changed.
+    AvatarUpdated { username: String, etag: Option<String> },
+    /// A user's display name or username changed.
+    UserNameChanged { user: Arc<User> },
+    /// A setting's value changed.
+    SettingChanged { setting: Arc<Value>, public: bool },
+    /// A permission's roles changed.
+    PermissionChanged { permission: Arc<Value> },
+    /// A role was added, changed (`changed`) or removed.
+    RoleChanged { action: &'static str, role: Arc<Value> },
+    /// A user was added to or removed from a role (`added`/`removed`), optionally in a room.
+    UserRoleChanged { action: &'static str, role: String, user_id: String, username: String, scope: Option<String> },
+    /// A room was inserted, updated or removed.
+    RoomChanged { action: ChangeAction, room: Arc<Room> },
+    /// A subscription was inserted, updated or removed.
+    SubscriptionChanged { action: ChangeAction, subscription: Arc<Subscription> },
+    /// A message was saved: a new one or an update of an existing one.
+    MessageSaved { message: Arc<Message>, room: Arc<Room>, is_new: bool },
+    /// A message was deleted.
+    MessageDeleted { rid: String, message_id: String },
+    /// Someone started or stopped an activity (typing…) in a room.
+    UserActivity { rid: String, username: String, activities: Vec<String>, extra: Value },
+    /// A message only one user sees (ephemeral notices from commands and apps).
+    EphemeralMessage { user_id: String, message: Arc<Message> },
+}
+
+/// Kind of change for room and subscription events, as in `rooms-changed` stream events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeAction {
+    Inserted,
+    Updated,
+    Removed,
+}
+
+impl ChangeAction {
+    /// The wire name: `inserted`, `updated` or `removed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeAction::Inserted => "inserted",
+            ChangeAction::Updated => "updated",
+            ChangeAction::Removed => "removed",
+        }
+    }
+}
+
+/// The bus: one broadcast channel of shared events.
+#[derive(Clone)]
+pub struct Bus {
+    tx: broadcast::Sender<Arc<Event>>,
+}
+
+impl Default for Bus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Bus {
+    /// A bus whose subscribers may lag by up to 65 536 events before they lose some.
+    pub fn new() -> Self {
+        Self { tx: broadcast::channel(65_536).0 }
+    }
+
+    /// Publishes an event. Nobody listening is fine.
+    pub fn publish(&self, event: Event) {
+        let _ = self.tx.send(Arc::new(event));
+    }
+
+    /// A new receiver of every event published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.tx.subscribe()
+    }
+}

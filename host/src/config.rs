@@ -1,0 +1,105 @@
+//! Server configuration, read once from the environment the way Rocket.Chat operators know it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Everything the server reads from its environment at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `PORT` (default 3000). `0` picks a free port; the bound address is printed on stdout.
+    pub port: u16,
+    /// `BIND_IP` (default `0.0.0.0`).
+    pub bind_ip: String,
+    /// `ROOT_URL` (default `http://localhost:<port>`), used for absolute links such as avatars.
+    pub root_url: String,
+    /// `ORBIT_DATA_DIR` (default `./data`), created if missing. Holds the database, uploads and apps.
+    pub data_dir: PathBuf,
+    /// `ADMIN_USERNAME` / `ADMIN_PASS` / `ADMIN_EMAIL`: an admin created on first start.
+    pub admin: Option<AdminSeed>,
+    /// `OVERWRITE_SETTING_<id>=<value>`: settings forced at every start.
+    pub overwrite_settings: BTreeMap<String, String>,
+    /// `CREATE_TOKENS_FOR_USERS=true`: enables `users.createToken`.
+    pub create_tokens_for_users: bool,
+    /// `CREATE_TOKENS_FOR_USERS_SECRET`: the secret `users.createToken` requires when set.
+    pub create_tokens_secret: Option<String>,
+    /// `ORBIT_MAX_BODY_BYTES` (default 100 MiB): the largest request body accepted.
+    pub max_body_bytes: usize,
+    /// `ORBIT_BCRYPT_COST` (default 10, Rocket.Chat's cost).
+    pub bcrypt_cost: u32,
+    /// `ORBIT_APPS_DIR` (default `<data dir>/apps`): packages dropped here are installed live.
+    pub apps_dir: PathBuf,
+    /// `ORBIT_PRELOAD_APPS` (optional): a folder whose `*.zip` app packages are installed at start.
+    pub preload_apps: Option<PathBuf>,
+}
+
+/// The admin account requested through `ADMIN_*` variables.
+#[derive(Debug, Clone)]
+pub struct AdminSeed {
+    pub username: String,
+    pub password: String,
+    pub email: String,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Self {
+        Self::from_vars(std::env::vars())
+    }
+
+    /// Reads the configuration from the given variables (tests pass their own).
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Self {
+        let vars: BTreeMap<String, String> = vars.into_iter().collect();
+        let get = |k: &str| vars.get(k).filter(|v| !v.is_empty()).cloned();
+        let port = get("PORT").and_then(|p| p.parse().ok()).unwrap_or(3000);
+        let data_dir = PathBuf::from(get("ORBIT_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let overwrite_settings = vars
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("OVERWRITE_SETTING_")?.to_string(), v.clone())))
+            .collect();
+        let admin = match (get("ADMIN_USERNAME"), get("ADMIN_PASS")) {
+            (Some(username), Some(password)) => Some(AdminSeed {
+                email: get("ADMIN_EMAIL").unwrap_or_else(|| format!("{username}@localhost")),
+                username,
+                password,
+            }),
+            _ => None,
+        };
+        Config {
+            port,
+            bind_ip: get("BIND_IP").unwrap_or_else(|| "0.0.0.0".into()),
+            root_url: get("ROOT_URL")
+                .map(|u| u.trim_end_matches('/').to_string())
+                .unwrap_or_else(|| format!("http://localhost:{port}")),
+            apps_dir: get("ORBIT_APPS_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("apps")),
+            preload_apps: get("ORBIT_PRELOAD_APPS").map(PathBuf::from),
+            data_dir,
+            admin,
+            overwrite_settings,
+            create_tokens_for_users: get("CREATE_TOKENS_FOR_USERS").is_some_and(|v| v == "true"),
+            create_tokens_secret: get("CREATE_TOKENS_FOR_USERS_SECRET"),
+            max_body_bytes: get("ORBIT_MAX_BODY_BYTES").and_then(|v| v.parse().ok()).unwrap_or(100 * 1024 * 1024),
+            bcrypt_cost: get("ORBIT_BCRYPT_COST")
+                .and_then(|v| v.parse().ok())
+                .filter(|c| (4..=31).contains(c))
+                .unwrap_or(10),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_overwrites_and_defaults() {
+        let c = Config::from_vars([
+            ("OVERWRITE_SETTING_API_Enable_Rate_Limiter".to_string(), "false".to_string()),
+            ("ADMIN_USERNAME".into(), "boss".into()),
+            ("ADMIN_PASS".into(), "pw".into()),
+        ]);
+        assert_eq!(c.port, 3000);
+        assert_eq!(c.overwrite_settings["API_Enable_Rate_Limiter"], "false");
+        assert_eq!(c.admin.unwrap().email, "boss@localhost");
+        assert_eq!(c.root_url, "http://localhost:3000");
+    }
+}

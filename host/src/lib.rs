@@ -1,0 +1,17 @@
+//! Orbit: a self-hosted chat server that speaks Rocket.Chat's REST and realtime APIs.
+//!
+//! Data flows one way everywhere: transports ([`rest`], [`ddp`]) parse and format; [`services`]
+//! hold the rules and call the [`store`]; services publish changes on the [`bus`], which streams,
+//! apps, integrations and push subscribe to.
+
+pub mod bus;
+pub mod config;
+pub mod error;
+pub mod ids;
+pub mod models;
+pub mod query;
+pub mod rest;
+pub mod server;
+pub mod services;
+pub mod store;
+pub mod time;

@@ -1,0 +1,34 @@
+//! The REST transport: `/api/v1/*` and friends. Handlers parse parameters, call one service and
+//! format the answer; rules and permission checks live in the services.
+
+pub mod auth;
+pub mod info;
+pub mod login;
+pub mod paging;
+pub mod params;
+pub mod reply;
+pub mod users;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+
+use crate::error::Error;
+use crate::services::Services;
+
+/// All REST routes.
+pub fn router(svc: Arc<Services>) -> Router {
+    let max_body = svc.config.max_body_bytes;
+    Router::new()
+        .merge(info::routes())
+        .merge(login::routes())
+        .merge(users::routes())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(svc)
+}
+
+async fn not_found(uri: axum::http::Uri) -> Error {
+    Error::not_found("error-not-found", format!("Endpoint {} not found", uri.path()))
+}

@@ -1,0 +1,45 @@
+//! Starting the server: open the store, start services, bind one port for HTTP and WebSocket.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::config::Config;
+use crate::services::Services;
+use crate::store::sqlite::SqliteStore;
+
+/// Opens the data directory and builds the services.
+pub fn open(config: Config) -> anyhow::Result<Arc<Services>> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    let store = SqliteStore::open(&config.data_dir).context("opening the database")?;
+    Ok(Services::start(config, Arc::new(store))?)
+}
+
+/// Runs the server until Ctrl-C or SIGTERM. Prints `listening on <addr>` once it accepts
+/// connections (tests read that line to learn the port).
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let addr = format!("{}:{}", config.bind_ip, config.port);
+    let svc = tokio::task::spawn_blocking(move || open(config)).await??;
+    let app = crate::rest::router(svc.clone());
+    let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
+    let local = listener.local_addr()?;
+    tracing::info!(%local, "Orbit is ready");
+    println!("listening on {local}");
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

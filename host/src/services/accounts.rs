@@ -1,0 +1,375 @@
+//! Accounts: creating users, passwords, login tokens and who is calling.
+
+use serde_json::{Map, Value, json};
+
+use super::Services;
+use crate::bus::Event;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::models::{Email, User};
+use crate::store::{Credentials, LoginToken};
+use crate::time::Date;
+
+/// What is needed to create a user.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub username: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    /// Plain text; hashed here.
+    pub password: Option<String>,
+    pub roles: Vec<String>,
+    pub active: Option<bool>,
+    pub verified: bool,
+    pub require_password_change: bool,
+    pub join_default_channels: bool,
+    pub custom_fields: Option<Map<String, Value>>,
+    /// `user` or `bot`.
+    pub kind: Option<String>,
+}
+
+/// A successful login.
+#[derive(Debug, Clone)]
+pub struct LoginResult {
+    pub user: User,
+    /// The plain token, returned once to the client.
+    pub token: String,
+    pub expires: Date,
+}
+
+/// A resolved caller: the user and the token they presented.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub token: LoginToken,
+}
+
+/// Accounts operations.
+pub struct Accounts<'a>(pub &'a Services);
+
+impl Services {
+    /// Accounts operations.
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts(self)
+    }
+}
+
+/// bcrypt over the hex SHA-256 of the password, as Rocket.Chat stores passwords.
+pub fn hash_password(sha256_hex: &str, cost: u32) -> Result<String> {
+    bcrypt::hash(sha256_hex, cost).map_err(|e| Error::Internal(e.into()))
+}
+
+/// Checks a password digest (hex SHA-256) against a stored bcrypt hash.
+pub fn verify_password(sha256_hex: &str, hash: &str) -> bool {
+    bcrypt::verify(sha256_hex, hash).unwrap_or(false)
+}
+
+/// A password as clients send it: plain text or `{digest, algorithm: "sha-256"}`. Returns the
+/// lower-case hex SHA-256.
+pub fn password_digest(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(ids::sha256_hex(s)),
+        Value::Object(o) => {
+            let digest = o.get("digest")?.as_str()?;
+            (digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit())).then(|| digest.to_ascii_lowercase())
+        }
+        _ => None,
+    }
+}
+
+fn valid_email(email: &str) -> bool {
+    let re = regex::Regex::new(r"^[^\s@]+@[^\s@]+\.[^\s@]+$|^[^\s@]+@localhost$").expect("valid regex");
+    re.is_match(email)
+}
+
+impl Accounts<'_> {
+    /// Checks a username against `UTF8_User_Names_Validation` and reserved names.
+    pub fn validate_username(&self, username: &str) -> Result<()> {
+        let pattern = self.0.settings.string("UTF8_User_Names_Validation");
+        let re = regex::Regex::new(&format!("^(?:{pattern})$"))
+            .unwrap_or_else(|_| regex::Regex::new("^[0-9a-zA-Z-_.]+$").expect("valid regex"));
+        if username.is_empty() || !re.is_match(username) || ["all", "here"].contains(&username) {
+            return Err(Error::bad("error-invalid-username", format!("{username} is not a valid username")));
+        }
+        Ok(())
+    }
+
+    /// Checks a new password against the password policy settings.
+    pub fn validate_password(&self, password: &str) -> Result<()> {
+        let s = &self.0.settings;
+        if password.is_empty() {
+            return Err(Error::bad("error-password-policy-not-met", "The password does not meet the policy"));
+        }
+        if !s.bool("Accounts_Password_Policy_Enabled") {
+            return Ok(());
+        }
+        let fail = |id: &str, msg: &str| Err(Error::bad(id, msg.to_string()));
+        let len = password.chars().count() as i64;
+        let min = s.int("Accounts_Password_Policy_MinLength", 7);
+        let max = s.int("Accounts_Password_Policy_MaxLength", -1);
+        if min > 0 && len < min {
+            return fail(
+                "error-password-policy-not-met-minLength",
+                "The password does not meet the minimum length password policy.",
+            );
+        }
+        if max > 0 && len > max {
+            return fail(
+                "error-password-policy-not-met-maxLength",
+                "The password does not meet the maximum length password policy.",
+            );
+        }
+        if s.bool("Accounts_Password_Policy_ForbidRepeatingCharacters") {
+            let limit = s.int("Accounts_Password_Policy_ForbidRepeatingCharactersCount", 3).max(1) as usize;
+            let chars: Vec<char> = password.chars().collect();
+            if chars.windows(limit).any(|w| w.iter().all(|c| *c == w[0])) {
+                return fail(
+                    "error-password-policy-not-met-repeatingCharacters",
+                    "The password contains repeating characters which is against the password policy.",
+                );
+            }
+        }
+        let checks: [(&str, fn(char) -> bool, &str); 4] = [
+            (
+                "Accounts_Password_Policy_AtLeastOneLowercase",
+                |c| c.is_lowercase(),
+                "error-password-policy-not-met-oneLowercase",
+            ),
+            (
+                "Accounts_Password_Policy_AtLeastOneUppercase",
+                |c| c.is_uppercase(),
+                "error-password-policy-not-met-oneUppercase",
+            ),
+            (
+                "Accounts_Password_Policy_AtLeastOneNumber",
+                |c| c.is_ascii_digit(),
+                "error-password-policy-not-met-oneNumber",
+            ),
+            (
+                "Accounts_Password_Policy_AtLeastOneSpecialCharacter",
+                |c| !c.is_alphanumeric(),
+                "error-password-policy-not-met-oneSpecial",
+            ),
+        ];
+        for (setting, ok, id) in checks {
+            if s.bool(setting) && !password.chars().any(ok) {
+                return fail(id, "The password does not meet the password policy.");
+            }
+        }
+        Ok(())
+    }
+
+    /// Fails when a username or email is already used by another user.
+    pub fn ensure_available(&self, username: Option<&str>, email: Option<&str>, except: Option<&str>) -> Result<()> {
+        if let Some(u) = username
+            && let Some(other) = self.0.store.user_by_username(u)?
+            && Some(other.id.as_str()) != except
+        {
+            return Err(Error::bad("error-field-unavailable", format!("{u} is already in use :(")));
+        }
+        if let Some(e) = email {
+            if !valid_email(e) {
+                return Err(Error::bad("error-invalid-email", format!("Invalid email {e}")));
+            }
+            if let Some(other) = self.0.store.user_by_email(e)?
+                && Some(other.id.as_str()) != except
+            {
+                return Err(Error::bad("error-field-unavailable", format!("{e} is already in use :(")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates a user after validating the username, email and password. The first human user
+    /// becomes admin when no admin exists. Publishes `UserUpdated`.
+    pub fn insert(&self, new: NewUser) -> Result<User> {
+        self.validate_username(&new.username)?;
+        self.ensure_available(Some(&new.username), new.email.as_deref(), None)?;
+        if let Some(p) = &new.password {
+            self.validate_password(p)?;
+        }
+        let mut roles = if new.roles.is_empty() { vec!["user".to_string()] } else { new.roles.clone() };
+        let kind = new
+            .kind
+            .clone()
+            .unwrap_or_else(|| if roles.iter().any(|r| r == "bot") { "bot".into() } else { "user".into() });
+        if kind == "user" && !roles.iter().any(|r| r == "admin") && self.0.store.count_users_with_role("admin")? == 0 {
+            roles.push("admin".into());
+        }
+        let now = Date::now();
+        let user = User {
+            id: ids::random_id(),
+            created_at: now,
+            kind,
+            username: new.username.clone(),
+            emails: new.email.iter().map(|a| Email { address: a.to_lowercase(), verified: new.verified }).collect(),
+            name: new.name.clone().or_else(|| Some(new.username.clone())),
+            status: "offline".into(),
+            status_connection: "offline".into(),
+            active: new.active.unwrap_or(true),
+            roles,
+            require_password_change: new.require_password_change,
+            custom_fields: new.custom_fields.clone(),
+            settings: Some(json!({"preferences": {}})),
+            updated_at: now,
+            ..Default::default()
+        };
+        let credentials = Credentials {
+            password: new
+                .password
+                .as_deref()
+                .map(|p| hash_password(&ids::sha256_hex(p), self.0.config.bcrypt_cost))
+                .transpose()?,
+            email_2fa_enabled: false,
+            ..Default::default()
+        };
+        self.0.store.insert_user(&user, &credentials)?;
+        if new.join_default_channels {
+            super::defaults::join_default_rooms(self.0, &user)?;
+        }
+        self.0.bus.publish(Event::UserUpdated { user: user.clone().into(), fields: vec![] });
+        Ok(user)
+    }
+
+    /// Finds a user by username or email (what login forms accept).
+    pub fn find_by_username_or_email(&self, user: &str) -> Result<Option<User>> {
+        if user.contains('@')
+            && let Some(u) = self.0.store.user_by_email(user)?
+        {
+            return Ok(Some(u));
+        }
+        self.0.store.user_by_username(user)
+    }
+
+    /// Checks a password login and returns the user. Does not issue a token.
+    pub fn check_password(&self, user: &str, digest: &str) -> Result<User> {
+        let fail = || Error::LoginFailed("Unauthorized".into());
+        let user = self.find_by_username_or_email(user)?.ok_or_else(fail)?;
+        let creds = self.0.store.credentials(&user.id)?;
+        let hash = creds.password.ok_or_else(fail)?;
+        if !verify_password(digest, &hash) {
+            return Err(fail());
+        }
+        if !user.active {
+            return Err(Error::LoginFailed("User has no password set or is deactivated".into()));
+        }
+        Ok(user)
+    }
+
+    /// Issues a new session token for `user` and records the login time.
+    pub fn issue_session(&self, mut user: User) -> Result<LoginResult> {
+        let token = ids::random_token();
+        let days = self.0.settings.int("Accounts_LoginExpiration", 90).max(1);
+        let now = Date::now();
+        let expires = Date(now.0 + days * 86_400_000);
+        self.0.store.insert_token(&LoginToken {
+            hashed_token: ids::hash_token(&token),
+            user_id: user.id.clone(),
+            kind: "session".into(),
+            created_at: now,
+            expires_at: Some(expires),
+            name: None,
+            last_token_part: None,
+            bypass_two_factor: false,
+        })?;
+        user.last_login = Some(now);
+        user.updated_at = now;
+        self.0.store.update_user(&user)?;
+        Ok(LoginResult { user, token, expires })
+    }
+
+    /// Logs in with a resume token: the same token comes back with its expiry.
+    pub fn resume(&self, token: &str) -> Result<LoginResult> {
+        let fail = || Error::LoginFailed("You've been logged out by the server. Please log in again.".into());
+        let stored = self.0.store.token(&ids::hash_token(token))?.ok_or_else(fail)?;
+        if stored.expires_at.is_some_and(|e| e < Date::now()) {
+            self.0.store.delete_token(&stored.hashed_token)?;
+            return Err(fail());
+        }
+        let mut user = self.0.store.user_by_id(&stored.user_id)?.ok_or_else(fail)?;
+        if !user.active {
+            return Err(Error::LoginFailed("User is deactivated".into()));
+        }
+        user.last_login = Some(Date::now());
+        self.0.store.update_user(&user)?;
+        let expires = stored.expires_at.unwrap_or(Date(i64::MAX / 2));
+        Ok(LoginResult { user, token: token.to_string(), expires })
+    }
+
+    /// Resolves `X-User-Id` + `X-Auth-Token` to the caller, or fails with 401.
+    pub fn authenticate(&self, user_id: &str, token: &str) -> Result<Caller> {
+        let stored = self.0.store.token(&ids::hash_token(token))?.ok_or(Error::Unauthenticated)?;
+        if stored.user_id != user_id || stored.expires_at.is_some_and(|e| e < Date::now()) {
+            return Err(Error::Unauthenticated);
+        }
+        let user = self.0.store.user_by_id(user_id)?.ok_or(Error::Unauthenticated)?;
+        if !user.active {
+            return Err(Error::Unauthenticated);
+        }
+        Ok(Caller { user, token: stored })
+    }
+
+    /// Ends the session of the presented token.
+    pub fn logout(&self, caller: &Caller) -> Result<()> {
+        self.0.store.delete_token(&caller.token.hashed_token)
+    }
+
+    /// The public view of a user, as `users.info` and `users.list` show it. Emails are included
+    /// when `full` (the caller is the user or may see full user info).
+    pub fn public_view(&self, user: &User, full: bool) -> Value {
+        let mut v = serde_json::to_value(user).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("settings");
+            if !full {
+                o.remove("emails");
+                o.remove("customFields");
+                o.remove("requirePasswordChange");
+            }
+        }
+        v
+    }
+
+    /// The caller's own user, as `me` and login answers show it.
+    pub fn me_view(&self, user: &User) -> Value {
+        let mut v = serde_json::to_value(user).unwrap_or_default();
+        let prefs = self.preferences(user);
+        if let Some(o) = v.as_object_mut() {
+            if let Some(e) = user.email() {
+                o.insert("email".into(), json!(e));
+            }
+            o.insert("settings".into(), json!({"preferences": prefs}));
+            o.entry("customFields").or_insert(json!({}));
+            o.insert("avatarUrl".into(), json!(format!("{}/avatar/{}", self.0.config.root_url, user.username)));
+        }
+        v
+    }
+
+    /// The user's preferences over the `Accounts_Default_User_Preferences_*` defaults.
+    pub fn preferences(&self, user: &User) -> Map<String, Value> {
+        let mut prefs = Map::new();
+        for doc in self.0.settings.all() {
+            if let Some(key) = doc["_id"].as_str().and_then(|id| id.strip_prefix("Accounts_Default_User_Preferences_"))
+            {
+                prefs.insert(key.to_string(), doc["value"].clone());
+            }
+        }
+        prefs.extend(user.preferences());
+        prefs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests() {
+        assert_eq!(password_digest(&json!("abc")).unwrap(), ids::sha256_hex("abc"));
+        let d = ids::sha256_hex("abc");
+        assert_eq!(password_digest(&json!({"digest": d.to_uppercase(), "algorithm": "sha-256"})).unwrap(), d);
+        assert!(password_digest(&json!({"digest": "nothex"})).is_none());
+        let h = hash_password(&d, 4).unwrap();
+        assert!(verify_password(&d, &h));
+        assert!(!verify_password(&ids::sha256_hex("abd"), &h));
+    }
+}

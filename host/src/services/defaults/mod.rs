@@ -1,0 +1,182 @@
+//! First-start data and the defaults applied at every start.
+
+mod permissions;
+mod roles;
+mod settings;
+
+pub use permissions::PERMISSIONS;
+pub use roles::ROLES;
+pub use settings::{SETTINGS, SettingDefault};
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use super::Services;
+use super::accounts::NewUser;
+use crate::error::Result;
+use crate::models::{Room, Subscription, User, UserRef};
+use crate::time::Date;
+
+/// Seeds what a fresh database needs and applies `OVERWRITE_SETTING_*`. Safe to run at every
+/// start: only missing records are created.
+pub fn seed(svc: &Services) -> Result<()> {
+    seed_settings(svc)?;
+    seed_roles(svc)?;
+    seed_permissions(svc)?;
+    seed_general_room(svc)?;
+    seed_rocket_cat(svc)?;
+    seed_admin(svc)?;
+    Ok(())
+}
+
+fn seed_settings(svc: &Services) -> Result<()> {
+    let now = Date::now();
+    let mut stored: std::collections::HashMap<String, Value> =
+        svc.store.settings()?.into_iter().filter_map(|d| Some((d["_id"].as_str()?.to_string(), d))).collect();
+    for d in SETTINGS {
+        let default: Value = serde_json::from_str(d.value).expect("valid default setting JSON");
+        let mut doc = stored
+            .remove(d.id)
+            .unwrap_or_else(|| json!({"_id": d.id, "value": default, "createdAt": now, "_updatedAt": now}));
+        let value = match svc.config.overwrite_settings.get(d.id) {
+            Some(text) => super::settings::coerce_text(d.kind, text),
+            None if d.id == "Site_Url" && doc["value"] == default => json!(svc.config.root_url),
+            None => doc["value"].clone(),
+        };
+        let changed = doc["value"] != value || doc.get("type").is_none();
+        doc["value"] = value;
+        doc["type"] = json!(d.kind);
+        doc["packageValue"] = default;
+        doc["public"] = json!(d.public);
+        doc["group"] = json!(d.group);
+        doc["blocked"] = json!(svc.config.overwrite_settings.contains_key(d.id));
+        if changed {
+            doc["_updatedAt"] = serde_json::to_value(now)?;
+            svc.store.put_setting(&doc)?;
+        }
+        svc.settings.put(doc);
+    }
+    // Settings created at runtime (by apps, for example) stay as they are.
+    for (_, doc) in stored {
+        svc.settings.put(doc);
+    }
+    if svc.settings.string("uniqueID").is_empty() {
+        svc.settings().set_value("uniqueID", json!(crate::ids::random_id()))?;
+    }
+    Ok(())
+}
+
+fn seed_roles(svc: &Services) -> Result<()> {
+    let existing: HashSet<String> =
+        svc.store.roles()?.iter().filter_map(|r| r["_id"].as_str().map(String::from)).collect();
+    for (id, scope, description) in ROLES {
+        if !existing.contains(*id) {
+            svc.store.put_role(&json!({
+                "_id": id, "name": id, "scope": scope, "description": description,
+                "protected": true, "mandatory2fa": false, "_updatedAt": Date::now(),
+            }))?;
+        }
+    }
+    Ok(())
+}
+
+fn seed_permissions(svc: &Services) -> Result<()> {
+    let existing: HashSet<String> =
+        svc.store.permissions()?.iter().filter_map(|r| r["_id"].as_str().map(String::from)).collect();
+    for (id, roles) in PERMISSIONS {
+        if !existing.contains(*id) {
+            svc.store.put_permission(&json!({"_id": id, "roles": roles, "_updatedAt": Date::now()}))?;
+        }
+    }
+    svc.permissions.load(svc.store.permissions()?);
+    Ok(())
+}
+
+fn seed_general_room(svc: &Services) -> Result<()> {
+    if svc.store.room_by_id("GENERAL")?.is_some() {
+        return Ok(());
+    }
+    let now = Date::now();
+    let room = Room {
+        id: "GENERAL".into(),
+        t: "c".into(),
+        name: Some("general".into()),
+        fname: Some("general".into()),
+        ts: now,
+        is_default: true,
+        sys_mes: true,
+        updated_at: now,
+        ..Default::default()
+    };
+    svc.store.insert_room(&room, &[])
+}
+
+fn seed_rocket_cat(svc: &Services) -> Result<()> {
+    if svc.store.user_by_id("rocket.cat")?.is_some() {
+        return Ok(());
+    }
+    let now = Date::now();
+    let user = User {
+        id: "rocket.cat".into(),
+        created_at: now,
+        kind: "bot".into(),
+        username: "rocket.cat".into(),
+        name: Some("Rocket.Cat".into()),
+        status: "online".into(),
+        status_connection: "online".into(),
+        active: true,
+        roles: vec!["bot".into()],
+        updated_at: now,
+        ..Default::default()
+    };
+    svc.store.insert_user(&user, &Default::default())
+}
+
+fn seed_admin(svc: &Services) -> Result<()> {
+    let Some(admin) = svc.config.admin.clone() else { return Ok(()) };
+    if svc.store.user_by_username(&admin.username)?.is_some() {
+        return Ok(());
+    }
+    let user = svc.accounts().insert(NewUser {
+        username: admin.username.clone(),
+        email: Some(admin.email.clone()),
+        name: Some(admin.username.clone()),
+        password: Some(admin.password.clone()),
+        roles: vec!["admin".into(), "user".into()],
+        verified: true,
+        join_default_channels: true,
+        ..Default::default()
+    })?;
+    tracing::info!(username = %user.username, "created admin user from ADMIN_USERNAME");
+    Ok(())
+}
+
+/// Adds a user to every default room (`default: true`).
+pub fn join_default_rooms(svc: &Services, user: &User) -> Result<()> {
+    for room in svc.store.rooms_by_types(&["c", "p"])?.into_iter().filter(|r| r.is_default) {
+        if svc.store.subscription(&room.id, &user.id)?.is_some() {
+            continue;
+        }
+        let now = Date::now();
+        let sub = Subscription {
+            id: crate::ids::random_id(),
+            rid: room.id.clone(),
+            u: UserRef { id: user.id.clone(), username: user.username.clone(), name: user.name.clone() },
+            name: room.name.clone().unwrap_or_default(),
+            fname: room.fname.clone(),
+            t: room.t.clone(),
+            ts: now,
+            ls: Some(now),
+            open: true,
+            updated_at: now,
+            ..Default::default()
+        };
+        svc.store.insert_subscription(&sub)?;
+        let mut room = room;
+        room.users_count += 1;
+        room.updated_at = now;
+        svc.store.update_room(&room)?;
+    }
+    Ok(())
+}

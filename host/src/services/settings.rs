@@ -1,0 +1,127 @@
+//! Server settings: typed values with defaults, public or private, cached in memory.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+use serde_json::{Value, json};
+
+use super::Services;
+use crate::bus::Event;
+use crate::error::{Error, Result};
+use crate::time::Date;
+
+/// All setting documents, by id. Reads never touch the database.
+#[derive(Default)]
+pub struct SettingsCache {
+    docs: RwLock<HashMap<String, Arc<Value>>>,
+}
+
+impl SettingsCache {
+    /// Replaces the cached document of one setting.
+    pub fn put(&self, doc: Value) {
+        if let Some(id) = doc.get("_id").and_then(Value::as_str) {
+            self.docs.write().insert(id.to_string(), Arc::new(doc));
+        }
+    }
+
+    /// The full document of a setting.
+    pub fn doc(&self, id: &str) -> Option<Arc<Value>> {
+        self.docs.read().get(id).cloned()
+    }
+
+    /// Every setting document, sorted by id.
+    pub fn all(&self) -> Vec<Arc<Value>> {
+        let mut v: Vec<_> = self.docs.read().values().cloned().collect();
+        v.sort_by(|a, b| a["_id"].as_str().cmp(&b["_id"].as_str()));
+        v
+    }
+
+    /// The value of a setting (`Null` when unknown).
+    pub fn value(&self, id: &str) -> Value {
+        self.docs.read().get(id).map(|d| d["value"].clone()).unwrap_or(Value::Null)
+    }
+
+    /// A boolean setting (false when unknown).
+    pub fn bool(&self, id: &str) -> bool {
+        self.value(id).as_bool().unwrap_or(false)
+    }
+
+    /// An integer setting, or `default` when unknown or not a number.
+    pub fn int(&self, id: &str, default: i64) -> i64 {
+        let v = self.value(id);
+        v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)).unwrap_or(default)
+    }
+
+    /// A string setting (empty when unknown).
+    pub fn string(&self, id: &str) -> String {
+        match self.value(id) {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Converts a text value (from `OVERWRITE_SETTING_*`) to the setting's type.
+pub fn coerce_text(kind: &str, text: &str) -> Value {
+    match kind {
+        "boolean" => json!(matches!(text, "true" | "1" | "yes")),
+        "int" => text.parse::<i64>().map(Value::from).unwrap_or_else(|_| json!(text)),
+        _ => serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(|v| v.is_array() || v.is_object())
+            .unwrap_or_else(|| json!(text)),
+    }
+}
+
+/// Checks that `value` fits the setting type.
+fn type_matches(kind: &str, value: &Value) -> bool {
+    match kind {
+        "boolean" => value.is_boolean(),
+        "int" => value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0),
+        "multiSelect" => value.is_array(),
+        "action" | "group" => false,
+        _ => !value.is_object() || kind == "code" || kind == "roomPick",
+    }
+}
+
+/// The settings domain.
+pub struct Settings<'a>(pub &'a Services);
+
+impl Services {
+    /// Settings operations.
+    pub fn settings(&self) -> Settings<'_> {
+        Settings(self)
+    }
+}
+
+impl Settings<'_> {
+    /// Sets a setting's value after checking it exists and the value has its type. Publishes
+    /// `SettingChanged`. Permission checks belong to the caller's service entry point.
+    pub fn set_value(&self, id: &str, value: Value) -> Result<Arc<Value>> {
+        let Some(doc) = self.0.settings.doc(id) else {
+            return Err(Error::bad("error-invalid-setting", format!("Invalid setting {id}")));
+        };
+        let kind = doc["type"].as_str().unwrap_or("string");
+        let value = match (kind, &value) {
+            ("int", Value::String(s)) => {
+                s.parse::<i64>().map(Value::from).map_err(|_| Error::invalid_param("value"))?
+            }
+            ("boolean", Value::String(s)) if s == "true" || s == "false" => json!(s == "true"),
+            _ => value,
+        };
+        if !type_matches(kind, &value) {
+            return Err(Error::bad("error-invalid-setting-value", format!("Invalid value for setting {id}")));
+        }
+        let mut doc = (*doc).clone();
+        doc["value"] = value;
+        doc["_updatedAt"] = serde_json::to_value(Date::now())?;
+        self.0.store.put_setting(&doc)?;
+        let public = doc["public"].as_bool().unwrap_or(false);
+        self.0.settings.put(doc);
+        let doc = self.0.settings.doc(id).expect("just inserted");
+        self.0.bus.publish(Event::SettingChanged { setting: doc.clone(), public });
+        Ok(doc)
+    }
+}

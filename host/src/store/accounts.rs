@@ -1,0 +1,79 @@
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::models::User;
+use crate::time::Date;
+
+/// A stored login token: a session (resume) token or a personal access token. Only the hash
+/// of the token is stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginToken {
+    /// Base64 SHA-256 of the token (see [`crate::ids::hash_token`]).
+    pub hashed_token: String,
+    pub user_id: String,
+    /// `session` or `personalAccessToken`.
+    pub kind: String,
+    pub created_at: Date,
+    /// Sessions expire; personal access tokens don't.
+    pub expires_at: Option<Date>,
+    /// Name of a personal access token.
+    pub name: Option<String>,
+    /// Last characters of a personal access token, shown in lists.
+    pub last_token_part: Option<String>,
+    /// Whether a personal access token skips two-factor checks.
+    pub bypass_two_factor: bool,
+}
+
+/// A user's secrets, kept apart from the user document so they can never leak with it.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Credentials {
+    /// bcrypt of the hex SHA-256 of the password.
+    pub password: Option<String>,
+    /// Base32 TOTP secret, once enrolment started.
+    pub totp_secret: Option<String>,
+    /// Whether TOTP is enabled (enrolment verified).
+    pub totp_enabled: bool,
+    /// Hashes of unused backup codes.
+    pub totp_backup_codes: Vec<String>,
+    /// Whether email codes are enabled as a second factor.
+    pub email_2fa_enabled: bool,
+    /// Pending email codes: (hash of the code, expiry).
+    pub email_codes: Vec<(String, Date)>,
+    /// A pending password-reset token hash and its expiry.
+    pub reset_token: Option<(String, Date)>,
+}
+
+/// Users, their credentials and login tokens.
+pub trait AccountStore {
+    /// Inserts a user with its credentials. Fails with `error-field-unavailable` style errors
+    /// when the username or email is taken (the caller checks first; this is the last guard).
+    fn insert_user(&self, user: &User, credentials: &Credentials) -> Result<()>;
+    /// Replaces a user document.
+    fn update_user(&self, user: &User) -> Result<()>;
+    /// Deletes a user, their credentials and tokens.
+    fn delete_user(&self, id: &str) -> Result<()>;
+    fn user_by_id(&self, id: &str) -> Result<Option<User>>;
+    /// Case-insensitive.
+    fn user_by_username(&self, username: &str) -> Result<Option<User>>;
+    /// Case-insensitive.
+    fn user_by_email(&self, email: &str) -> Result<Option<User>>;
+    /// Users whose ids are listed (missing ids are skipped).
+    fn users_by_ids(&self, ids: &[String]) -> Result<Vec<User>>;
+    /// Every user, in creation order. Callers filter and page.
+    fn all_users(&self) -> Result<Vec<User>>;
+    /// Number of users holding a global role.
+    fn count_users_with_role(&self, role: &str) -> Result<i64>;
+    fn credentials(&self, user_id: &str) -> Result<Credentials>;
+    fn set_credentials(&self, user_id: &str, credentials: &Credentials) -> Result<()>;
+    fn insert_token(&self, token: &LoginToken) -> Result<()>;
+    fn token(&self, hashed_token: &str) -> Result<Option<LoginToken>>;
+    fn delete_token(&self, hashed_token: &str) -> Result<()>;
+    /// Tokens of a user, optionally of one kind.
+    fn user_tokens(&self, user_id: &str, kind: Option<&str>) -> Result<Vec<LoginToken>>;
+    /// Deletes a user's session tokens except `keep`. Personal access tokens stay.
+    fn delete_sessions_except(&self, user_id: &str, keep: Option<&str>) -> Result<()>;
+    /// Stores an uploaded avatar (`None` removes it).
+    fn set_avatar(&self, user_id: &str, avatar: Option<(&str, &[u8])>) -> Result<()>;
+    /// The stored avatar: content type and bytes.
+    fn avatar(&self, user_id: &str) -> Result<Option<(String, Vec<u8>)>>;
+}

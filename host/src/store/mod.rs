@@ -1,0 +1,20 @@
+//! The storage interface. Services talk to [`Store`]; SQLite ([`sqlite::SqliteStore`]) is the
+//! first implementation, and another engine (PostgreSQL) implements the same traits.
+//!
+//! Each domain has its own trait in its own file. Every method is one atomic unit: a method that
+//! writes runs in a single transaction, so a crash leaves either all of its writes or none.
+//! Methods are blocking; async callers run them through [`crate::services::Services::blocking`].
+
+mod accounts;
+mod config;
+mod rooms;
+pub mod sqlite;
+
+pub use accounts::*;
+pub use config::*;
+pub use rooms::*;
+
+/// All storage traits together: what the services hold.
+pub trait Store: AccountStore + ConfigStore + RoomStore + Send + Sync + 'static {}
+
+impl<T: AccountStore + ConfigStore + RoomStore + Send + Sync + 'static> Store for T {}

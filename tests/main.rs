@@ -1,0 +1,7 @@
+//! Integration tests: every test starts the real `orbit` binary (see `common`) on a free port with
+//! a fresh data directory and talks to it over HTTP and WebSocket.
+
+mod common;
+
+mod auth;
+mod server_info;
