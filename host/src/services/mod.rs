@@ -8,6 +8,8 @@ pub mod accounts;
 pub mod authz;
 pub mod defaults;
 pub mod mail;
+pub mod messages;
+pub mod rooms;
 pub mod settings;
 pub mod two_factor;
 

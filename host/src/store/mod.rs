@@ -7,14 +7,16 @@
 
 mod accounts;
 mod config;
+mod messages;
 mod rooms;
 pub mod sqlite;
 
 pub use accounts::*;
 pub use config::*;
+pub use messages::*;
 pub use rooms::*;
 
 /// All storage traits together: what the services hold.
-pub trait Store: AccountStore + ConfigStore + RoomStore + Send + Sync + 'static {}
+pub trait Store: AccountStore + ConfigStore + RoomStore + MessageStore + Send + Sync + 'static {}
 
-impl<T: AccountStore + ConfigStore + RoomStore + Send + Sync + 'static> Store for T {}
+impl<T: AccountStore + ConfigStore + RoomStore + MessageStore + Send + Sync + 'static> Store for T {}

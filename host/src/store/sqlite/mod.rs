@@ -7,6 +7,7 @@
 mod accounts;
 mod config;
 mod docs;
+mod messages;
 mod migrations;
 mod rooms;
 
