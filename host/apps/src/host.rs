@@ -44,15 +44,9 @@ pub trait AppHost: Send + Sync + 'static {
     /// A room by unique name (no `#`).
     async fn room_by_name(&self, cx: &CallContext, name: &str) -> HostResult<Option<Room>>;
     /// Usernames of at most `limit` members of a room.
-    async fn room_member_usernames(
-        &self,
-        cx: &CallContext,
-        room_id: &str,
-        limit: u32,
-    ) -> HostResult<Vec<String>>;
+    async fn room_member_usernames(&self, cx: &CallContext, room_id: &str, limit: u32) -> HostResult<Vec<String>>;
     /// Whether a user is a member of a room.
-    async fn room_is_member(&self, cx: &CallContext, room_id: &str, user_id: &str)
-    -> HostResult<bool>;
+    async fn room_is_member(&self, cx: &CallContext, room_id: &str, user_id: &str) -> HostResult<bool>;
 
     // --- users (`user.read`) ---
 
@@ -72,16 +66,9 @@ pub trait AppHost: Send + Sync + 'static {
     /// `cx` (the runtime refuses them otherwise).
     async fn send_message(&self, cx: &CallContext, message: NewMessage) -> HostResult<String>;
     /// Replaces a message's text.
-    async fn update_message_text(&self, cx: &CallContext, message_id: &str, text: &str)
-    -> HostResult<()>;
+    async fn update_message_text(&self, cx: &CallContext, message_id: &str, text: &str) -> HostResult<()>;
     /// Shows an ephemeral message to one user in one room.
-    async fn notify_user(
-        &self,
-        cx: &CallContext,
-        user_id: &str,
-        room_id: &str,
-        text: &str,
-    ) -> HostResult<()>;
+    async fn notify_user(&self, cx: &CallContext, user_id: &str, room_id: &str, text: &str) -> HostResult<()>;
 
     // --- room-actions (`room.write`), performed by the acting user ---
 
@@ -90,8 +77,7 @@ pub trait AppHost: Send + Sync + 'static {
     /// The acting user leaves a room.
     async fn leave_room(&self, cx: &CallContext, room_id: &str) -> HostResult<()>;
     /// Adds users to a room, skipping members.
-    async fn invite_users(&self, cx: &CallContext, room_id: &str, usernames: &[String])
-    -> HostResult<()>;
+    async fn invite_users(&self, cx: &CallContext, room_id: &str, usernames: &[String]) -> HostResult<()>;
     /// Removes a user from a room.
     async fn kick_user(&self, cx: &CallContext, room_id: &str, username: &str) -> HostResult<()>;
     /// Sets (or clears, when empty) a room's topic.

@@ -89,9 +89,7 @@ impl LogRing {
     /// Appends an entry, cutting long messages.
     pub fn push(&self, level: LogLevel, source: LogSource, message: &str) {
         let entry = LogEntry {
-            time_ms: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64),
+            time_ms: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64),
             level,
             source,
             message: truncate(message, MAX_LINE_BYTES).to_owned(),
@@ -137,11 +135,7 @@ pub(crate) struct LogSink {
 
 impl LogSink {
     pub(crate) fn new(ring: LogRing, source: LogSource) -> Self {
-        LogSink {
-            ring,
-            source,
-            partial: Arc::new(Mutex::new(Vec::new())),
-        }
+        LogSink { ring, source, partial: Arc::new(Mutex::new(Vec::new())) }
     }
 
     fn write_bytes(&self, bytes: &[u8]) {

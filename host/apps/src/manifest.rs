@@ -55,8 +55,7 @@ impl Manifest {
         if bytes.len() > MAX_MANIFEST_BYTES {
             return Err(invalid(format!("larger than {MAX_MANIFEST_BYTES} bytes")));
         }
-        let manifest: Manifest =
-            serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))?;
+        let manifest: Manifest = serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))?;
         manifest.validate()?;
         Ok(manifest)
     }
@@ -71,10 +70,7 @@ impl Manifest {
         }
         let slug_ok = !self.name_slug.is_empty()
             && self.name_slug.len() <= 64
-            && self
-                .name_slug
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
+            && self.name_slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
         if !slug_ok {
             return Err(invalid(format!(
                 "`nameSlug` must be 1-64 characters of a-z, 0-9, `-`, `_`, `.`; got `{}`",
@@ -84,10 +80,7 @@ impl Manifest {
         Version::parse(&self.version)
             .map_err(|e| invalid(format!("`version` `{}` is not semver: {e}", self.version)))?;
         let required = VersionReq::parse(&self.required_api_version).map_err(|e| {
-            invalid(format!(
-                "`requiredApiVersion` `{}` is not a semver range: {e}",
-                self.required_api_version
-            ))
+            invalid(format!("`requiredApiVersion` `{}` is not a semver range: {e}", self.required_api_version))
         })?;
         let api = Version::parse(API_VERSION).expect("API_VERSION is semver");
         if !required.matches(&api) {
@@ -186,7 +179,12 @@ mod tests {
         assert!(error_of(|v| v["permissions"][0]["name"] = "root".into()).contains("unknown permission `root`"));
         assert!(error_of(|v| v["component"] = "../x.wasm".into()).contains("relative path"));
         assert!(error_of(|v| v["nameSlug"] = "Hello World".into()).contains("nameSlug"));
-        assert!(error_of(|v| { v.as_object_mut().unwrap().remove("component"); }).contains("missing field `component`"));
+        assert!(
+            error_of(|v| {
+                v.as_object_mut().unwrap().remove("component");
+            })
+            .contains("missing field `component`")
+        );
         assert!(Manifest::parse(b"{not json").unwrap_err().to_string().contains("invalid app.json"));
     }
 }

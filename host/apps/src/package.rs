@@ -18,11 +18,7 @@ pub struct PackageLimits {
 
 impl Default for PackageLimits {
     fn default() -> Self {
-        PackageLimits {
-            max_zip_bytes: 64 << 20,
-            max_file_bytes: 64 << 20,
-            max_entries: 256,
-        }
+        PackageLimits { max_zip_bytes: 64 << 20, max_file_bytes: 64 << 20, max_entries: 256 }
     }
 }
 
@@ -42,8 +38,7 @@ impl AppPackage {
         if bytes.len() > limits.max_zip_bytes {
             return Err(bad(format!("the zip is larger than {} bytes", limits.max_zip_bytes)));
         }
-        let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-            .map_err(|e| bad(format!("not a readable zip: {e}")))?;
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| bad(format!("not a readable zip: {e}")))?;
         if zip.len() > limits.max_entries {
             return Err(bad(format!("more than {} entries", limits.max_entries)));
         }
@@ -59,11 +54,7 @@ impl AppPackage {
             Some(icon) => Some(read_entry(&mut zip, icon, limits)?),
             None => None,
         };
-        Ok(AppPackage {
-            manifest,
-            component,
-            icon,
-        })
+        Ok(AppPackage { manifest, component, icon })
     }
 }
 
@@ -72,14 +63,8 @@ fn bad(reason: String) -> AppError {
 }
 
 /// Reads one file, refusing anything larger than the limit whatever its header claims.
-fn read_entry(
-    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
-    name: &str,
-    limits: &PackageLimits,
-) -> Result<Vec<u8>> {
-    let entry = zip
-        .by_name(name)
-        .map_err(|_| bad(format!("`{name}` is missing")))?;
+fn read_entry(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str, limits: &PackageLimits) -> Result<Vec<u8>> {
+    let entry = zip.by_name(name).map_err(|_| bad(format!("`{name}` is missing")))?;
     if entry.is_dir() {
         return Err(bad(format!("`{name}` is a directory")));
     }
@@ -107,8 +92,7 @@ mod tests {
     fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
         let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
         for (name, data) in files {
-            out.start_file(*name, zip::write::SimpleFileOptions::default())
-                .unwrap();
+            out.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
             out.write_all(data).unwrap();
         }
         out.finish().unwrap().into_inner()
@@ -116,11 +100,7 @@ mod tests {
 
     #[test]
     fn reads_manifest_component_and_icon() {
-        let zip = zip_of(&[
-            ("app.json", MANIFEST.as_bytes()),
-            ("app.wasm", b"\0asm"),
-            ("icon.png", b"png"),
-        ]);
+        let zip = zip_of(&[("app.json", MANIFEST.as_bytes()), ("app.wasm", b"\0asm"), ("icon.png", b"png")]);
         let package = AppPackage::from_zip(&zip, &PackageLimits::default()).unwrap();
         assert_eq!(package.manifest.name, "Hello");
         assert_eq!(package.component, b"\0asm");
@@ -135,10 +115,7 @@ mod tests {
         assert!(err(zip_of(&[("app.wasm", b"x")])).contains("`app.json` is missing"));
         assert!(err(zip_of(&[("app.json", MANIFEST.as_bytes())])).contains("`app.wasm` is missing"));
         assert!(err(zip_of(&[("../evil", b"x"), ("app.json", MANIFEST.as_bytes())])).contains("unsafe path"));
-        let small = PackageLimits {
-            max_file_bytes: 3,
-            ..PackageLimits::default()
-        };
+        let small = PackageLimits { max_file_bytes: 3, ..PackageLimits::default() };
         let zip = zip_of(&[("app.json", MANIFEST.as_bytes())]);
         assert!(AppPackage::from_zip(&zip, &small).unwrap_err().to_string().contains("larger than 3 bytes"));
     }

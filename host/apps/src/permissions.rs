@@ -100,10 +100,7 @@ pub const IMPORTS: &[(&str, Requirement)] = &[
 /// What an `orbit:apps` import interface (name without package and version) needs, or `None`
 /// for an interface this host does not provide.
 pub fn requirement(interface: &str) -> Option<Requirement> {
-    IMPORTS
-        .iter()
-        .find(|(name, _)| *name == interface)
-        .map(|(_, requirement)| *requirement)
+    IMPORTS.iter().find(|(name, _)| *name == interface).map(|(_, requirement)| *requirement)
 }
 
 /// The permission an import interface needs, for call-time checks.

@@ -1,0 +1,116 @@
+//! Warm instances of one app version and the sandboxed call around each use.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use parking_lot::Mutex;
+use tokio::sync::Semaphore;
+use wasmtime::{Engine, Store, UpdateDeadline};
+
+use crate::bindings::{App, AppPre};
+use crate::state::{AppShared, AppState, CallState};
+use crate::{AppError, Result};
+
+/// A live instance and its store.
+pub(crate) struct Warm {
+    pub store: Store<AppState>,
+    pub app: App,
+}
+
+/// The future of one export call on a warm instance.
+pub(crate) type CallFuture<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<R>> + Send + 'a>>;
+
+/// Instances of one app version: at most `max_instances` alive, idle ones kept warm.
+pub(crate) struct InstancePool {
+    engine: Engine,
+    pre: AppPre<AppState>,
+    shared: Arc<AppShared>,
+    idle: Mutex<Vec<Warm>>,
+    permits: Semaphore,
+}
+
+impl InstancePool {
+    pub fn new(engine: Engine, pre: AppPre<AppState>, shared: Arc<AppShared>) -> Self {
+        let max = shared.limits.max_instances.max(1);
+        InstancePool { engine, pre, shared, idle: Mutex::new(Vec::new()), permits: Semaphore::new(max) }
+    }
+
+    /// Instances currently idle and warm.
+    pub fn idle_count(&self) -> usize {
+        self.idle.lock().len()
+    }
+
+    /// Runs `f` on a warm (or new) instance under the deadline, memory cap and host-call
+    /// budget. A failed call discards its instance; a successful one returns it to the pool.
+    pub async fn call<R>(
+        &self,
+        user_id: Option<Arc<str>>,
+        f: impl for<'a> FnOnce(&'a App, &'a mut Store<AppState>) -> CallFuture<'a, R>,
+    ) -> Result<R> {
+        let _permit = self.permits.acquire().await.expect("the pool semaphore is never closed");
+        let deadline = Instant::now() + self.shared.limits.deadline;
+        let call = CallState { user_id, deadline: Some(deadline), ..CallState::default() };
+        let taken = self.idle.lock().pop();
+        let mut warm = match taken {
+            Some(mut warm) => {
+                let state = warm.store.data_mut();
+                state.call = call;
+                state.limiter.memory_refused = false;
+                warm.store.set_epoch_deadline(1);
+                warm
+            }
+            None => match self.instantiate(call).await {
+                Ok(warm) => warm,
+                Err((error, state)) => return Err(classify(error, &state)),
+            },
+        };
+        let outcome = f(&warm.app, &mut warm.store).await;
+        match outcome {
+            Ok(value) => {
+                warm.store.data_mut().call = CallState::default();
+                self.idle.lock().push(warm);
+                Ok(value)
+            }
+            Err(error) => Err(classify(error, warm.store.data())),
+        }
+    }
+
+    /// A new instance, with its deadline armed before instantiation.
+    async fn instantiate(&self, call: CallState) -> std::result::Result<Warm, (wasmtime::Error, AppState)> {
+        let mut store = Store::new(&self.engine, AppState::new(self.shared.clone()));
+        store.data_mut().call = call;
+        store.limiter(|state| &mut state.limiter);
+        store.epoch_deadline_callback(|mut cx| {
+            let state = cx.data_mut();
+            match state.call.deadline {
+                Some(deadline) if Instant::now() >= deadline => {
+                    state.call.timed_out = true;
+                    Ok(UpdateDeadline::Interrupt)
+                }
+                // Yield to the executor every tick so long calls never block it.
+                _ => Ok(UpdateDeadline::Yield(1)),
+            }
+        });
+        store.set_epoch_deadline(1);
+        match self.pre.instantiate_async(&mut store).await {
+            Ok(app) => Ok(Warm { store, app }),
+            Err(error) => Err((error, store.into_data())),
+        }
+    }
+}
+
+/// Names what stopped a call, from the store's bookkeeping.
+fn classify(error: wasmtime::Error, state: &AppState) -> AppError {
+    let limits = &state.shared.limits;
+    if state.call.timed_out {
+        AppError::Timeout(limits.deadline)
+    } else if state.call.flooded {
+        AppError::HostCallFlood(limits.max_host_calls)
+    } else if state.limiter.memory_refused {
+        AppError::OutOfMemory(limits.memory_bytes)
+    } else {
+        AppError::Trap(format!("{error:#}"))
+    }
+}

@@ -1,0 +1,106 @@
+//! The data each app store carries, and the per-call bookkeeping the sandbox relies on.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use wasmtime::component::ResourceTable;
+use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::bindings::HostError;
+use crate::host::{AppHost, CallContext};
+use crate::limits::Limits;
+use crate::logs::{LogRing, LogSink, LogSource};
+use crate::permissions::{Grants, required_for};
+
+/// Everything about one loaded app version that its stores share.
+pub(crate) struct AppShared {
+    pub app_id: Arc<str>,
+    pub grants: Grants,
+    pub host: Arc<dyn AppHost>,
+    pub logs: LogRing,
+    pub limits: Limits,
+}
+
+/// Per-call state, reset before every call.
+#[derive(Default)]
+pub(crate) struct CallState {
+    /// The invoking user of the running command.
+    pub user_id: Option<Arc<str>>,
+    /// When the running call must stop.
+    pub deadline: Option<Instant>,
+    pub host_calls: u64,
+    pub timed_out: bool,
+    pub flooded: bool,
+}
+
+/// A `StoreLimits` that remembers whether it refused memory.
+pub(crate) struct Limiter {
+    limits: StoreLimits,
+    pub memory_refused: bool,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        self.memory_refused |= !allowed;
+        Ok(allowed)
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+}
+
+/// The `T` of every app `Store<T>`.
+pub(crate) struct AppState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub limiter: Limiter,
+    pub shared: Arc<AppShared>,
+    pub call: CallState,
+}
+
+impl AppState {
+    /// A sandboxed state: no preopened directories, no network, no environment, and
+    /// stdout/stderr going to the app's log.
+    pub fn new(shared: Arc<AppShared>) -> Self {
+        let wasi = WasiCtx::builder()
+            .stdout(LogSink::new(shared.logs.clone(), LogSource::Stdout))
+            .stderr(LogSink::new(shared.logs.clone(), LogSource::Stderr))
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        let limits = StoreLimitsBuilder::new().memory_size(shared.limits.memory_bytes).table_elements(1 << 20).build();
+        AppState {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: Limiter { limits, memory_refused: false },
+            shared,
+            call: CallState::default(),
+        }
+    }
+
+    /// Accounts one host call to `interface` and checks the app may make it. The outer
+    /// error traps the app (budget exhausted); the inner one is returned to it (denied).
+    pub fn enter(&mut self, interface: &str) -> wasmtime::Result<Result<CallContext, HostError>> {
+        self.call.host_calls += 1;
+        if self.call.host_calls > self.shared.limits.max_host_calls {
+            self.call.flooded = true;
+            wasmtime::bail!("host call budget of {} exhausted", self.shared.limits.max_host_calls);
+        }
+        if let Some(permission) = required_for(interface)
+            && !self.shared.grants.allows(permission)
+        {
+            return Ok(Err(HostError::Denied(format!("the app lacks the `{permission}` permission"))));
+        }
+        Ok(Ok(CallContext { app_id: self.shared.app_id.clone(), user_id: self.call.user_id.clone() }))
+    }
+}
+
+impl WasiView for AppState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
