@@ -52,6 +52,15 @@ struct Inner {
     provides: RwLock<Option<AppProvides>>,
 }
 
+impl std::fmt::Debug for LoadedApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedApp")
+            .field("id", &self.id())
+            .field("version", &self.manifest().version)
+            .finish_non_exhaustive()
+    }
+}
+
 impl LoadedApp {
     pub(crate) fn new(manifest: Manifest, compile: CompileInfo, shared: Arc<AppShared>, pool: InstancePool) -> Self {
         let health = Health::new(shared.limits.failure_threshold);

@@ -1,0 +1,131 @@
+//! Commands run through the runtime against a fake server (needs `scripts/build-plugins`).
+
+mod support;
+
+use orbit_apps::bindings::PreviewKind;
+use support::{Event, command, load, package, runtime};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hello_answers_and_previews() {
+    let Some(hello) = package("apps", "hello") else { return };
+    let (runtime, host) = runtime();
+    let app = load(&runtime, hello).await.unwrap();
+    let provides = app.provides().unwrap();
+    assert_eq!(provides.commands[0].command, "hello");
+    assert!(provides.commands[0].provides_preview);
+
+    runtime.execute_command(app.id(), command("hello", "Bob")).await.unwrap().unwrap();
+    assert_eq!(
+        host.take(),
+        [Event::Sent { room: "GENERAL".into(), text: "Hello, Bob!".into(), as_invoker: false, by: Some("U1".into()) }]
+    );
+
+    let previews = runtime.preview_command(app.id(), command("hello", "Bob")).await.unwrap().unwrap();
+    assert_eq!(previews.items.len(), 4);
+    assert_eq!(previews.items[1].value, "Bonjour, Bob!");
+    assert_eq!(previews.items[1].kind, PreviewKind::Text);
+    runtime.execute_preview_item(app.id(), command("hello", "Bob"), previews.items[1].clone()).await.unwrap().unwrap();
+    assert!(matches!(&host.take()[..], [Event::Sent { text, .. }] if text == "Bonjour, Bob!"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn builtin_commands_match_rocket_chat() {
+    let Some(builtins) = package("apps", "builtin-commands") else { return };
+    let (runtime, host) = runtime();
+    let app = load(&runtime, builtins).await.unwrap();
+    let names: Vec<String> = app.provides().unwrap().commands.into_iter().map(|c| c.command).collect();
+    for expected in [
+        "join",
+        "leave",
+        "part",
+        "invite",
+        "kick",
+        "topic",
+        "me",
+        "msg",
+        "create",
+        "archive",
+        "unarchive",
+        "mute",
+        "unmute",
+        "status",
+        "invite-all-to",
+        "invite-all-from",
+        "shrug",
+        "tableflip",
+        "unflip",
+        "lennyface",
+        "gimme",
+        "help",
+    ] {
+        assert!(names.iter().any(|n| n == expected), "missing /{expected}");
+    }
+    let run = |name: &'static str, params: &'static str| {
+        let runtime = &runtime;
+        let id = app.id().to_owned();
+        async move { runtime.execute_command(&id, command(name, params)).await.unwrap() }
+    };
+    let sent =
+        |text: &str| Event::Sent { room: "GENERAL".into(), text: text.into(), as_invoker: true, by: Some("U1".into()) };
+
+    run("shrug", "foo").await.unwrap();
+    assert_eq!(host.take(), [sent("foo ¯\\\\_(ツ)_/¯")]);
+    run("me", "waves").await.unwrap();
+    assert_eq!(host.take(), [sent("_waves_")]);
+    run("me", "  ").await.unwrap();
+    assert_eq!(host.take(), []);
+    run("gimme", "cake").await.unwrap();
+    assert_eq!(host.take(), [sent("༼ つ ◕_◕ ༽つ cake")]);
+
+    assert_eq!(run("join", "#nowhere").await, Err("The channel `#nowhere` does not exist".into()));
+    assert_eq!(run("join", "#general").await, Err("You are already in the channel".into()));
+    run("leave", "").await.unwrap();
+    assert_eq!(host.take(), [Event::Action("U1: leave GENERAL".into())]);
+
+    run("invite", "@bob @alice @nobody").await.unwrap();
+    assert_eq!(
+        host.take(),
+        [
+            Event::Action("U1: invite GENERAL bob".into()),
+            Event::Notified { user: "U1".into(), room: "GENERAL".into(), text: "`@alice` is already in here.".into() },
+        ]
+    );
+    assert_eq!(run("kick", "@ghost").await, Err("The username `ghost` does not exist".into()));
+
+    run("msg", "@bob hi there").await.unwrap();
+    assert_eq!(
+        host.take(),
+        [
+            Event::Action("U1: direct bob".into()),
+            Event::Sent { room: "DM-bob".into(), text: "hi there".into(), as_invoker: true, by: Some("U1".into()) },
+        ]
+    );
+    assert_eq!(run("msg", "@bob").await, Err("Username and message must not be empty.".into()));
+
+    run("create", "#new-room --private").await.unwrap();
+    assert_eq!(host.take(), [Event::Action("U1: create new-room NewRoomKind::Group ".into())]);
+    assert_eq!(run("create", "#general").await, Err("The channel `#general` already exists.".into()));
+
+    run("archive", "").await.unwrap();
+    assert_eq!(
+        host.take(),
+        [
+            Event::Action("U1: archive GENERAL".into()),
+            Event::Notified {
+                user: "U1".into(),
+                room: "GENERAL".into(),
+                text: "Channel with name `#general` has been archived successfully".into()
+            },
+        ]
+    );
+
+    run("status", "busy").await.unwrap();
+    assert_eq!(host.take()[0], Event::Action("U1: status busy".into()));
+    assert_eq!(
+        run("status", "forbidden").await,
+        Err("This Rocket.Chat administrator has disabled status changes".into())
+    );
+
+    run("help", "").await.unwrap();
+    assert!(matches!(&host.take()[..], [Event::Notified { text, .. }] if text.starts_with("\n`Command (or Ctrl) + p")));
+}

@@ -1,0 +1,84 @@
+//! Disk cache, updates and the per-call overhead benchmark (needs `scripts/build-plugins`).
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use orbit_apps::CompileSource;
+use support::{command, load, package, runtime, runtime_with, test_limits};
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_load_uses_the_disk_cache() {
+    let Some(builtins) = package("apps", "builtin-commands") else { return };
+    let cache = std::env::temp_dir().join(format!("orbit-apps-cache-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+
+    let (first, _) = runtime_with(test_limits(), cache.clone());
+    let started = Instant::now();
+    let app = load(&first, builtins.clone()).await.unwrap();
+    let cold = started.elapsed();
+    let compiled = app.compile_info().elapsed;
+    assert_eq!(app.compile_info().source, CompileSource::Compiled);
+    drop(first);
+
+    let (second, _) = runtime_with(test_limits(), cache.clone());
+    let started = Instant::now();
+    let app = load(&second, builtins).await.unwrap();
+    let warm = started.elapsed();
+    assert_eq!(app.compile_info().source, CompileSource::Cached);
+    println!(
+        "builtin-commands load: compiled in {:.1} ms (load total {:.1} ms); from cache in {:.2} ms (load total {:.2} ms)",
+        ms(compiled),
+        ms(cold),
+        ms(app.compile_info().elapsed),
+        ms(warm)
+    );
+    assert!(warm < cold);
+    let _ = std::fs::remove_dir_all(&cache);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_switches_new_calls_and_keeps_old_handles_working() {
+    let Some(hello) = package("apps", "hello") else { return };
+    let (runtime, _host) = runtime();
+    let old = load(&runtime, hello.clone()).await.unwrap();
+    let mut manifest = hello.manifest.clone();
+    manifest.version = "0.2.0".into();
+    let new = runtime.load(old.id(), manifest, hello.component.clone()).await.unwrap();
+    assert_eq!(runtime.app(old.id()).unwrap().manifest().version, "0.2.0");
+    // A call that started on the old version (holding its handle) still completes.
+    old.execute_command(command("hello", "")).await.unwrap().unwrap();
+    new.execute_command(command("hello", "")).await.unwrap().unwrap();
+    // A broken update leaves the current version in place.
+    let mut broken = hello.manifest.clone();
+    broken.version = "0.3.0".into();
+    assert!(runtime.load(old.id(), broken, b"not wasm".to_vec()).await.is_err());
+    assert_eq!(runtime.app(old.id()).unwrap().manifest().version, "0.2.0");
+    runtime.unload(old.id());
+    assert!(runtime.execute_command(old.id(), command("hello", "")).await.is_err());
+}
+
+/// Per-call overhead of a warm Rust command (host + wasm). Run with
+/// `cargo test -p orbit-apps --release --test loading -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn bench_warm_command_call() {
+    let Some(hello) = package("apps", "hello") else { return };
+    let (runtime, host) = runtime();
+    let app = load(&runtime, hello).await.unwrap();
+    for _ in 0..1000 {
+        app.execute_command(command("hello", "bench")).await.unwrap().unwrap();
+    }
+    host.take();
+    let calls = 20_000;
+    let started = Instant::now();
+    for _ in 0..calls {
+        app.execute_command(command("hello", "bench")).await.unwrap().unwrap();
+    }
+    let per_call = started.elapsed().as_secs_f64() * 1e6 / calls as f64;
+    println!("warm /hello call: {per_call:.2} µs per call over {calls} calls");
+}

@@ -1,0 +1,236 @@
+//! Shared test support: a fake [`AppHost`] that records what apps do, and loaders for the
+//! packages built by `scripts/build-plugins`.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use orbit_apps::bindings::{
+    Actor, CommandContext, HostError, Message, NewMessage, NewRoomKind, Presence, Room, RoomKind, User,
+};
+use orbit_apps::{
+    AppHost, AppPackage, AppRuntime, CallContext, EngineConfig, HostResult, Limits, LoadedApp, PackageLimits,
+};
+use parking_lot::Mutex;
+
+/// Something an app did through the host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    Sent { room: String, text: String, as_invoker: bool, by: Option<String> },
+    Notified { user: String, room: String, text: String },
+    Action(String),
+}
+
+/// A server with one channel `general` (id `GENERAL`) and users `alice` (`U1`) and `bob` (`U2`);
+/// alice is in general.
+#[derive(Default)]
+pub struct FakeHost {
+    pub events: Mutex<Vec<Event>>,
+}
+
+impl FakeHost {
+    pub fn take(&self) -> Vec<Event> {
+        std::mem::take(&mut *self.events.lock())
+    }
+
+    fn action(&self, cx: &CallContext, what: String) -> HostResult<()> {
+        let by = cx.user_id.as_deref().unwrap_or("app");
+        self.events.lock().push(Event::Action(format!("{by}: {what}")));
+        Ok(())
+    }
+}
+
+fn general() -> Room {
+    Room {
+        id: "GENERAL".into(),
+        name: Some("general".into()),
+        kind: RoomKind::Channel,
+        topic: None,
+        read_only: false,
+        archived: false,
+        creator_id: None,
+        member_count: 1,
+    }
+}
+
+fn user(id: &str, username: &str) -> User {
+    User {
+        id: id.into(),
+        username: username.into(),
+        name: username.into(),
+        roles: vec!["user".into()],
+        presence: Presence::Online,
+        status_text: String::new(),
+        is_bot: false,
+    }
+}
+
+fn users() -> [User; 2] {
+    [user("U1", "alice"), user("U2", "bob")]
+}
+
+#[async_trait]
+impl AppHost for FakeHost {
+    async fn app_setting(&self, _cx: &CallContext, _id: &str) -> Option<String> {
+        None
+    }
+    async fn server_setting(&self, _cx: &CallContext, _id: &str) -> HostResult<Option<String>> {
+        Ok(None)
+    }
+    async fn room_by_id(&self, _cx: &CallContext, id: &str) -> HostResult<Option<Room>> {
+        Ok((id == "GENERAL").then(general))
+    }
+    async fn room_by_name(&self, _cx: &CallContext, name: &str) -> HostResult<Option<Room>> {
+        Ok((name == "general").then(general))
+    }
+    async fn room_member_usernames(&self, _cx: &CallContext, _room: &str, _limit: u32) -> HostResult<Vec<String>> {
+        Ok(vec!["alice".into()])
+    }
+    async fn room_is_member(&self, _cx: &CallContext, room: &str, user: &str) -> HostResult<bool> {
+        Ok(room == "GENERAL" && user == "U1")
+    }
+    async fn user_by_id(&self, _cx: &CallContext, id: &str) -> HostResult<Option<User>> {
+        Ok(users().into_iter().find(|u| u.id == id))
+    }
+    async fn user_by_username(&self, _cx: &CallContext, name: &str) -> HostResult<Option<User>> {
+        Ok(users().into_iter().find(|u| u.username.eq_ignore_ascii_case(name)))
+    }
+    async fn message_by_id(&self, _cx: &CallContext, _id: &str) -> HostResult<Option<Message>> {
+        Ok(None)
+    }
+    async fn send_message(&self, cx: &CallContext, message: NewMessage) -> HostResult<String> {
+        let mut events = self.events.lock();
+        events.push(Event::Sent {
+            room: message.room_id,
+            text: message.text,
+            as_invoker: message.author == Actor::Invoker,
+            by: cx.user_id.as_deref().map(str::to_owned),
+        });
+        Ok(format!("M{}", events.len()))
+    }
+    async fn update_message_text(&self, cx: &CallContext, id: &str, text: &str) -> HostResult<()> {
+        self.action(cx, format!("update {id} {text}"))
+    }
+    async fn notify_user(&self, _cx: &CallContext, user: &str, room: &str, text: &str) -> HostResult<()> {
+        self.events.lock().push(Event::Notified { user: user.into(), room: room.into(), text: text.into() });
+        Ok(())
+    }
+    async fn join_room(&self, cx: &CallContext, room: &str) -> HostResult<()> {
+        self.action(cx, format!("join {room}"))
+    }
+    async fn leave_room(&self, cx: &CallContext, room: &str) -> HostResult<()> {
+        self.action(cx, format!("leave {room}"))
+    }
+    async fn invite_users(&self, cx: &CallContext, room: &str, usernames: &[String]) -> HostResult<()> {
+        self.action(cx, format!("invite {room} {}", usernames.join(",")))
+    }
+    async fn kick_user(&self, cx: &CallContext, room: &str, username: &str) -> HostResult<()> {
+        self.action(cx, format!("kick {room} {username}"))
+    }
+    async fn set_room_topic(&self, cx: &CallContext, room: &str, topic: &str) -> HostResult<()> {
+        self.action(cx, format!("topic {room} {topic}"))
+    }
+    async fn create_room(
+        &self,
+        cx: &CallContext,
+        name: &str,
+        kind: NewRoomKind,
+        members: &[String],
+    ) -> HostResult<String> {
+        self.action(cx, format!("create {name} {kind:?} {}", members.join(",")))?;
+        Ok("NEWROOM".into())
+    }
+    async fn open_direct(&self, cx: &CallContext, username: &str) -> HostResult<String> {
+        self.action(cx, format!("direct {username}"))?;
+        Ok(format!("DM-{username}"))
+    }
+    async fn archive_room(&self, cx: &CallContext, room: &str) -> HostResult<()> {
+        self.action(cx, format!("archive {room}"))
+    }
+    async fn unarchive_room(&self, cx: &CallContext, room: &str) -> HostResult<()> {
+        self.action(cx, format!("unarchive {room}"))
+    }
+    async fn mute_user(&self, cx: &CallContext, room: &str, username: &str) -> HostResult<()> {
+        self.action(cx, format!("mute {room} {username}"))
+    }
+    async fn unmute_user(&self, cx: &CallContext, room: &str, username: &str) -> HostResult<()> {
+        self.action(cx, format!("unmute {room} {username}"))
+    }
+    async fn set_status_text(&self, cx: &CallContext, text: &str) -> HostResult<()> {
+        if text == "forbidden" {
+            return Err(HostError::Denied("status changes are disabled".into()));
+        }
+        self.action(cx, format!("status {text}"))
+    }
+}
+
+/// Limits small enough for fast tests.
+pub fn test_limits() -> Limits {
+    Limits {
+        deadline: Duration::from_millis(300),
+        memory_bytes: 32 << 20,
+        max_instances: 2,
+        failure_threshold: 3,
+        max_host_calls: 1000,
+        log_capacity: 100,
+    }
+}
+
+/// The repository's `dist/` directory.
+pub fn dist() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dist")
+}
+
+/// Reads `dist/<kind>/<name>.zip`; `None` (with a message) when `scripts/build-plugins`
+/// has not been run.
+pub fn package(kind: &str, name: &str) -> Option<AppPackage> {
+    let path = dist().join(kind).join(format!("{name}.zip"));
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(AppPackage::from_zip(&bytes, &PackageLimits::default()).unwrap()),
+        Err(_) => {
+            eprintln!("SKIPPED: {} not built; run scripts/build-plugins first", path.display());
+            None
+        }
+    }
+}
+
+/// A compile cache shared by the tests, so each component compiles once.
+pub fn shared_cache() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("orbit-apps-cache")
+}
+
+/// A runtime with a small pool, the given limits and a fresh fake host.
+pub fn runtime_with(limits: Limits, cache: PathBuf) -> (AppRuntime, Arc<FakeHost>) {
+    let host = Arc::new(FakeHost::default());
+    let mut config = EngineConfig::new(cache);
+    config.max_live_instances = 32;
+    config.max_memory_bytes = 64 << 20;
+    let runtime = AppRuntime::new(&config, limits, host.clone()).unwrap();
+    (runtime, host)
+}
+
+pub fn runtime() -> (AppRuntime, Arc<FakeHost>) {
+    runtime_with(test_limits(), shared_cache())
+}
+
+/// Loads a package into the runtime.
+pub async fn load(runtime: &AppRuntime, package: AppPackage) -> orbit_apps::Result<LoadedApp> {
+    let id = package.manifest.id.clone();
+    runtime.load(&id, package.manifest, package.component).await
+}
+
+/// A command context from alice in general.
+pub fn command(name: &str, params: &str) -> CommandContext {
+    CommandContext {
+        command: name.into(),
+        params: params.into(),
+        args: params.split_whitespace().map(str::to_owned).collect(),
+        sender_id: "U1".into(),
+        room_id: "GENERAL".into(),
+        thread_id: None,
+        trigger_id: None,
+    }
+}
