@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use tokio::sync::Semaphore;
@@ -12,6 +12,9 @@ use wasmtime::{Engine, Store, UpdateDeadline};
 use crate::bindings::{App, AppPre};
 use crate::state::{AppShared, AppState, CallState};
 use crate::{AppError, Result};
+
+/// Extra time, past the deadline, that a call stuck in a host call gets before it is dropped.
+const HOST_WAIT_GRACE: Duration = Duration::from_millis(500);
 
 /// A live instance and its store.
 pub(crate) struct Warm {
@@ -66,7 +69,14 @@ impl InstancePool {
                 Err((error, state)) => return Err(classify(error, &state)),
             },
         };
-        let outcome = f(&warm.app, &mut warm.store).await;
+        // Epoch interruption only fires while wasm runs; the outer timeout also bounds time
+        // spent waiting on slow host calls. A call cut off there leaves its store unusable,
+        // so the instance is dropped like any failed one.
+        let limit = self.shared.limits.deadline + HOST_WAIT_GRACE;
+        let outcome = match tokio::time::timeout(limit, f(&warm.app, &mut warm.store)).await {
+            Ok(outcome) => outcome,
+            Err(_) => return Err(AppError::Timeout(self.shared.limits.deadline)),
+        };
         match outcome {
             Ok(value) => {
                 warm.store.data_mut().call = CallState::default();

@@ -120,3 +120,17 @@ async fn host_call_floods_are_contained() {
     println!("flood stopped after {} ms", started.elapsed().as_millis());
     assert!(runtime.logs(app.id()).len() <= test_limits().log_capacity);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_host_call_is_bounded_too() {
+    let Some(hello) = package("apps", "hello") else { return };
+    let (runtime, host) = runtime();
+    let app = load(&runtime, hello).await.unwrap();
+    host.stuck.store(true, std::sync::atomic::Ordering::Relaxed);
+    let started = Instant::now();
+    let err = app.execute_command(command("hello", "")).await.unwrap_err();
+    assert!(matches!(err, AppError::Timeout(_)), "{err}");
+    assert!(started.elapsed() < test_limits().deadline + std::time::Duration::from_secs(1));
+    host.stuck.store(false, std::sync::atomic::Ordering::Relaxed);
+    app.execute_command(command("hello", "")).await.unwrap().unwrap();
+}

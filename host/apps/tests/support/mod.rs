@@ -29,6 +29,8 @@ pub enum Event {
 #[derive(Default)]
 pub struct FakeHost {
     pub events: Mutex<Vec<Event>>,
+    /// When set, `app_setting` never answers (a stuck server).
+    pub stuck: std::sync::atomic::AtomicBool,
 }
 
 impl FakeHost {
@@ -75,6 +77,9 @@ fn users() -> [User; 2] {
 #[async_trait]
 impl AppHost for FakeHost {
     async fn app_setting(&self, _cx: &CallContext, _id: &str) -> Option<String> {
+        if self.stuck.load(std::sync::atomic::Ordering::Relaxed) {
+            std::future::pending::<()>().await;
+        }
         None
     }
     async fn server_setting(&self, _cx: &CallContext, _id: &str) -> HostResult<Option<String>> {
