@@ -129,3 +129,30 @@ async fn builtin_commands_match_rocket_chat() {
     run("help", "").await.unwrap();
     assert!(matches!(&host.take()[..], [Event::Notified { text, .. }] if text.starts_with("\n`Command (or Ctrl) + p")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_and_javascript_apps_answer() {
+    let (Some(py), Some(js)) = (package("apps", "py-echo"), package("apps", "js-reverse")) else { return };
+    let (runtime, host) = runtime();
+    let py = load(&runtime, py).await.unwrap();
+    let js = load(&runtime, js).await.unwrap();
+    assert_eq!(py.provides().unwrap().commands[0].command, "echo");
+    assert_eq!(js.provides().unwrap().commands[0].command, "reverse");
+
+    py.execute_command(command("echo", "hi there")).await.unwrap().unwrap();
+    js.execute_command(command("reverse", "abc")).await.unwrap().unwrap();
+    assert_eq!(
+        host.take(),
+        [
+            Event::Sent {
+                room: "GENERAL".into(),
+                text: "🐍 hi there".into(),
+                as_invoker: false,
+                by: Some("U1".into())
+            },
+            Event::Sent { room: "GENERAL".into(), text: "cba".into(), as_invoker: false, by: Some("U1".into()) },
+        ]
+    );
+    assert_eq!(py.execute_command(command("echo", "")).await.unwrap(), Err("Usage: /echo [text]".into()));
+    assert_eq!(js.execute_command(command("reverse", "")).await.unwrap(), Err("Usage: /reverse text".into()));
+}

@@ -62,23 +62,36 @@ async fn update_switches_new_calls_and_keeps_old_handles_working() {
     assert!(runtime.execute_command(old.id(), command("hello", "")).await.is_err());
 }
 
-/// Per-call overhead of a warm Rust command (host + wasm). Run with
-/// `cargo test -p orbit-apps --release --test loading -- --ignored --nocapture`.
+/// Per-call overhead of warm command calls (host + wasm) for a Rust, a Python and a JS app.
+/// Run with `cargo test -p orbit-apps --test loading -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore]
 async fn bench_warm_command_call() {
-    let Some(hello) = package("apps", "hello") else { return };
+    let apps = [("hello", "hello", 20_000), ("py-echo", "echo", 5_000), ("js-reverse", "reverse", 5_000)];
     let (runtime, host) = runtime();
-    let app = load(&runtime, hello).await.unwrap();
-    for _ in 0..1000 {
-        app.execute_command(command("hello", "bench")).await.unwrap().unwrap();
+    for (slug, name, calls) in apps {
+        let Some(package) = package("apps", slug) else { continue };
+        let started = Instant::now();
+        let app = load(&runtime, package).await.unwrap();
+        let load_time = started.elapsed();
+        let started = Instant::now();
+        app.execute_command(command(name, "bench")).await.unwrap().unwrap();
+        let first = started.elapsed();
+        for _ in 0..200 {
+            app.execute_command(command(name, "bench")).await.unwrap().unwrap();
+        }
+        host.take();
+        let started = Instant::now();
+        for _ in 0..calls {
+            app.execute_command(command(name, "bench")).await.unwrap().unwrap();
+        }
+        let per_call = started.elapsed().as_secs_f64() * 1e6 / calls as f64;
+        host.take();
+        println!(
+            "{slug:>10} /{name}: load {:.1} ms ({:?}), first call {:.2} ms, warm {per_call:.2} µs per call over {calls} calls",
+            ms(load_time),
+            app.compile_info().source,
+            ms(first),
+        );
     }
-    host.take();
-    let calls = 20_000;
-    let started = Instant::now();
-    for _ in 0..calls {
-        app.execute_command(command("hello", "bench")).await.unwrap().unwrap();
-    }
-    let per_call = started.elapsed().as_secs_f64() * 1e6 / calls as f64;
-    println!("warm /hello call: {per_call:.2} µs per call over {calls} calls");
 }
