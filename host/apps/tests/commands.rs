@@ -29,6 +29,21 @@ async fn hello_answers_and_previews() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dice_rolls() {
+    let Some(dice) = package("apps", "dice") else { return };
+    let (runtime, host) = runtime();
+    let app = load(&runtime, dice).await.unwrap();
+    app.execute_command(command("roll", "3d6")).await.unwrap().unwrap();
+    let events = host.take();
+    let [Event::Sent { text, .. }] = &events[..] else { panic!("{events:?}") };
+    assert!(text.starts_with("🎲 @alice rolled 3d6: "), "{text}");
+    let total: u32 = text.rsplit("**").nth(1).unwrap().parse().unwrap();
+    assert!((3..=18).contains(&total));
+    let usage = app.execute_command(command("roll", "9d1")).await.unwrap().unwrap_err();
+    assert!(usage.starts_with("Usage: /roll"), "{usage}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn builtin_commands_match_rocket_chat() {
     let Some(builtins) = package("apps", "builtin-commands") else { return };
     let (runtime, host) = runtime();

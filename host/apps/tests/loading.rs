@@ -2,6 +2,7 @@
 
 mod support;
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use orbit_apps::CompileSource;
@@ -42,24 +43,59 @@ async fn second_load_uses_the_disk_cache() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn update_switches_new_calls_and_keeps_old_handles_working() {
+async fn update_lets_running_calls_finish_on_the_old_version() {
     let Some(hello) = package("apps", "hello") else { return };
-    let (runtime, _host) = runtime();
+    let (runtime, host) = runtime();
+    let runtime = std::sync::Arc::new(runtime);
     let old = load(&runtime, hello.clone()).await.unwrap();
+    let id = old.id().to_owned();
+
+    // A call in flight on version 0.1.0 (its host call takes 150 ms)...
+    host.delay_ms.store(150, Ordering::Relaxed);
+    let running = {
+        let runtime = runtime.clone();
+        let id = id.clone();
+        tokio::spawn(async move { runtime.execute_command(&id, command("hello", "old")).await })
+    };
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    // ...while 0.2.0 is loaded.
     let mut manifest = hello.manifest.clone();
     manifest.version = "0.2.0".into();
-    let new = runtime.load(old.id(), manifest, hello.component.clone()).await.unwrap();
-    assert_eq!(runtime.app(old.id()).unwrap().manifest().version, "0.2.0");
-    // A call that started on the old version (holding its handle) still completes.
-    old.execute_command(command("hello", "")).await.unwrap().unwrap();
-    new.execute_command(command("hello", "")).await.unwrap().unwrap();
+    runtime.load(&id, manifest, hello.component.clone()).await.unwrap();
+    host.delay_ms.store(0, Ordering::Relaxed);
+    assert_eq!(runtime.app(&id).unwrap().manifest().version, "0.2.0");
+    runtime.execute_command(&id, command("hello", "new")).await.unwrap().unwrap();
+    running.await.unwrap().unwrap().unwrap();
+    assert_eq!(old.manifest().version, "0.1.0");
+    assert_eq!(host.take().len(), 2);
+
     // A broken update leaves the current version in place.
     let mut broken = hello.manifest.clone();
     broken.version = "0.3.0".into();
-    assert!(runtime.load(old.id(), broken, b"not wasm".to_vec()).await.is_err());
-    assert_eq!(runtime.app(old.id()).unwrap().manifest().version, "0.2.0");
-    runtime.unload(old.id());
-    assert!(runtime.execute_command(old.id(), command("hello", "")).await.is_err());
+    assert!(runtime.load(&id, broken, b"not wasm".to_vec()).await.is_err());
+    assert_eq!(runtime.app(&id).unwrap().manifest().version, "0.2.0");
+    runtime.unload(&id);
+    assert!(runtime.execute_command(&id, command("hello", "")).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_share_a_bounded_set_of_instances() {
+    let Some(hello) = package("apps", "hello") else { return };
+    let (runtime, host) = runtime();
+    let app = load(&runtime, hello).await.unwrap();
+    host.delay_ms.store(20, Ordering::Relaxed);
+    let calls: Vec<_> = (0..8)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { app.execute_command(command("hello", "")).await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap().unwrap();
+    }
+    assert_eq!(host.take().len(), 8);
+    let idle = app.health().idle_instances;
+    assert!((1..=test_limits().max_instances).contains(&idle), "{idle} idle instances");
 }
 
 /// Per-call overhead of warm command calls (host + wasm) for a Rust, a Python and a JS app.

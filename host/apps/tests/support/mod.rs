@@ -31,6 +31,8 @@ pub struct FakeHost {
     pub events: Mutex<Vec<Event>>,
     /// When set, `app_setting` never answers (a stuck server).
     pub stuck: std::sync::atomic::AtomicBool,
+    /// Milliseconds `app_setting` takes to answer (a slow server).
+    pub delay_ms: std::sync::atomic::AtomicU64,
 }
 
 impl FakeHost {
@@ -79,6 +81,10 @@ impl AppHost for FakeHost {
     async fn app_setting(&self, _cx: &CallContext, _id: &str) -> Option<String> {
         if self.stuck.load(std::sync::atomic::Ordering::Relaxed) {
             std::future::pending::<()>().await;
+        }
+        let delay = self.delay_ms.load(std::sync::atomic::Ordering::Relaxed);
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
         }
         None
     }
