@@ -2,7 +2,7 @@
 
 mod support;
 
-use orbit_apps::bindings::PreviewKind;
+use orbit_apps::bindings::{PreviewKind, SettingValue};
 use support::{Event, command, load, package, runtime};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -26,6 +26,24 @@ async fn hello_answers_and_previews() {
     assert_eq!(previews.items[1].kind, PreviewKind::Text);
     runtime.execute_preview_item(app.id(), command("hello", "Bob"), previews.items[1].clone()).await.unwrap().unwrap();
     assert!(matches!(&host.take()[..], [Event::Sent { text, .. }] if text == "Bonjour, Bob!"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifecycle_calls_reach_the_app() {
+    let Some(hello) = package("apps", "hello") else { return };
+    assert!(hello.icon.as_deref().is_some_and(|icon| icon.starts_with(b"\x89PNG")));
+    let (runtime, _host) = runtime();
+    let app = load(&runtime, hello).await.unwrap();
+    let settings = app.provides().unwrap().settings;
+    assert_eq!(settings[0].id, "punctuation");
+    assert_eq!(settings[0].default_value, "\"!\"");
+    assert!(runtime.on_enable(app.id()).await.unwrap());
+    runtime
+        .on_setting_updated(app.id(), SettingValue { id: "punctuation".into(), value: "\"?\"".into() })
+        .await
+        .unwrap();
+    runtime.on_disable(app.id()).await.unwrap();
+    assert_eq!(runtime.initialize(app.id()).await.unwrap().commands.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -102,12 +102,7 @@ pub fn invite_all_from(ctx: &CommandContext) -> Result<(), String> {
     invite_all(ctx, &channel, base, target)
 }
 
-fn invite_all(
-    ctx: &CommandContext,
-    channel: &str,
-    base: Option<Room>,
-    target: Option<Room>,
-) -> Result<(), String> {
+fn invite_all(ctx: &CommandContext, channel: &str, base: Option<Room>, target: Option<Room>) -> Result<(), String> {
     let base = base.ok_or_else(|| texts::channel_doesnt_exist(channel))?;
     let limit = user_limit()?;
     let members = rooms::member_usernames(&base.id, limit.saturating_add(1))?;
@@ -131,7 +126,5 @@ fn invite_all(
 
 /// The server's `API_User_Limit`, or Rocket.Chat's default.
 fn user_limit() -> Result<u32, HostError> {
-    Ok(settings::server("API_User_Limit")?
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(DEFAULT_USER_LIMIT))
+    Ok(settings::server("API_User_Limit")?.and_then(|v| v.trim().parse().ok()).unwrap_or(DEFAULT_USER_LIMIT))
 }

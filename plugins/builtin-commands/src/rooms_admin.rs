@@ -31,14 +31,8 @@ pub fn create(ctx: &CommandContext) -> Result<(), String> {
         return Err(texts::channel_already_exist(name));
     }
     let flags = Regex::new(r"--(\w+)").expect("valid flag pattern");
-    let private = flags
-        .captures_iter(&ctx.params)
-        .any(|flag| &flag[1] == "private");
-    let kind = if private {
-        NewRoomKind::Group
-    } else {
-        NewRoomKind::Channel
-    };
+    let private = flags.captures_iter(&ctx.params).any(|flag| &flag[1] == "private");
+    let kind = if private { NewRoomKind::Group } else { NewRoomKind::Channel };
     rooms::create(name, kind, &[])?;
     Ok(())
 }
@@ -52,10 +46,7 @@ fn room_param(ctx: &CommandContext) -> Result<(String, Room), String> {
         }
         None => {
             let room = rooms::by_id(&ctx.room_id)?;
-            let channel = room
-                .as_ref()
-                .and_then(|r| r.name.clone())
-                .unwrap_or_default();
+            let channel = room.as_ref().and_then(|r| r.name.clone()).unwrap_or_default();
             (channel, room)
         }
     };

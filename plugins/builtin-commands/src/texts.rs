@@ -46,35 +46,16 @@ pub const USERS_ADDED: &str = "The users have been added";
 pub const USER_LIMIT_EXCEEDED: &str = "User Limit Exceeded";
 pub const USERNAME_AND_MESSAGE_EMPTY: &str = "Username and message must not be empty.";
 pub const STATUS_CHANGED: &str = "Status message changed successfully.";
-pub const STATUS_CHANGE_DISABLED: &str =
-    "This Rocket.Chat administrator has disabled status changes";
+pub const STATUS_CHANGE_DISABLED: &str = "This Rocket.Chat administrator has disabled status changes";
 
 /// `/help`'s keyboard shortcuts: (i18n text with `%s`, shortcut).
 pub const SHORTCUTS: &[(&str, &str)] = &[
-    (
-        "`%s` - Open Channel / User search",
-        "Command (or Ctrl) + p OR Command (or Ctrl) + k",
-    ),
-    (
-        "`%s` - Mark all messages (in all channels) as read",
-        "Shift (or Ctrl) + ESC",
-    ),
+    ("`%s` - Open Channel / User search", "Command (or Ctrl) + p OR Command (or Ctrl) + k"),
+    ("`%s` - Mark all messages (in all channels) as read", "Shift (or Ctrl) + ESC"),
     ("`%s` - Edit previous message", "Up Arrow"),
-    (
-        "`%s` - Move to the beginning of the message",
-        "Command (or Alt) + Left Arrow",
-    ),
-    (
-        "`%s` - Move to the beginning of the message",
-        "Command (or Alt) + Up Arrow",
-    ),
-    (
-        "`%s` - Move to the end of the message",
-        "Command (or Alt) + Right Arrow",
-    ),
-    (
-        "`%s` - Move to the end of the message",
-        "Command (or Alt) + Down Arrow",
-    ),
+    ("`%s` - Move to the beginning of the message", "Command (or Alt) + Left Arrow"),
+    ("`%s` - Move to the beginning of the message", "Command (or Alt) + Up Arrow"),
+    ("`%s` - Move to the end of the message", "Command (or Alt) + Right Arrow"),
+    ("`%s` - Move to the end of the message", "Command (or Alt) + Down Arrow"),
     ("`%s` - New line in message compose input", "Shift + Enter"),
 ];

@@ -31,9 +31,6 @@ pub fn status(ctx: &CommandContext) -> Result<(), String> {
 
 /// `/help`: shows the keyboard shortcuts to the invoker.
 pub fn help(ctx: &CommandContext) -> Result<(), String> {
-    let text: String = texts::SHORTCUTS
-        .iter()
-        .map(|(line, keys)| format!("\n{}", line.replace("%s", keys)))
-        .collect();
+    let text: String = texts::SHORTCUTS.iter().map(|(line, keys)| format!("\n{}", line.replace("%s", keys))).collect();
     Ok(chat::notify(ctx, &text)?)
 }

@@ -35,10 +35,7 @@ impl<A: App> commands::Guest for Adapter<A> {
         A::preview(&context)
     }
 
-    fn execute_preview_item(
-        context: commands::CommandContext,
-        item: commands::PreviewItem,
-    ) -> Result<(), String> {
+    fn execute_preview_item(context: commands::CommandContext, item: commands::PreviewItem) -> Result<(), String> {
         A::execute_preview_item(&context, &item)
     }
 }

@@ -23,12 +23,7 @@ pub fn send_as_invoker(ctx: &CommandContext, text: &str) -> Result<String, HostE
 }
 
 /// Posts a message with full control over room, thread and author.
-pub fn post(
-    room_id: &str,
-    thread_id: Option<&str>,
-    text: &str,
-    author: Actor,
-) -> Result<String, HostError> {
+pub fn post(room_id: &str, thread_id: Option<&str>, text: &str, author: Actor) -> Result<String, HostError> {
     message_writer::send(&NewMessage {
         room_id: room_id.to_owned(),
         text: text.to_owned(),

@@ -1,8 +1,6 @@
 //! The command context and preview types, with conveniences.
 
-pub use crate::bindings::exports::orbit::apps::commands::{
-    CommandContext, PreviewItem, PreviewKind, Previews,
-};
+pub use crate::bindings::exports::orbit::apps::commands::{CommandContext, PreviewItem, PreviewKind, Previews};
 
 impl CommandContext {
     /// The trimmed parameters, or `default` when there are none.
@@ -27,11 +25,7 @@ impl Previews {
             items: values
                 .into_iter()
                 .enumerate()
-                .map(|(i, value)| PreviewItem {
-                    id: i.to_string(),
-                    kind: PreviewKind::Text,
-                    value: value.into(),
-                })
+                .map(|(i, value)| PreviewItem { id: i.to_string(), kind: PreviewKind::Text, value: value.into() })
                 .collect(),
         }
     }

@@ -7,10 +7,7 @@ impl HostError {
     /// The human-readable reason.
     pub fn reason(&self) -> &str {
         match self {
-            HostError::Denied(r)
-            | HostError::NotFound(r)
-            | HostError::Invalid(r)
-            | HostError::Failed(r) => r,
+            HostError::Denied(r) | HostError::NotFound(r) | HostError::Invalid(r) | HostError::Failed(r) => r,
         }
     }
 }

@@ -1,8 +1,6 @@
 //! Builders for what an app declares at initialization: commands and settings.
 
-use crate::bindings::exports::orbit::apps::lifecycle::{
-    AppProvides, CommandDef, SettingDef, SettingOption,
-};
+use crate::bindings::exports::orbit::apps::lifecycle::{AppProvides, CommandDef, SettingDef, SettingOption};
 use crate::settings::to_json_string;
 
 pub use crate::bindings::exports::orbit::apps::lifecycle::SettingKind;
@@ -17,10 +15,7 @@ pub struct Provides {
 impl Provides {
     /// Provides these commands and no settings.
     pub fn commands(commands: impl IntoIterator<Item = Command>) -> Self {
-        Provides {
-            commands: commands.into_iter().collect(),
-            settings: Vec::new(),
-        }
+        Provides { commands: commands.into_iter().collect(), settings: Vec::new() }
     }
 
     /// Adds settings.
@@ -110,10 +105,7 @@ impl Setting {
         let mut setting = Self::new(id, SettingKind::Select, label, to_json_string(default));
         setting.0.options = options
             .iter()
-            .map(|(key, label)| SettingOption {
-                key: (*key).to_owned(),
-                label: (*label).to_owned(),
-            })
+            .map(|(key, label)| SettingOption { key: (*key).to_owned(), label: (*label).to_owned() })
             .collect();
         setting
     }

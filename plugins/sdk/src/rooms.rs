@@ -27,6 +27,4 @@ pub fn is_member(room_id: &str, user_id: &str) -> Result<bool, HostError> {
     rooms::is_member(room_id, user_id)
 }
 
-pub use room_actions::{
-    archive, create, invite, join, kick, leave, mute, open_direct, set_topic, unarchive, unmute,
-};
+pub use room_actions::{archive, create, invite, join, kick, leave, mute, open_direct, set_topic, unarchive, unmute};

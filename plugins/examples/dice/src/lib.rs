@@ -15,16 +15,9 @@ struct Dice;
 /// Parses `NdM` (`d6` means `1d6`).
 fn parse(spec: &str) -> Result<(u32, u32), String> {
     let usage = || format!("Usage: /roll [NdM], at most {MAX_DICE}d{MAX_SIDES}, e.g. /roll 2d6");
-    let (count, sides) = spec
-        .to_lowercase()
-        .split_once('d')
-        .map(|(n, m)| (n.to_owned(), m.to_owned()))
-        .ok_or_else(usage)?;
-    let count = if count.is_empty() {
-        1
-    } else {
-        count.parse().map_err(|_| usage())?
-    };
+    let (count, sides) =
+        spec.to_lowercase().split_once('d').map(|(n, m)| (n.to_owned(), m.to_owned())).ok_or_else(usage)?;
+    let count = if count.is_empty() { 1 } else { count.parse().map_err(|_| usage())? };
     let sides: u32 = sides.parse().map_err(|_| usage())?;
     if !(1..=MAX_DICE).contains(&count) || !(2..=MAX_SIDES).contains(&sides) {
         return Err(usage());
@@ -48,17 +41,9 @@ impl App for Dice {
         let (count, sides) = parse(ctx.arg(0).unwrap_or("1d6"))?;
         let rolls: Vec<u32> = (0..count).map(|_| roll(sides)).collect();
         let total: u32 = rolls.iter().sum();
-        let who = users::by_id(&ctx.sender_id)?
-            .map_or_else(|| "someone".into(), |u| format!("@{}", u.username));
-        let detail = rolls
-            .iter()
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(" + ");
-        chat::reply(
-            ctx,
-            &format!("🎲 {who} rolled {count}d{sides}: {detail} = **{total}**"),
-        )?;
+        let who = users::by_id(&ctx.sender_id)?.map_or_else(|| "someone".into(), |u| format!("@{}", u.username));
+        let detail = rolls.iter().map(u32::to_string).collect::<Vec<_>>().join(" + ");
+        chat::reply(ctx, &format!("🎲 {who} rolled {count}d{sides}: {detail} = **{total}**"))?;
         Ok(())
     }
 }

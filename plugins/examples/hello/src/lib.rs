@@ -1,9 +1,7 @@
 //! `/hello [name]`: greets someone in the room. While typing, a preview list offers greetings
 //! in several languages; picking one posts it.
 
-use orbit_app_sdk::{
-    App, Command, CommandContext, PreviewItem, Previews, Provides, Setting, chat, settings,
-};
+use orbit_app_sdk::{App, Command, CommandContext, PreviewItem, Previews, Provides, Setting, chat, settings};
 
 const GREETINGS: [&str; 4] = ["Hello", "Bonjour", "Hola", "Hallo"];
 
@@ -19,10 +17,8 @@ impl Hello {
 
 impl App for Hello {
     fn provides() -> Provides {
-        Provides::commands([Command::new("hello", "Says hello")
-            .params("[name]")
-            .with_preview()])
-        .settings([Setting::string("punctuation", "Ends every greeting", "!")])
+        Provides::commands([Command::new("hello", "Says hello").params("[name]").with_preview()])
+            .settings([Setting::string("punctuation", "Ends every greeting", "!")])
     }
 
     fn execute(ctx: &CommandContext) -> Result<(), String> {
@@ -31,10 +27,7 @@ impl App for Hello {
     }
 
     fn preview(ctx: &CommandContext) -> Result<Previews, String> {
-        Ok(Previews::texts(
-            "Greetings",
-            GREETINGS.iter().map(|word| Self::greeting(word, ctx)),
-        ))
+        Ok(Previews::texts("Greetings", GREETINGS.iter().map(|word| Self::greeting(word, ctx))))
     }
 
     fn execute_preview_item(ctx: &CommandContext, item: &PreviewItem) -> Result<(), String> {
