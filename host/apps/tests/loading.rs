@@ -123,8 +123,13 @@ async fn bench_warm_command_call() {
         }
         let per_call = started.elapsed().as_secs_f64() * 1e6 / calls as f64;
         host.take();
+        let started = Instant::now();
+        for _ in 0..calls {
+            app.on_enable().await.unwrap();
+        }
+        let bare = started.elapsed().as_secs_f64() * 1e6 / calls as f64;
         println!(
-            "{slug:>10} /{name}: load {:.1} ms ({:?}), first call {:.2} ms, warm {per_call:.2} µs per call over {calls} calls",
+            "{slug:>10} /{name}: load {:.1} ms ({:?}), first call {:.2} ms, warm command {per_call:.2} µs per call, bare on-enable {bare:.2} µs per call ({calls} calls)",
             ms(load_time),
             app.compile_info().source,
             ms(first),
