@@ -8,6 +8,43 @@
 //! - the chat server implements [`AppHost`] to serve the apps' imports.
 //!
 //! It does not depend on the server crate.
+//!
+//! ```no_run
+//! # async fn demo(host: std::sync::Arc<dyn orbit_apps::AppHost>, zip: Vec<u8>) -> orbit_apps::Result<()> {
+//! use orbit_apps::bindings::CommandContext;
+//! use orbit_apps::{AppError, AppPackage, AppRuntime, EngineConfig, Limits, PackageLimits};
+//!
+//! let runtime = AppRuntime::new(&EngineConfig::new("data/app-cache"), Limits::default(), host)?;
+//! let package = AppPackage::from_zip(&zip, &PackageLimits::default())?;
+//! let id = package.manifest.id.clone();
+//! // Compiles (or reads the cache), validates, initializes, then swaps in the new version.
+//! let app = runtime.load(&id, package.manifest, package.component).await?;
+//! let commands = app.provides().map(|p| p.commands).unwrap_or_default();
+//! assert!(runtime.on_enable(&id).await?);
+//!
+//! let ctx = CommandContext {
+//!     command: commands[0].command.clone(),
+//!     params: "world".into(),
+//!     args: vec!["world".into()],
+//!     sender_id: "user-id".into(),
+//!     room_id: "room-id".into(),
+//!     thread_id: None,
+//!     trigger_id: None,
+//! };
+//! match runtime.execute_command(&id, ctx).await {
+//!     Ok(Ok(())) => {}                      // done; the app used the host to answer
+//!     Ok(Err(for_the_user)) => println!("{for_the_user}"), // show as an ephemeral message
+//!     Err(AppError::Failed(why)) => println!("app disabled: {why}"), // surface in /api/apps
+//!     Err(error) => println!("{error}"),    // timeout, trap, memory, flood: show to the user
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! The server stays responsible for: enforcing each command's `required_permissions`
+//! for the invoking user, storing app settings (defaults come from `provides().settings`) and
+//! answering [`AppHost::app_setting`] from them, persisting installed apps, refusing a
+//! duplicate install of an id (here, loading an id again is an update), and showing
+//! [`LoadedApp::health`] and [`AppRuntime::logs`] to admins.
 
 mod app;
 pub mod bindings;
