@@ -78,3 +78,18 @@ pub fn to_json_string(value: &str) -> String {
     out.push('"');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_round_trip() {
+        for text in ["plain", "quote \" and \\ backslash", "line\nbreak\ttab", "ünïcödé ¯\\_(ツ)_/¯", "\u{1}"] {
+            assert_eq!(json_string(&to_json_string(text)).as_deref(), Some(text));
+        }
+        assert_eq!(json_string(r#""\u00e9""#).as_deref(), Some("é"));
+        assert_eq!(json_string("42"), None);
+        assert_eq!(json_string("\"unterminated"), None);
+    }
+}
