@@ -42,6 +42,11 @@ pub enum Event {
     UserActivity { rid: String, username: String, activities: Vec<String>, extra: Value },
     /// A message only one user sees (ephemeral notices from commands and apps).
     EphemeralMessage { user_id: String, message: Arc<Message> },
+    /// A desktop/mobile notification for one user (`stream-notify-user` `<uid>/notification`):
+    /// `{title, text, payload: {_id, rid, sender, type, name, message}}`.
+    UserNotification { user_id: String, notification: Arc<Value> },
+    /// A UIKit interaction for one user (`stream-notify-user` `<uid>/uiInteraction`), from apps.
+    UiInteraction { user_id: String, interaction: Arc<Value> },
 }
 
 /// Kind of change for room and subscription events, as in `rooms-changed` stream events.

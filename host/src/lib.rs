@@ -6,6 +6,7 @@
 
 pub mod bus;
 pub mod config;
+pub mod ddp;
 pub mod error;
 pub mod ids;
 pub mod models;

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod info;
 pub mod login;
+pub mod method_call;
 pub mod paging;
 pub mod params;
 pub mod reply;
@@ -24,6 +25,7 @@ pub fn router(svc: Arc<Services>) -> Router {
         .merge(info::routes())
         .merge(login::routes())
         .merge(users::routes())
+        .merge(crate::ddp::routes(&svc))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(svc)

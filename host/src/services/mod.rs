@@ -9,6 +9,7 @@ pub mod authz;
 pub mod defaults;
 pub mod mail;
 pub mod messages;
+pub mod presence;
 pub mod rooms;
 pub mod settings;
 pub mod two_factor;

@@ -1,0 +1,403 @@
+//! One task per socket.
+//!
+//! Frames are handled strictly in the order they arrive: `connect`, `method`, `sub` and `unsub`
+//! wait in a queue while a method or subscription check runs on the blocking pool, so a client may
+//! pipeline its login right after `connect`. Pings are answered at once, even while a method runs.
+//! Stream events arrive on a bounded queue filled by the fan-out worker and are written in
+//! batches. The server pings a silent client and closes it if it stays silent.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::frames::{self, Frame, Incoming, SUPPORTED_VERSIONS};
+use super::limits::{self, ConnLimits, FrameBudget, Windows};
+use super::methods::{ConnContext, Invocation, SessionChange, run_call};
+use super::streams::{self, Registered};
+use super::{Conn, ConnUser, Hub};
+use crate::services::Services;
+use crate::services::accounts::Caller;
+use crate::time::Date;
+
+/// What a finished background job hands back to the connection (one per call, so its size
+/// does not matter).
+#[allow(clippy::large_enum_variant)]
+enum Done {
+    Method { id: String, frame: Frame, session: Option<SessionChange>, caller: Option<Caller> },
+    Sub { id: String, outcome: Result<(Registered, bool, &'static str, String), Value>, caller: Option<Caller> },
+}
+
+struct Session {
+    hub: Arc<Hub>,
+    conn: Arc<Conn>,
+    limits: ConnLimits,
+    connected: bool,
+    caller: Option<Caller>,
+    pending: VecDeque<Incoming>,
+    budget: FrameBudget,
+    windows: Windows,
+    last_seen: Instant,
+    ping_sent: Option<Instant>,
+}
+
+type Ws = WebSocket;
+
+async fn write(ws: &mut Ws, frame: Frame) -> ControlFlow<()> {
+    match ws.send(Message::Text(frame)).await {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(_) => ControlFlow::Break(()),
+    }
+}
+
+/// Sends a close frame, then reads (and drops) what the client still sends until it answers the
+/// close or two seconds pass, so the socket is not reset with unread data and the client reads
+/// the last frames.
+async fn close(ws: &mut Ws, code: u16, reason: &'static str) {
+    if ws.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await.is_err() {
+        return;
+    }
+    let drain = async {
+        while let Some(Ok(m)) = ws.next().await {
+            if matches!(m, Message::Close(_)) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drain).await;
+}
+
+/// Runs a connection until the socket closes.
+pub async fn run(hub: Arc<Hub>, mut ws: Ws, addr: Option<SocketAddr>, limits: ConnLimits) {
+    let (conn, mut rx) = super::new_conn(&hub, addr, limits.queue);
+    let mut s = Session {
+        budget: FrameBudget::new(limits.frames_per_second),
+        hub: hub.clone(),
+        conn: conn.clone(),
+        connected: false,
+        caller: None,
+        pending: VecDeque::new(),
+        windows: Windows::default(),
+        last_seen: Instant::now(),
+        ping_sent: None,
+        limits,
+    };
+    let mut job: Option<JoinHandle<Done>> = None;
+    let tick =
+        (s.limits.heartbeat_interval.min(s.limits.heartbeat_timeout) / 2).max(std::time::Duration::from_millis(20));
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + tick, tick);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+    if write(&mut ws, frames::server_id()).await.is_continue() {
+        loop {
+            let flow = tokio::select! {
+                biased;
+                _ = conn.kill.notified() => {
+                    let (code, reason) = conn.close_reason.lock().unwrap_or((1000, "closing"));
+                    close(&mut ws, code, reason).await;
+                    ControlFlow::Break(())
+                }
+                done = async { match job.as_mut() { Some(j) => j.await, None => std::future::pending().await } } => {
+                    job = None;
+                    match done {
+                        Ok(done) => match s.finish(&mut ws, done).await {
+                            ControlFlow::Continue(()) => s.pump(&mut ws, &mut job).await,
+                            brk => brk,
+                        },
+                        Err(e) => {
+                            tracing::error!(error = %e, "realtime job failed");
+                            ControlFlow::Break(())
+                        }
+                    }
+                }
+                incoming = ws.next() => match incoming {
+                    Some(Ok(msg)) => s.on_message(&mut ws, msg, &mut job).await,
+                    _ => ControlFlow::Break(()),
+                },
+                Some(frame) = rx.recv() => {
+                    let mut flow = match ws.feed(Message::Text(frame)).await {
+                        Ok(()) => ControlFlow::Continue(()),
+                        Err(_) => ControlFlow::Break(()),
+                    };
+                    let mut n = 0;
+                    while flow.is_continue() && n < 256 {
+                        match rx.try_recv() {
+                            Ok(f) => {
+                                n += 1;
+                                if ws.feed(Message::Text(f)).await.is_err() {
+                                    flow = ControlFlow::Break(());
+                                }
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    if flow.is_continue() && ws.flush().await.is_err() {
+                        flow = ControlFlow::Break(());
+                    }
+                    flow
+                }
+                _ = ticker.tick() => s.heartbeat(&mut ws).await,
+            };
+            if flow.is_break() {
+                break;
+            }
+        }
+    }
+
+    // Cleanup: the connection's subscriptions and presence go with it.
+    conn.closing.store(true, std::sync::atomic::Ordering::Relaxed);
+    hub.streams.remove_conn(&conn);
+    if let Some(c) = s.caller.take() {
+        hub.presence.disconnect(&c.user.id, conn.id);
+    }
+    drop(rx);
+    super::drop_conn(&hub);
+}
+
+/// Re-reads the caller's user and token: a deleted token, an expired one, or a deactivated or
+/// deleted user means the connection is no longer logged in.
+fn refresh(svc: &Services, caller: Option<Caller>) -> Option<Caller> {
+    let caller = caller?;
+    let token = svc.store.token(&caller.token.hashed_token).ok().flatten()?;
+    if token.user_id != caller.user.id || token.expires_at.is_some_and(|e| e < Date::now()) {
+        return None;
+    }
+    let user = svc.store.user_by_id(&caller.user.id).ok().flatten().filter(|u| u.active)?;
+    Some(Caller { user, token })
+}
+
+impl Session {
+    async fn on_message(&mut self, ws: &mut Ws, msg: Message, job: &mut Option<JoinHandle<Done>>) -> ControlFlow<()> {
+        self.last_seen = Instant::now();
+        self.ping_sent = None;
+        let text = match msg {
+            Message::Text(t) => t,
+            Message::Close(_) => return ControlFlow::Break(()),
+            Message::Ping(_) | Message::Pong(_) => return ControlFlow::Continue(()),
+            Message::Binary(_) => return write(ws, frames::error_frame("Bad request", None)).await,
+        };
+        if !self.budget.take() {
+            let _ = write(ws, frames::error_frame("Too many requests", None)).await;
+            close(ws, 1008, "too many frames").await;
+            return ControlFlow::Break(());
+        }
+        let incoming = match frames::parse(text.as_str()) {
+            Ok(i) => i,
+            Err(error) => return write(ws, error).await,
+        };
+        match incoming {
+            Incoming::Ping { id } => write(ws, frames::pong(id.as_ref())).await,
+            Incoming::Pong => ControlFlow::Continue(()),
+            other => {
+                if self.pending.len() >= self.limits.max_pending {
+                    let _ = write(ws, frames::error_frame("Too many pending requests", None)).await;
+                    close(ws, 1008, "too many pending requests").await;
+                    return ControlFlow::Break(());
+                }
+                self.pending.push_back(other);
+                if job.is_none() { self.pump(ws, job).await } else { ControlFlow::Continue(()) }
+            }
+        }
+    }
+
+    /// Handles queued frames in order until one needs a background job.
+    async fn pump(&mut self, ws: &mut Ws, job: &mut Option<JoinHandle<Done>>) -> ControlFlow<()> {
+        while job.is_none() {
+            let Some(next) = self.pending.pop_front() else { break };
+            let offending = || match &next {
+                Incoming::Method { id, method, params } => {
+                    json!({"msg": "method", "id": id, "method": method, "params": params})
+                }
+                Incoming::Sub { id, name, params } => json!({"msg": "sub", "id": id, "name": name, "params": params}),
+                Incoming::Unsub { id } => json!({"msg": "unsub", "id": id}),
+                _ => json!({"msg": "connect"}),
+            };
+            let flow = match &next {
+                Incoming::Connect { version, support } => self.connect(ws, version.as_deref(), support).await,
+                _ if !self.connected => write(ws, frames::error_frame("Must connect first", Some(&offending()))).await,
+                Incoming::Unsub { id } => {
+                    if let Some(id) = id {
+                        self.hub.streams.unsubscribe(self.conn.id, id);
+                    }
+                    write(ws, frames::nosub(id.as_deref(), None)).await
+                }
+                Incoming::Method { .. } | Incoming::Sub { .. } => {
+                    let name = match &next {
+                        Incoming::Method { method, .. } => method.as_str(),
+                        Incoming::Sub { name, .. } => name.as_str(),
+                        _ => unreachable!("matched above"),
+                    };
+                    let uid = self.caller.as_ref().map(|c| c.user.id.clone());
+                    let call = limits::Invocation { name, user_id: uid.as_deref(), client_addr: self.conn.client_addr };
+                    if let Some(wait) = self.hub.limiter.check(&self.hub.svc, Some(&mut self.windows), &call) {
+                        let error = frames::error_value(&crate::error::Error::RateLimited {
+                            wait_secs: limits::wait_secs(wait),
+                        });
+                        match next {
+                            Incoming::Method { id, .. } => {
+                                write(ws, frames::frame(&frames::result_error(&id, &error))).await
+                            }
+                            Incoming::Sub { id, .. } => write(ws, frames::nosub(Some(&id), Some(&error))).await,
+                            _ => ControlFlow::Continue(()),
+                        }
+                    } else {
+                        *job = Some(self.start(next));
+                        ControlFlow::Continue(())
+                    }
+                }
+                Incoming::Ping { .. } | Incoming::Pong => ControlFlow::Continue(()),
+            };
+            flow?;
+        }
+        ControlFlow::Continue(())
+    }
+
+    async fn connect(&mut self, ws: &mut Ws, version: Option<&str>, support: &[String]) -> ControlFlow<()> {
+        if self.connected {
+            return write(ws, frames::error_frame("Already connected", Some(&json!({"msg": "connect"})))).await;
+        }
+        let version = version.unwrap_or_default();
+        let support: Vec<&str> =
+            if support.is_empty() { vec![version] } else { support.iter().map(String::as_str).collect() };
+        let best = support.iter().find(|v| SUPPORTED_VERSIONS.contains(v)).copied();
+        match best {
+            Some(best) if best == version && support.contains(&version) => {
+                self.connected = true;
+                write(ws, frames::connected(&self.conn.session)).await
+            }
+            other => {
+                let _ = write(ws, frames::failed(other.unwrap_or(SUPPORTED_VERSIONS[0]))).await;
+                close(ws, 1002, "unsupported DDP version").await;
+                ControlFlow::Break(())
+            }
+        }
+    }
+
+    /// Starts a method or subscription on the blocking pool.
+    fn start(&self, frame: Incoming) -> JoinHandle<Done> {
+        let hub = self.hub.clone();
+        let conn = self.conn.clone();
+        let caller = self.caller.clone();
+        tokio::task::spawn_blocking(move || {
+            let svc = hub.svc.clone();
+            let caller = refresh(&svc, caller);
+            match frame {
+                Incoming::Method { id, method, params } => {
+                    let ctx = ConnContext { hub: hub.clone(), conn };
+                    let mut inv = Invocation::new(&svc, caller.clone(), Some(ctx));
+                    let result = run_call(&mut inv, &id, &method, &params);
+                    Done::Method { frame: frames::frame(&result), id, session: inv.session, caller }
+                }
+                Incoming::Sub { id, name, params } => {
+                    let mut outcome = Err(streams::not_allowed());
+                    for _ in 0..5 {
+                        let epoch = hub.streams.epoch();
+                        let user = caller.as_ref().map(|c| &c.user);
+                        match crate::time::ejson(|| streams::plan(&svc, user, &name, &params)) {
+                            Err(e) => {
+                                outcome = Err(e);
+                                break;
+                            }
+                            Ok(plan) => {
+                                let (use_collection, stream, key) =
+                                    (plan.use_collection, plan.stream, plan.key.clone());
+                                match hub.streams.register(&conn, &id, plan, epoch) {
+                                    Registered::Stale => continue,
+                                    r => {
+                                        outcome = Ok((r, use_collection, stream, key));
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Done::Sub { id, outcome, caller }
+                }
+                _ => unreachable!("only methods and subscriptions run as jobs"),
+            }
+        })
+    }
+
+    /// Applies a finished job: login changes, then the answer frames.
+    async fn finish(&mut self, ws: &mut Ws, done: Done) -> ControlFlow<()> {
+        match done {
+            Done::Method { id, frame, session, caller } => {
+                if self.caller.is_some() && caller.is_none() {
+                    self.set_caller(ws, None).await?;
+                }
+                match session {
+                    Some(SessionChange::Login(c)) => self.set_caller(ws, Some(*c)).await?,
+                    Some(SessionChange::Logout) => self.set_caller(ws, None).await?,
+                    None => {}
+                }
+                write(ws, frame).await?;
+                write(ws, frames::updated(&id)).await
+            }
+            Done::Sub { id, outcome, caller } => {
+                if self.caller.is_some() && caller.is_none() {
+                    self.set_caller(ws, None).await?;
+                }
+                match outcome {
+                    Ok((Registered::Ready, use_collection, stream, key)) => {
+                        if use_collection {
+                            write(ws, frames::added_event(stream, &key)).await?;
+                        }
+                        write(ws, frames::ready(&id)).await
+                    }
+                    Ok((Registered::Merged, ..)) => write(ws, frames::nosub(Some(&id), None)).await,
+                    Ok(_) => ControlFlow::Continue(()),
+                    Err(error) => write(ws, frames::nosub(Some(&id), Some(&error))).await,
+                }
+            }
+        }
+    }
+
+    /// Changes who the connection is logged in as: subscriptions that depended on the previous
+    /// user stop, and presence counts the connection for the new one.
+    async fn set_caller(&mut self, ws: &mut Ws, caller: Option<Caller>) -> ControlFlow<()> {
+        let old = self.caller.as_ref().map(|c| c.user.id.clone());
+        let new = caller.as_ref().map(|c| c.user.id.clone());
+        let conn_user = caller
+            .as_ref()
+            .map(|c| ConnUser { user: Arc::new(c.user.clone()), hashed_token: c.token.hashed_token.clone() });
+        let stopped = self.hub.streams.set_user(&self.conn, conn_user);
+        self.caller = caller;
+        if old != new {
+            if let Some(old) = &old {
+                self.hub.presence.disconnect(old, self.conn.id);
+            }
+            if let Some(new) = &new {
+                self.hub.presence.connect(new, self.conn.id);
+            }
+        }
+        for id in stopped {
+            write(ws, frames::nosub(Some(&id), Some(&streams::not_allowed()))).await?;
+        }
+        ControlFlow::Continue(())
+    }
+
+    async fn heartbeat(&mut self, ws: &mut Ws) -> ControlFlow<()> {
+        let now = Instant::now();
+        match self.ping_sent {
+            Some(sent) if now.duration_since(sent) >= self.limits.heartbeat_timeout => {
+                close(ws, 1001, "heartbeat timeout").await;
+                ControlFlow::Break(())
+            }
+            None if now.duration_since(self.last_seen) >= self.limits.heartbeat_interval => {
+                self.ping_sent = Some(now);
+                write(ws, frames::ping()).await
+            }
+            _ => ControlFlow::Continue(()),
+        }
+    }
+}
+
+/// The channel type of a connection's stream events (for tests and tools).
+pub type EventQueue = mpsc::Receiver<Frame>;

@@ -1,0 +1,144 @@
+//! Login and account methods: `login`, `logout`, `callWithTwoFactorRequired`, `sendEmailCode`,
+//! `2fa:enable-email`, `2fa:disable-email`.
+
+use serde_json::{Map, Value, json};
+
+use super::{Args, Failure, Invocation, MethodDef, Outcome, SessionChange, anon, logged, match_failed};
+use crate::error::Error;
+use crate::ids;
+use crate::services::accounts::{Caller, LoginResult, password_digest};
+
+/// The methods of this family.
+pub const METHODS: &[MethodDef] = &[
+    anon("login", login),
+    logged("logout", logout),
+    anon("callWithTwoFactorRequired", call_with_two_factor),
+    anon("sendEmailCode", send_email_code),
+    logged("2fa:enable-email", enable_email),
+    logged("2fa:disable-email", disable_email),
+];
+
+/// `login`: `[{user: {username|email|id}, password: {digest, algorithm}|string}]`,
+/// `[{resume: token}]` or `[{totp: {login: {…}, code}}]` →
+/// `{id, token, tokenExpires: {$date}, type: "password"|"resume"}`.
+fn login(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    let request = args.object(0)?;
+    let (result, kind) = if let Some(resume) = request.get("resume") {
+        let token = resume.as_str().ok_or_else(match_failed)?;
+        (inv.svc.accounts().resume(token)?, "resume")
+    } else if let Some(totp) = request.get("totp") {
+        let totp = totp.as_object().ok_or_else(match_failed)?;
+        let inner = totp.get("login").and_then(Value::as_object).ok_or_else(match_failed)?;
+        let code = totp.get("code").and_then(Value::as_str).ok_or_else(match_failed)?;
+        (password_login(inv, inner, Some(code))?, "password")
+    } else if request.contains_key("password") || request.contains_key("user") {
+        let code = inv.two_factor.as_ref().map(|(c, _)| c.clone());
+        (password_login(inv, request, code.as_deref())?, "password")
+    } else {
+        return Err(Error::bad("error-invalid-login", "Unrecognized options for login request").into());
+    };
+    let hashed = ids::hash_token(&result.token);
+    let stored = inv
+        .svc
+        .store
+        .token(&hashed)?
+        .ok_or_else(|| Error::LoginFailed("You've been logged out by the server. Please log in again.".into()))?;
+    let answer = json!({
+        "id": result.user.id,
+        "token": result.token,
+        "tokenExpires": result.expires.to_ejson(),
+        "type": kind,
+    });
+    inv.session = Some(SessionChange::Login(Box::new(Caller { user: result.user, token: stored })));
+    Ok(Some(answer))
+}
+
+/// A password login: finds the user by username, email or id, checks the password and the
+/// second factor, and issues a session.
+fn password_login(
+    inv: &Invocation<'_>,
+    request: &Map<String, Value>,
+    code: Option<&str>,
+) -> Result<LoginResult, Failure> {
+    let accounts = inv.svc.accounts();
+    let who = match request.get("user") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Object(o)) => {
+            if let Some(u) = o.get("username").and_then(Value::as_str) {
+                u.to_string()
+            } else if let Some(e) = o.get("email").and_then(Value::as_str) {
+                e.to_string()
+            } else if let Some(id) = o.get("id").and_then(Value::as_str) {
+                let user = inv.svc.store.user_by_id(id)?.ok_or_else(|| Error::LoginFailed("Unauthorized".into()))?;
+                user.username
+            } else {
+                return Err(match_failed());
+            }
+        }
+        _ => return Err(match_failed()),
+    };
+    let digest = request.get("password").and_then(password_digest).ok_or_else(match_failed)?;
+    let user = accounts.check_password(&who, &digest)?;
+    inv.svc.two_factor().check_login(&user, code)?;
+    Ok(accounts.issue_session(user)?)
+}
+
+/// `logout`: ends the session of the connection's token.
+fn logout(inv: &mut Invocation<'_>, _: &Args<'_>) -> Outcome {
+    let caller = inv.caller()?.clone();
+    inv.svc.accounts().logout(&caller)?;
+    inv.session = Some(SessionChange::Logout);
+    Ok(None)
+}
+
+/// `callWithTwoFactorRequired`: `[{code, ddpMethod, method?, params}]` runs `ddpMethod` with the
+/// second-factor code available to it; its result or error passes through.
+fn call_with_two_factor(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    let request = args.object(0)?;
+    let code = request.get("code").and_then(Value::as_str).ok_or_else(match_failed)?.to_string();
+    let method = request.get("method").and_then(Value::as_str).map(String::from);
+    let target = request.get("ddpMethod").and_then(Value::as_str).ok_or_else(match_failed)?.to_string();
+    let params = match request.get("params") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.clone(),
+        Some(_) => return Err(match_failed()),
+    };
+    let previous = inv.two_factor.replace((code, method));
+    let out = inv.call(&target, &params);
+    inv.two_factor = previous;
+    out
+}
+
+/// `sendEmailCode`: `[emailOrUsername]` mails a login code to the user and returns their
+/// addresses. Works logged out.
+fn send_email_code(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    let who = args.str(0)?;
+    if who.trim().is_empty() {
+        return Err(Error::bad("error-parameter-required", "emailOrUsername is required").into());
+    }
+    let user = inv
+        .svc
+        .accounts()
+        .find_by_username_or_email(who.trim())?
+        .ok_or_else(|| super::invalid_user("sendEmailCode"))?;
+    if !inv.svc.two_factor().send_email_code(&user)? {
+        return Err(Error::bad("error-invalid-email", "The user has no email address").into());
+    }
+    Ok(Some(json!(user.emails.iter().map(|e| e.address.clone()).collect::<Vec<_>>())))
+}
+
+/// `2fa:enable-email` → `true`.
+fn enable_email(inv: &mut Invocation<'_>, _: &Args<'_>) -> Outcome {
+    let user = inv.user()?.clone();
+    inv.svc.two_factor().set_email_enabled(&user, true)?;
+    Ok(Some(json!(true)))
+}
+
+/// `2fa:disable-email` → `true`. Needs a second factor (through `callWithTwoFactorRequired`).
+fn disable_email(inv: &mut Invocation<'_>, _: &Args<'_>) -> Outcome {
+    let user = inv.user()?.clone();
+    let (code, method) = inv.two_factor.clone().unzip();
+    inv.svc.two_factor().check_action(&user, code.as_deref(), method.flatten().as_deref())?;
+    inv.svc.two_factor().set_email_enabled(&user, false)?;
+    Ok(Some(json!(true)))
+}

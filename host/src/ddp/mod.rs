@@ -1,0 +1,197 @@
+//! The realtime transport: Meteor's DDP protocol over a WebSocket at `/websocket` (and the SockJS
+//! raw-WebSocket path `/sockjs/<server>/<session>/websocket`), on the same port as REST.
+//!
+//! - [`frames`] parses client frames and builds server frames (EJSON dates).
+//! - [`connection`] runs one task per socket: frames are handled strictly in order, one method or
+//!   subscription at a time, while pings are answered at once and stream events flow through a
+//!   bounded queue.
+//! - [`methods`] maps DDP method names to service calls (one file per family); the REST
+//!   `method.call` endpoints run the same dispatcher.
+//! - [`streams`] keeps the subscription index (topic → subscribers) and turns bus events into
+//!   stream frames, serialized once per event.
+//! - [`presence`] counts each user's connections and reports their status to the presence service.
+//!
+//! Like REST, this layer holds no rules: permission checks and state changes are service calls.
+
+pub mod connection;
+pub mod frames;
+pub mod limits;
+pub mod methods;
+pub mod presence;
+pub mod streams;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use axum::Router;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, Extension, State};
+use axum::response::Response;
+use axum::routing::get;
+use parking_lot::{Mutex, RwLock};
+use tokio::sync::{Notify, mpsc};
+
+use crate::models::User;
+use crate::services::Services;
+use frames::Frame;
+
+/// Shared realtime state: open connections, the stream index and presence counting.
+pub struct Hub {
+    pub svc: Arc<Services>,
+    pub streams: streams::Registry,
+    pub presence: presence::Tracker,
+    pub limiter: limits::SharedLimiter,
+    /// Last known type of rooms seen in events, to notice a room that stops being public.
+    pub room_types: Mutex<std::collections::HashMap<String, String>>,
+    next_conn: AtomicU64,
+    open: AtomicU64,
+}
+
+impl Hub {
+    /// Creates the hub and starts its workers (the bus fan-out and the presence writer). Needs a
+    /// tokio runtime.
+    pub fn start(svc: Arc<Services>) -> Arc<Self> {
+        let hub = Arc::new(Hub {
+            streams: streams::Registry::default(),
+            presence: presence::Tracker::default(),
+            limiter: limits::SharedLimiter::default(),
+            room_types: Mutex::new(Default::default()),
+            next_conn: AtomicU64::new(1),
+            open: AtomicU64::new(0),
+            svc,
+        });
+        streams::spawn_fanout(hub.clone());
+        presence::spawn_writer(hub.clone());
+        hub
+    }
+
+    /// Number of open connections.
+    pub fn open_connections(&self) -> u64 {
+        self.open.load(Ordering::Relaxed)
+    }
+}
+
+/// The hub reference handed to the WebSocket route.
+pub type HubRef = Arc<Hub>;
+
+/// The user a connection is logged in as, kept for checks at delivery time (roles) and refreshed
+/// when the user changes.
+#[derive(Debug, Clone)]
+pub struct ConnUser {
+    pub user: Arc<User>,
+    /// Hash of the login token the connection resumed or obtained.
+    pub hashed_token: String,
+}
+
+/// One open connection as the rest of the server sees it: a bounded outgoing queue for stream
+/// events, a kill switch, and who is logged in.
+pub struct Conn {
+    pub id: u64,
+    pub session: String,
+    pub client_addr: Option<SocketAddr>,
+    tx: mpsc::Sender<Frame>,
+    closing: AtomicBool,
+    close_reason: Mutex<Option<(u16, &'static str)>>,
+    kill: Notify,
+    user: RwLock<Option<ConnUser>>,
+}
+
+impl Conn {
+    /// Queues a stream frame without waiting. A full queue means the client does not keep up:
+    /// the connection is closed instead of stalling the sender. Returns whether it was queued.
+    pub fn send(&self, frame: Frame) -> bool {
+        if self.closing.load(Ordering::Relaxed) {
+            return false;
+        }
+        match self.tx.try_send(frame) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.close(1008, "slow consumer: outgoing queue full");
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Asks the connection task to close the socket with a WebSocket close code and reason.
+    pub fn close(&self, code: u16, reason: &'static str) {
+        if !self.closing.swap(true, Ordering::Relaxed) {
+            *self.close_reason.lock() = Some((code, reason));
+            self.kill.notify_one();
+        }
+    }
+
+    /// Whether a close was requested.
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Relaxed)
+    }
+
+    /// The logged-in user, if any.
+    pub fn user(&self) -> Option<ConnUser> {
+        self.user.read().clone()
+    }
+
+    /// The logged-in user's id, if any.
+    pub fn user_id(&self) -> Option<String> {
+        self.user.read().as_ref().map(|u| u.user.id.clone())
+    }
+
+    pub(crate) fn set_user(&self, user: Option<ConnUser>) {
+        *self.user.write() = user;
+    }
+
+    /// Replaces the cached user document (after a profile or role change).
+    pub(crate) fn refresh_user(&self, user: Arc<User>) {
+        if let Some(u) = self.user.write().as_mut() {
+            u.user = user;
+        }
+    }
+}
+
+/// Routes: `/websocket` and `/sockjs/<server>/<session>/websocket`. Starts the hub.
+pub fn routes(svc: &Arc<Services>) -> Router<Arc<Services>> {
+    let hub = Hub::start(svc.clone());
+    Router::new()
+        .route("/websocket", get(upgrade))
+        .route("/sockjs/{server}/{session}/websocket", get(upgrade))
+        .merge(crate::rest::method_call::routes())
+        .layer(Extension(hub))
+}
+
+/// `GET /websocket`: upgrades and hands the socket to a connection task.
+async fn upgrade(
+    State(svc): State<Arc<Services>>,
+    Extension(hub): Extension<HubRef>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let limits = limits::ConnLimits::from_settings(&svc);
+    ws.read_buffer_size(limits.read_buffer)
+        .write_buffer_size(0)
+        .max_message_size(limits.max_frame_bytes)
+        .max_frame_size(limits.max_frame_bytes)
+        .on_upgrade(move |socket| connection::run(hub, socket, Some(addr), limits))
+}
+
+/// Creates the shared handle of a new connection and its event queue.
+pub(crate) fn new_conn(hub: &Hub, client_addr: Option<SocketAddr>, queue: usize) -> (Arc<Conn>, mpsc::Receiver<Frame>) {
+    let (tx, rx) = mpsc::channel(queue.max(1));
+    let conn = Arc::new(Conn {
+        id: hub.next_conn.fetch_add(1, Ordering::Relaxed),
+        session: crate::ids::random_id(),
+        client_addr,
+        tx,
+        closing: AtomicBool::new(false),
+        close_reason: Mutex::new(None),
+        kill: Notify::new(),
+        user: RwLock::new(None),
+    });
+    hub.open.fetch_add(1, Ordering::Relaxed);
+    (conn, rx)
+}
+
+/// Forgets a closed connection.
+pub(crate) fn drop_conn(hub: &Hub) {
+    hub.open.fetch_sub(1, Ordering::Relaxed);
+}

@@ -1,0 +1,103 @@
+//! `POST /api/v1/method.call/<name>` and `POST /api/v1/method.callAnon/<name>`: DDP methods over
+//! REST. The body is `{"message": "<DDP method frame as a JSON string>"}`; the answer is
+//! `{"success": true, "message": "<DDP result frame as a JSON string>"}`, also when the method
+//! fails (the error is inside the result frame), as Rocket.Chat answers. The same dispatcher as
+//! the WebSocket runs the method, with the same rate limiter (keyed by the token).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, Extension, Path, State};
+use axum::routing::post;
+use serde_json::{Value, json};
+
+use super::auth::{Auth, MaybeAuth};
+use super::params::Body;
+use super::reply::{Reply, ok};
+use crate::ddp::methods::{Invocation, run_call};
+use crate::ddp::{HubRef, frames, limits};
+use crate::error::Error;
+use crate::services::Services;
+use crate::services::accounts::Caller;
+
+/// Routes of this family (mounted by [`crate::ddp::routes`], which provides the hub).
+pub fn routes() -> Router<Arc<Services>> {
+    Router::new()
+        .route("/api/v1/method.call/{method}", post(call))
+        .route("/api/v1/method.callAnon/{method}", post(call_anon))
+}
+
+/// `POST method.call/<name>` (authenticated).
+async fn call(
+    State(svc): State<Arc<Services>>,
+    Extension(hub): Extension<HubRef>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Auth(caller): Auth,
+    Path(name): Path<String>,
+    Body(p): Body,
+) -> Reply {
+    run(svc, hub, addr, Some(caller), name, p.get("message").cloned()).await
+}
+
+/// `POST method.callAnon/<name>` (credentials optional).
+async fn call_anon(
+    State(svc): State<Arc<Services>>,
+    Extension(hub): Extension<HubRef>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    MaybeAuth(caller): MaybeAuth,
+    Path(name): Path<String>,
+    Body(p): Body,
+) -> Reply {
+    run(svc, hub, addr, caller, name, p.get("message").cloned()).await
+}
+
+/// The method frame inside `message`: `{msg: "method", id, method, params}`.
+fn parse_message(message: Option<Value>) -> Result<(String, String, Vec<Value>), Error> {
+    let invalid = || Error::bad("error-invalid-method-call", "Invalid method call");
+    let text = match message {
+        Some(Value::String(s)) => s,
+        None => return Err(Error::param_required("message")),
+        Some(_) => return Err(Error::invalid_param("message")),
+    };
+    let frame: Value = serde_json::from_str(&text).map_err(|_| invalid())?;
+    let method = frame.get("method").and_then(Value::as_str).ok_or_else(invalid)?.to_string();
+    let id = match frame.get("id") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => return Err(invalid()),
+    };
+    let params = match frame.get("params") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.clone(),
+        Some(_) => return Err(invalid()),
+    };
+    Ok((id, method, params))
+}
+
+async fn run(
+    svc: Arc<Services>,
+    hub: HubRef,
+    addr: SocketAddr,
+    caller: Option<Caller>,
+    name: String,
+    message: Option<Value>,
+) -> Reply {
+    let (id, method, params) = parse_message(message)?;
+    if method != name {
+        return Err(Error::bad("error-invalid-method-call", "The method in the URL and in the message differ"));
+    }
+    let uid = caller.as_ref().map(|c| c.user.id.clone());
+    let call = limits::Invocation { name: &method, user_id: uid.as_deref(), client_addr: Some(addr) };
+    let result = if let Some(wait) = hub.limiter.check(&svc, None, &call) {
+        let error = frames::error_value(&Error::RateLimited { wait_secs: limits::wait_secs(wait) });
+        frames::result_error(&id, &error)
+    } else {
+        svc.blocking(move |s| {
+            let mut inv = Invocation::new(s, caller, None);
+            Ok(run_call(&mut inv, &id, &method, &params))
+        })
+        .await?
+    };
+    Ok(ok(json!({"message": serde_json::to_string(&result)?})))
+}

@@ -1,0 +1,188 @@
+//! Presence: user status (online, away, busy, offline) and room activity (typing).
+//!
+//! A user's `status` is derived from two inputs, as Rocket.Chat's presence service does:
+//! `statusConnection`, the best status among the user's open realtime connections (the realtime
+//! layer counts them and reports the aggregate here), and `statusDefault`, what the user chose.
+//! Offline connections always win; otherwise a chosen status other than `online` wins. Every
+//! change of `status` publishes [`Event::UserStatus`].
+
+use serde_json::Value;
+
+use super::Services;
+use crate::bus::Event;
+use crate::error::{Error, Result};
+use crate::models::User;
+
+/// Presence operations.
+pub struct Presence<'a>(pub &'a Services);
+
+impl Services {
+    /// Presence operations.
+    pub fn presence(&self) -> Presence<'_> {
+        Presence(self)
+    }
+}
+
+/// The statuses a user may choose.
+pub const STATUSES: [&str; 4] = ["online", "away", "busy", "offline"];
+
+/// The longest status message, as Rocket.Chat's `USER_STATUS_TEXT_MAX_LENGTH`.
+pub const STATUS_TEXT_MAX_LENGTH: usize = 120;
+
+/// The numeric code streams use: 0 offline, 1 online, 2 away, 3 busy.
+pub fn status_code(status: &str) -> u8 {
+    match status {
+        "online" => 1,
+        "away" => 2,
+        "busy" => 3,
+        _ => 0,
+    }
+}
+
+/// The status shown to others, from the connection aggregate and the chosen default.
+pub fn effective_status(connection: &str, default: Option<&str>) -> String {
+    if connection == "offline" {
+        return "offline".into();
+    }
+    match default {
+        None | Some("online") => connection.to_string(),
+        Some(chosen) => chosen.to_string(),
+    }
+}
+
+/// The best status among connections: any `online` makes it online, else any `away`, else offline.
+pub fn aggregate<'s>(statuses: impl IntoIterator<Item = &'s str>) -> &'static str {
+    let mut best = "offline";
+    for s in statuses {
+        match s {
+            "online" => return "online",
+            "away" => best = "away",
+            _ => {}
+        }
+    }
+    best
+}
+
+impl Presence<'_> {
+    /// Records the aggregate status of a user's realtime connections (`online`, `away` or
+    /// `offline`) and recomputes `status`. Unknown users are ignored (they may have been deleted
+    /// while connected).
+    pub fn set_connection_status(&self, user_id: &str, connection: &str) -> Result<Option<User>> {
+        let Some(mut user) = self.0.store.user_by_id(user_id)? else { return Ok(None) };
+        let status = effective_status(connection, user.status_default.as_deref());
+        if user.status_connection == connection && user.status == status {
+            return Ok(Some(user));
+        }
+        user.status_connection = connection.to_string();
+        self.store_status(user, status, false).map(Some)
+    }
+
+    /// `UserPresence:setDefaultStatus` and `users.setStatus`: the user chooses a status, shown
+    /// while they are connected. Fails with `error-invalid-status` for anything but the four
+    /// statuses.
+    pub fn set_default_status(&self, user: &User, status: &str) -> Result<User> {
+        if !STATUSES.contains(&status) {
+            return Err(Error::bad("error-invalid-status", "Invalid status").with_details(serde_json::json!({
+                "method": "UserPresence:setDefaultStatus"
+            })));
+        }
+        let mut user =
+            self.0.store.user_by_id(&user.id)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
+        user.status_default = Some(status.to_string());
+        let effective = effective_status(&user.status_connection, Some(status));
+        self.store_status(user, effective, false)
+    }
+
+    /// Sets the status message shown next to the user's status (`statusText`).
+    pub fn set_status_text(&self, user: &User, text: &str) -> Result<User> {
+        if text.chars().count() > STATUS_TEXT_MAX_LENGTH {
+            return Err(Error::bad(
+                "error-status-text-too-long",
+                format!("The status message can't exceed {STATUS_TEXT_MAX_LENGTH} characters"),
+            ));
+        }
+        let mut user =
+            self.0.store.user_by_id(&user.id)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
+        user.status_text = (!text.is_empty()).then(|| text.to_string());
+        let status = user.status.clone();
+        self.store_status(user, status, true)
+    }
+
+    /// At start no connection is open: every user whose stored status says otherwise goes offline
+    /// (except `rocket.cat`, the built-in bot, which is always online). Returns how many changed.
+    pub fn reset_all(&self) -> Result<usize> {
+        let mut changed = 0;
+        for user in self.0.store.all_users()? {
+            if user.id == "rocket.cat" {
+                continue;
+            }
+            if user.status_connection != "offline" || user.status != "offline" {
+                self.set_connection_status(&user.id, "offline")?;
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Stores the user with `status`; publishes when the status changed (or always with `announce`).
+    fn store_status(&self, mut user: User, status: String, announce: bool) -> Result<User> {
+        let changed = announce || user.status != status;
+        user.status = status;
+        user.updated_at = crate::time::Date::now();
+        self.0.store.update_user(&user)?;
+        if changed {
+            self.0.bus.publish(Event::UserStatus { user: user.clone().into() });
+        }
+        Ok(user)
+    }
+
+    /// A user starts or stops an activity in a room (`user-typing`, `user-recording`,
+    /// `user-uploading`; an empty list means stopped). `username` must be the caller's username
+    /// (or display name when `UI_Use_Real_Name` is on), and the caller must be able to read the
+    /// room. Publishes [`Event::UserActivity`].
+    pub fn notify_activity(
+        &self,
+        user: &User,
+        rid: &str,
+        username: &str,
+        activities: Vec<String>,
+        extra: Value,
+    ) -> Result<()> {
+        let expected =
+            if self.0.settings.bool("UI_Use_Real_Name") { user.display_name() } else { user.username.as_str() };
+        if username != expected {
+            return Err(Error::not_allowed());
+        }
+        const KNOWN: [&str; 3] = ["user-typing", "user-recording", "user-uploading"];
+        if activities.iter().any(|a| !KNOWN.contains(&a.as_str())) {
+            return Err(Error::invalid_param("activities"));
+        }
+        self.0.rooms().readable(user, rid)?;
+        self.0.bus.publish(Event::UserActivity {
+            rid: rid.to_string(),
+            username: username.to_string(),
+            activities,
+            extra,
+        });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_rules() {
+        assert_eq!(effective_status("offline", Some("busy")), "offline");
+        assert_eq!(effective_status("online", Some("busy")), "busy");
+        assert_eq!(effective_status("away", Some("online")), "away");
+        assert_eq!(effective_status("online", None), "online");
+        assert_eq!(effective_status("online", Some("offline")), "offline");
+        assert_eq!(aggregate(["away", "online"]), "online");
+        assert_eq!(aggregate(["away", "away"]), "away");
+        assert_eq!(aggregate([]), "offline");
+        assert_eq!(status_code("busy"), 3);
+        assert_eq!(status_code("whatever"), 0);
+    }
+}
