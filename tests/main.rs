@@ -5,4 +5,5 @@ mod common;
 
 mod auth;
 mod ddp;
+mod ddp_streams;
 mod server_info;
