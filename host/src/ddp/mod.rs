@@ -195,3 +195,37 @@ pub(crate) fn new_conn(hub: &Hub, client_addr: Option<SocketAddr>, queue: usize)
 pub(crate) fn drop_conn(hub: &Hub) {
     hub.open.fetch_sub(1, Ordering::Relaxed);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(queue: usize) -> (Conn, mpsc::Receiver<Frame>) {
+        let (tx, rx) = mpsc::channel(queue);
+        let conn = Conn {
+            id: 1,
+            session: "s".into(),
+            client_addr: None,
+            tx,
+            closing: AtomicBool::new(false),
+            close_reason: Mutex::new(None),
+            kill: Notify::new(),
+            user: RwLock::new(None),
+        };
+        (conn, rx)
+    }
+
+    #[test]
+    fn a_full_queue_closes_the_connection_instead_of_waiting() {
+        let (c, mut rx) = conn(2);
+        let f = frames::ping();
+        assert!(c.send(f.clone()));
+        assert!(c.send(f.clone()));
+        assert!(!c.send(f.clone()), "third frame does not fit");
+        assert!(c.is_closing());
+        assert_eq!(c.close_reason.lock().map(|r| r.0), Some(1008));
+        // Nothing more is queued once closing, even with room again.
+        rx.try_recv().unwrap();
+        assert!(!c.send(f));
+    }
+}
