@@ -85,22 +85,53 @@ impl AppState {
     /// Accounts one host call to `interface` and checks the app may make it. The outer
     /// error traps the app (budget exhausted); the inner one is returned to it (denied).
     pub fn enter(&mut self, interface: &str) -> wasmtime::Result<Result<CallContext, HostError>> {
-        self.call.host_calls += 1;
-        if self.call.host_calls > self.shared.limits.max_host_calls {
-            self.call.flooded = true;
-            wasmtime::bail!("host call budget of {} exhausted", self.shared.limits.max_host_calls);
-        }
-        if let Some(permission) = required_for(interface)
-            && !self.shared.grants.allows(permission)
-        {
-            return Ok(Err(HostError::Denied(format!("the app lacks the `{permission}` permission"))));
-        }
-        Ok(Ok(CallContext { app_id: self.shared.app_id.clone(), user_id: self.call.user_id.clone() }))
+        let shared = &self.shared;
+        Ok(admit(&shared.grants, &shared.limits, &mut self.call, interface)?
+            .map(|()| CallContext { app_id: shared.app_id.clone(), user_id: self.call.user_id.clone() }))
     }
+}
+
+/// The budget and permission check behind [`AppState::enter`].
+fn admit(
+    grants: &Grants,
+    limits: &Limits,
+    call: &mut CallState,
+    interface: &str,
+) -> wasmtime::Result<Result<(), HostError>> {
+    call.host_calls += 1;
+    if call.host_calls > limits.max_host_calls {
+        call.flooded = true;
+        wasmtime::bail!("host call budget of {} exhausted", limits.max_host_calls);
+    }
+    if let Some(permission) = required_for(interface)
+        && !grants.allows(permission)
+    {
+        return Ok(Err(HostError::Denied(format!("the app lacks the `{permission}` permission"))));
+    }
+    Ok(Ok(()))
 }
 
 impl WasiView for AppState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::permissions::Permission;
+
+    #[test]
+    fn host_calls_need_permissions_and_fit_the_budget() {
+        let grants = Grants::new([Permission::MessageWrite]);
+        let limits = Limits { max_host_calls: 3, ..Limits::default() };
+        let mut call = CallState::default();
+        assert!(matches!(admit(&grants, &limits, &mut call, "message-writer"), Ok(Ok(()))));
+        assert!(matches!(admit(&grants, &limits, &mut call, "log"), Ok(Ok(()))));
+        let denied = admit(&grants, &limits, &mut call, "rooms").unwrap().unwrap_err();
+        assert!(matches!(denied, HostError::Denied(reason) if reason == "the app lacks the `room.read` permission"));
+        assert!(admit(&grants, &limits, &mut call, "log").is_err());
+        assert!(call.flooded);
     }
 }
