@@ -22,7 +22,10 @@
 //! Options: `--url`, `--clients N`, `--rate R` (messages/s), `--seconds S` (0: connect, measure
 //! memory, exit), `--room RID` (default GENERAL), `--users U` (distinct accounts, default
 //! min(N, 200); clients share them round-robin), `--posters P` (default 2), `--admin USER:PASS`,
-//! `--baseline` (no REST: any login is accepted), `--server-pid PID`, `--connect-batch B`.
+//! `--baseline` (no REST: any login is accepted), `--server-pid PID`, `--connect-batch B`,
+//! `--warmup W` (open W clients first and measure memory from there, so the server's thread pools
+//! and allocator arenas are already grown and only the marginal cost per connection is counted;
+//! warm-up clients stay subscribed and receive too).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -46,6 +49,7 @@ struct Args {
     baseline: bool,
     server_pid: Option<u32>,
     connect_batch: usize,
+    warmup: usize,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -61,6 +65,7 @@ fn parse_args() -> anyhow::Result<Args> {
         baseline: false,
         server_pid: None,
         connect_batch: 200,
+        warmup: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -81,6 +86,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--baseline" => a.baseline = true,
             "--server-pid" => a.server_pid = Some(val()?.parse()?),
             "--connect-batch" => a.connect_batch = val()?.parse()?,
+            "--warmup" => a.warmup = val()?.parse()?,
             other => bail!("unknown option {other}"),
         }
     }
@@ -323,38 +329,22 @@ async fn main() -> anyhow::Result<()> {
     } else {
         prepare_users(&a).await?
     };
-    let rss_before = a.server_pid.and_then(rss_kib);
     let stats = Arc::new(Stats::new());
     let stop = Arc::new(AtomicBool::new(false));
+    let (warm, warm_failures, _) = connect_all(&a, &tokens, 0, a.warmup, &stats, &stop).await?;
+    if a.warmup > 0 {
+        eprintln!("warm-up: {warm} clients connected");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let rss_before = a.server_pid.and_then(rss_kib);
 
     // Connect everyone, in batches.
     let started = Instant::now();
-    let mut receivers = Vec::with_capacity(a.clients);
-    let mut failures = 0usize;
-    let mut first_error = None;
-    let mut i = 0;
-    while i < a.clients {
-        let end = (i + a.connect_batch).min(a.clients);
-        let batch: Vec<_> = (i..end)
-            .map(|k| {
-                let (url, token, room) = (a.url.clone(), tokens[k % tokens.len()].clone(), a.room.clone());
-                tokio::spawn(async move { open(&url, &token, Some(&room)).await })
-            })
-            .collect();
-        for t in batch {
-            match t.await? {
-                Ok(ws) => receivers.push(ws),
-                Err(e) => {
-                    failures += 1;
-                    first_error.get_or_insert(format!("{e:#}"));
-                }
-            }
-        }
-        i = end;
-    }
+    let (measured, failures, first_error) = connect_all(&a, &tokens, a.warmup, a.clients, &stats, &stop).await?;
+    let failures = failures + warm_failures;
     let connect_secs = started.elapsed().as_secs_f64();
-    let connected = receivers.len();
-    eprintln!("connected {connected}/{} clients in {connect_secs:.1}s ({failures} failed)", a.clients);
+    let connected = warm + measured;
+    eprintln!("connected {measured}/{} clients in {connect_secs:.1}s ({failures} failed)", a.clients);
     if let Some(e) = &first_error {
         eprintln!("first connection error: {e}");
     }
@@ -362,16 +352,13 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_after = a.server_pid.and_then(rss_kib);
     let rss_per_conn = match (rss_before, rss_after) {
-        (Some(b), Some(a2)) if connected > 0 => Some((a2 as f64 - b as f64) * 1024.0 / connected as f64),
+        (Some(b), Some(a2)) if measured > 0 => Some((a2 as f64 - b as f64) * 1024.0 / measured as f64),
         _ => None,
     };
-    for ws in receivers {
-        tokio::spawn(receive(ws, stats.clone(), stop.clone()));
-    }
 
     let mut report = json!({
         "target": if a.baseline { "ws_baseline" } else { "orbit" },
-        "clients": a.clients, "connected": connected, "connect_failures": failures,
+        "clients": a.clients, "warmup_clients": a.warmup, "connected": connected, "connect_failures": failures,
         "connect_seconds": connect_secs,
         "server_rss_kib_before": rss_before, "server_rss_kib_idle": rss_after,
         "server_rss_bytes_per_idle_connection": rss_per_conn,
@@ -426,6 +413,46 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
+}
+
+/// Opens clients `from..from + count` in batches and starts their readers; returns how many
+/// connected, the failures and the first error.
+async fn connect_all(
+    a: &Args,
+    tokens: &[String],
+    from: usize,
+    count: usize,
+    stats: &Arc<Stats>,
+    stop: &Arc<AtomicBool>,
+) -> anyhow::Result<(usize, usize, Option<String>)> {
+    let mut out = 0usize;
+    let mut failures = 0usize;
+    let mut first_error = None;
+    let mut i = from;
+    let end_all = from + count;
+    while i < end_all {
+        let end = (i + a.connect_batch).min(end_all);
+        let batch: Vec<_> = (i..end)
+            .map(|k| {
+                let (url, token, room) = (a.url.clone(), tokens[k % tokens.len()].clone(), a.room.clone());
+                tokio::spawn(async move { open(&url, &token, Some(&room)).await })
+            })
+            .collect();
+        for t in batch {
+            match t.await? {
+                Ok(ws) => {
+                    out += 1;
+                    tokio::spawn(receive(ws, stats.clone(), stop.clone()));
+                }
+                Err(e) => {
+                    failures += 1;
+                    first_error.get_or_insert(format!("{e:#}"));
+                }
+            }
+        }
+        i = end;
+    }
+    Ok((out, failures, first_error))
 }
 
 /// utime + stime of a process, in clock ticks.

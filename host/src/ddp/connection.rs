@@ -23,8 +23,10 @@ use super::limits::{self, ConnLimits, FrameBudget, Windows};
 use super::methods::{ConnContext, Invocation, SessionChange, run_call};
 use super::streams::{self, Registered};
 use super::{Conn, ConnUser, Hub};
+use crate::models::User;
 use crate::services::Services;
 use crate::services::accounts::Caller;
+use crate::store::LoginToken;
 use crate::time::Date;
 
 /// What a finished background job hands back to the connection (one per call, so its size
@@ -40,7 +42,8 @@ struct Session {
     conn: Arc<Conn>,
     limits: ConnLimits,
     connected: bool,
-    caller: Option<Caller>,
+    /// Who is logged in: the user (shared with the stream index) and the token.
+    login: Option<(Arc<User>, LoginToken)>,
     pending: VecDeque<Incoming>,
     budget: FrameBudget,
     windows: Windows,
@@ -74,6 +77,20 @@ async fn close(ws: &mut Ws, code: u16, reason: &'static str) {
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drain).await;
 }
 
+/// Writes a batch of queued stream events with one flush.
+async fn write_events(ws: &mut Ws, first: Frame, rx: &mut mpsc::Receiver<Frame>) -> ControlFlow<()> {
+    if ws.feed(Message::Text(first)).await.is_err() {
+        return ControlFlow::Break(());
+    }
+    for _ in 0..256 {
+        let Ok(f) = rx.try_recv() else { break };
+        if ws.feed(Message::Text(f)).await.is_err() {
+            return ControlFlow::Break(());
+        }
+    }
+    if ws.flush().await.is_err() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+}
+
 /// Runs a connection until the socket closes.
 pub async fn run(hub: Arc<Hub>, mut ws: Ws, addr: Option<SocketAddr>, limits: ConnLimits) {
     let (conn, mut rx) = super::new_conn(&hub, addr, limits.queue);
@@ -82,7 +99,7 @@ pub async fn run(hub: Arc<Hub>, mut ws: Ws, addr: Option<SocketAddr>, limits: Co
         hub: hub.clone(),
         conn: conn.clone(),
         connected: false,
-        caller: None,
+        login: None,
         pending: VecDeque::new(),
         windows: Windows::default(),
         last_seen: Instant::now(),
@@ -101,14 +118,14 @@ pub async fn run(hub: Arc<Hub>, mut ws: Ws, addr: Option<SocketAddr>, limits: Co
                 biased;
                 _ = conn.kill.notified() => {
                     let (code, reason) = conn.close_reason.lock().unwrap_or((1000, "closing"));
-                    close(&mut ws, code, reason).await;
+                    Box::pin(close(&mut ws, code, reason)).await;
                     ControlFlow::Break(())
                 }
                 done = async { match job.as_mut() { Some(j) => j.await, None => std::future::pending().await } } => {
                     job = None;
                     match done {
-                        Ok(done) => match s.finish(&mut ws, done).await {
-                            ControlFlow::Continue(()) => s.pump(&mut ws, &mut job).await,
+                        Ok(done) => match Box::pin(s.finish(&mut ws, done)).await {
+                            ControlFlow::Continue(()) => Box::pin(s.pump(&mut ws, &mut job)).await,
                             brk => brk,
                         },
                         Err(e) => {
@@ -118,32 +135,11 @@ pub async fn run(hub: Arc<Hub>, mut ws: Ws, addr: Option<SocketAddr>, limits: Co
                     }
                 }
                 incoming = ws.next() => match incoming {
-                    Some(Ok(msg)) => s.on_message(&mut ws, msg, &mut job).await,
+                    Some(Ok(msg)) => Box::pin(s.on_message(&mut ws, msg, &mut job)).await,
                     _ => ControlFlow::Break(()),
                 },
-                Some(frame) = rx.recv() => {
-                    let mut flow = match ws.feed(Message::Text(frame)).await {
-                        Ok(()) => ControlFlow::Continue(()),
-                        Err(_) => ControlFlow::Break(()),
-                    };
-                    let mut n = 0;
-                    while flow.is_continue() && n < 256 {
-                        match rx.try_recv() {
-                            Ok(f) => {
-                                n += 1;
-                                if ws.feed(Message::Text(f)).await.is_err() {
-                                    flow = ControlFlow::Break(());
-                                }
-                            }
-                            Err(_) => break,
-                        }
-                    }
-                    if flow.is_continue() && ws.flush().await.is_err() {
-                        flow = ControlFlow::Break(());
-                    }
-                    flow
-                }
-                _ = ticker.tick() => s.heartbeat(&mut ws).await,
+                Some(frame) = rx.recv() => Box::pin(write_events(&mut ws, frame, &mut rx)).await,
+                _ = ticker.tick() => Box::pin(s.heartbeat(&mut ws)).await,
             };
             if flow.is_break() {
                 break;
@@ -154,8 +150,8 @@ pub async fn run(hub: Arc<Hub>, mut ws: Ws, addr: Option<SocketAddr>, limits: Co
     // Cleanup: the connection's subscriptions and presence go with it.
     conn.closing.store(true, std::sync::atomic::Ordering::Relaxed);
     hub.streams.remove_conn(&conn);
-    if let Some(c) = s.caller.take() {
-        hub.presence.disconnect(&c.user.id, conn.id);
+    if let Some((user, _)) = s.login.take() {
+        hub.presence.disconnect(&user.id, conn.id);
     }
     drop(rx);
     super::drop_conn(&hub);
@@ -165,15 +161,24 @@ pub async fn run(hub: Arc<Hub>, mut ws: Ws, addr: Option<SocketAddr>, limits: Co
 /// deleted user means the connection is no longer logged in.
 fn refresh(svc: &Services, caller: Option<Caller>) -> Option<Caller> {
     let caller = caller?;
-    let token = svc.store.token(&caller.token.hashed_token).ok().flatten()?;
+    let logged = |e: crate::error::Error| {
+        tracing::warn!(error = %e, "realtime: could not re-read the caller");
+        e
+    };
+    let token = svc.store.token(&caller.token.hashed_token).map_err(logged).ok().flatten()?;
     if token.user_id != caller.user.id || token.expires_at.is_some_and(|e| e < Date::now()) {
         return None;
     }
-    let user = svc.store.user_by_id(&caller.user.id).ok().flatten().filter(|u| u.active)?;
+    let user = svc.store.user_by_id(&caller.user.id).map_err(logged).ok().flatten().filter(|u| u.active)?;
     Some(Caller { user, token })
 }
 
 impl Session {
+    /// The logged-in caller, as service calls take it.
+    fn caller(&self) -> Option<Caller> {
+        self.login.as_ref().map(|(u, t)| Caller { user: (**u).clone(), token: t.clone() })
+    }
+
     async fn on_message(&mut self, ws: &mut Ws, msg: Message, job: &mut Option<JoinHandle<Done>>) -> ControlFlow<()> {
         self.last_seen = Instant::now();
         self.ping_sent = None;
@@ -234,7 +239,7 @@ impl Session {
                         Incoming::Sub { name, .. } => name.as_str(),
                         _ => unreachable!("matched above"),
                     };
-                    let uid = self.caller.as_ref().map(|c| c.user.id.clone());
+                    let uid = self.login.as_ref().map(|(u, _)| u.id.clone());
                     let call = limits::Invocation { name, user_id: uid.as_deref(), client_addr: self.conn.client_addr };
                     if let Some(wait) = self.hub.limiter.check(&self.hub.svc, Some(&mut self.windows), &call) {
                         let error = frames::error_value(&crate::error::Error::RateLimited {
@@ -284,8 +289,9 @@ impl Session {
     fn start(&self, frame: Incoming) -> JoinHandle<Done> {
         let hub = self.hub.clone();
         let conn = self.conn.clone();
-        let caller = self.caller.clone();
-        tokio::task::spawn_blocking(move || {
+        let caller = self.caller();
+        let permits = self.hub.jobs.clone();
+        let work = move || {
             let svc = hub.svc.clone();
             let caller = refresh(&svc, caller);
             match frame {
@@ -322,6 +328,15 @@ impl Session {
                 }
                 _ => unreachable!("only methods and subscriptions run as jobs"),
             }
+        };
+        // A bounded number of jobs use the blocking pool at once: the store has a handful of
+        // connections, and a burst of logins must not grow hundreds of threads.
+        tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await.ok();
+            match tokio::task::spawn_blocking(work).await {
+                Ok(done) => done,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            }
         })
     }
 
@@ -329,7 +344,7 @@ impl Session {
     async fn finish(&mut self, ws: &mut Ws, done: Done) -> ControlFlow<()> {
         match done {
             Done::Method { id, frame, session, caller } => {
-                if self.caller.is_some() && caller.is_none() {
+                if self.login.is_some() && caller.is_none() {
                     self.set_caller(ws, None).await?;
                 }
                 match session {
@@ -341,7 +356,7 @@ impl Session {
                 write(ws, frames::updated(&id)).await
             }
             Done::Sub { id, outcome, caller } => {
-                if self.caller.is_some() && caller.is_none() {
+                if self.login.is_some() && caller.is_none() {
                     self.set_caller(ws, None).await?;
                 }
                 match outcome {
@@ -362,13 +377,11 @@ impl Session {
     /// Changes who the connection is logged in as: subscriptions that depended on the previous
     /// user stop, and presence counts the connection for the new one.
     async fn set_caller(&mut self, ws: &mut Ws, caller: Option<Caller>) -> ControlFlow<()> {
-        let old = self.caller.as_ref().map(|c| c.user.id.clone());
+        let old = self.login.as_ref().map(|(u, _)| u.id.clone());
         let new = caller.as_ref().map(|c| c.user.id.clone());
-        let conn_user = caller
-            .as_ref()
-            .map(|c| ConnUser { user: Arc::new(c.user.clone()), hashed_token: c.token.hashed_token.clone() });
+        self.login = caller.map(|c| (Arc::new(c.user), c.token));
+        let conn_user = self.login.as_ref().map(|(u, _)| ConnUser { user: u.clone() });
         let stopped = self.hub.streams.set_user(&self.conn, conn_user);
-        self.caller = caller;
         if old != new {
             if let Some(old) = &old {
                 self.hub.presence.disconnect(old, self.conn.id);

@@ -36,12 +36,17 @@ use crate::models::User;
 use crate::services::Services;
 use frames::Frame;
 
+/// Method and subscription jobs running at once across all connections.
+pub const MAX_JOBS: usize = 32;
+
 /// Shared realtime state: open connections, the stream index and presence counting.
 pub struct Hub {
     pub svc: Arc<Services>,
     pub streams: streams::Registry,
     pub presence: presence::Tracker,
     pub limiter: limits::SharedLimiter,
+    /// Bounds the method and subscription jobs running on the blocking pool at once.
+    pub jobs: Arc<tokio::sync::Semaphore>,
     /// Last known type of rooms seen in events, to notice a room that stops being public.
     pub room_types: Mutex<std::collections::HashMap<String, String>>,
     next_conn: AtomicU64,
@@ -56,6 +61,7 @@ impl Hub {
             streams: streams::Registry::default(),
             presence: presence::Tracker::default(),
             limiter: limits::SharedLimiter::default(),
+            jobs: Arc::new(tokio::sync::Semaphore::new(MAX_JOBS)),
             room_types: Mutex::new(Default::default()),
             next_conn: AtomicU64::new(1),
             open: AtomicU64::new(0),
@@ -80,8 +86,6 @@ pub type HubRef = Arc<Hub>;
 #[derive(Debug, Clone)]
 pub struct ConnUser {
     pub user: Arc<User>,
-    /// Hash of the login token the connection resumed or obtained.
-    pub hashed_token: String,
 }
 
 /// One open connection as the rest of the server sees it: a bounded outgoing queue for stream

@@ -18,10 +18,14 @@ pub const MY_MESSAGES: &str = "__my_messages__";
 
 /// Whether `user` may read the room `rid` (any failure counts as no).
 pub fn readable(svc: &Services, user: &User, rid: &str) -> bool {
-    match svc.store.room_by_id(rid) {
-        Ok(Some(room)) => svc.rooms().can_read(user, &room).unwrap_or(false),
-        _ => false,
-    }
+    let check = svc.store.room_by_id(rid).and_then(|room| match room {
+        Some(room) => svc.rooms().can_read(user, &room),
+        None => Ok(false),
+    });
+    check.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, rid, "room access check failed");
+        false
+    })
 }
 
 /// `stream-room-messages`: a readable room, or `__my_messages__` (the user's rooms, plus public
