@@ -33,8 +33,21 @@ use crate::time::Date;
 /// does not matter).
 #[allow(clippy::large_enum_variant)]
 enum Done {
-    Method { id: String, frame: Frame, session: Option<SessionChange>, caller: Option<Caller> },
-    Sub { id: String, outcome: Result<(Registered, bool, &'static str, String), Value>, caller: Option<Caller> },
+    /// The periodic check of the session: the caller as the store sees it now.
+    Check {
+        caller: Option<Caller>,
+    },
+    Method {
+        id: String,
+        frame: Frame,
+        session: Option<SessionChange>,
+        caller: Option<Caller>,
+    },
+    Sub {
+        id: String,
+        outcome: Result<(Registered, bool, &'static str, String), Value>,
+        caller: Option<Caller>,
+    },
 }
 
 struct Session {
@@ -48,6 +61,7 @@ struct Session {
     budget: FrameBudget,
     windows: Windows,
     last_seen: Instant,
+    last_session_check: Instant,
     ping_sent: Option<Instant>,
 }
 
@@ -77,6 +91,9 @@ async fn close(ws: &mut Ws, code: u16, reason: &'static str) {
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drain).await;
 }
 
+/// How often an idle logged-in connection re-checks its session.
+const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Writes a batch of queued stream events with one flush.
 async fn write_events(ws: &mut Ws, first: Frame, rx: &mut mpsc::Receiver<Frame>) -> ControlFlow<()> {
     if ws.feed(Message::Text(first)).await.is_err() {
@@ -104,6 +121,7 @@ pub async fn run(hub: Arc<Hub>, mut ws: Ws, addr: Option<SocketAddr>, limits: Co
         windows: Windows::default(),
         last_seen: Instant::now(),
         ping_sent: None,
+        last_session_check: Instant::now(),
         limits,
     };
     let mut job: Option<JoinHandle<Done>> = None;
@@ -139,7 +157,14 @@ pub async fn run(hub: Arc<Hub>, mut ws: Ws, addr: Option<SocketAddr>, limits: Co
                     _ => ControlFlow::Break(()),
                 },
                 Some(frame) = rx.recv() => Box::pin(write_events(&mut ws, frame, &mut rx)).await,
-                _ = ticker.tick() => Box::pin(s.heartbeat(&mut ws)).await,
+                _ = ticker.tick() => {
+                    let flow = Box::pin(s.heartbeat(&mut ws)).await;
+                    if job.is_none() && s.login.is_some() && s.last_session_check.elapsed() >= SESSION_CHECK {
+                        s.last_session_check = Instant::now();
+                        job = Some(s.start_check());
+                    }
+                    flow
+                }
             };
             if flow.is_break() {
                 break;
@@ -286,6 +311,20 @@ impl Session {
     }
 
     /// Starts a method or subscription on the blocking pool.
+    /// Re-reads the session in the background: a token deleted elsewhere (logout over REST,
+    /// `users.removeOtherTokens`, a deactivation) logs this connection out even if it sends
+    /// nothing.
+    fn start_check(&self) -> JoinHandle<Done> {
+        let hub = self.hub.clone();
+        let caller = self.caller();
+        tokio::spawn(async move {
+            let svc = hub.svc.clone();
+            let _permit = hub.jobs.clone().acquire_owned().await.ok();
+            let caller = tokio::task::spawn_blocking(move || refresh(&svc, caller)).await.ok().flatten();
+            Done::Check { caller }
+        })
+    }
+
     fn start(&self, frame: Incoming) -> JoinHandle<Done> {
         let hub = self.hub.clone();
         let conn = self.conn.clone();
@@ -354,6 +393,12 @@ impl Session {
                 }
                 write(ws, frame).await?;
                 write(ws, frames::updated(&id)).await
+            }
+            Done::Check { caller } => {
+                if self.login.is_some() && caller.is_none() {
+                    self.set_caller(ws, None).await?;
+                }
+                ControlFlow::Continue(())
             }
             Done::Sub { id, outcome, caller } => {
                 if self.login.is_some() && caller.is_none() {
