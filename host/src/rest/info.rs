@@ -1,18 +1,21 @@
-//! Server information: `GET /api/info`, `GET /health`, `GET /api/v1/licenses.info`.
+//! Server information: `GET /api/info`, `GET /health`, `GET /api/v1/licenses.info`; and the
+//! server-wide REST conventions no single handler owns (the JSON answer to a wrong method).
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
 use super::auth::{Auth, MaybeAuth};
 use super::reply::{Reply, ok};
+use crate::error::Error;
 use crate::services::Services;
 
-/// The Rocket.Chat version Orbit reports; clients gate features on it.
-pub const RC_VERSION: &str = "8.0.0";
+pub use crate::services::statistics::RC_VERSION;
 
 /// Routes of this family.
 pub fn routes() -> Router<Arc<Services>> {
@@ -54,4 +57,18 @@ async fn health() -> Reply {
 /// `GET /api/v1/licenses.info`: Orbit has no licence.
 async fn licenses_info(_: Auth) -> Reply {
     Ok(ok(json!({"license": {}})))
+}
+
+/// Gives axum's bare `405 Method Not Allowed` (a known route called with another method) a
+/// Rocket.Chat-style JSON body, keeping its `Allow` header. Used with `map_response`.
+pub async fn json_method_not_allowed(res: Response) -> Response {
+    if res.status() != StatusCode::METHOD_NOT_ALLOWED || res.headers().contains_key(header::CONTENT_TYPE) {
+        return res;
+    }
+    let allow = res.headers().get(header::ALLOW).cloned();
+    let mut json = Error::api(405, "error-method-not-allowed", "Method not allowed").into_response();
+    if let Some(allow) = allow {
+        json.headers_mut().insert(header::ALLOW, allow);
+    }
+    json
 }

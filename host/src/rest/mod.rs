@@ -5,9 +5,13 @@ pub mod auth;
 pub mod info;
 pub mod login;
 pub mod method_call;
+pub mod misc;
 pub mod paging;
 pub mod params;
+pub mod rate_limit;
 pub mod reply;
+pub mod roles;
+pub mod settings;
 pub mod users;
 
 use std::sync::Arc;
@@ -25,9 +29,14 @@ pub fn router(svc: Arc<Services>) -> Router {
         .merge(info::routes())
         .merge(login::routes())
         .merge(users::routes())
+        .merge(settings::routes())
+        .merge(roles::routes())
+        .merge(misc::routes())
         .merge(crate::ddp::routes(&svc))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::map_response(info::json_method_not_allowed))
+        .layer(rate_limit::RateLimitLayer::new(svc.clone()))
         .with_state(svc)
 }
 

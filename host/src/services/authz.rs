@@ -1,13 +1,16 @@
 //! Authorization: the one place that decides "may user U do permission P (in room R)".
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use parking_lot::RwLock;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::Services;
+use crate::bus::Event;
 use crate::error::{Error, Result};
 use crate::models::User;
+use crate::time::Date;
 
 /// Permission id → roles that hold it, cached from the store.
 #[derive(Default)]
@@ -86,6 +89,54 @@ impl Authz<'_> {
     /// Fails with 403 `error-unauthorized` unless `user` holds one of `permissions`.
     pub fn require_any(&self, user: &User, permissions: &[&str], rid: Option<&str>) -> Result<()> {
         if self.can_any(user, permissions, rid)? { Ok(()) } else { Err(unauthorized()) }
+    }
+}
+
+/// Permission documents (`{_id, roles, _updatedAt}`): listing and changing which roles hold them.
+impl Authz<'_> {
+    /// Every permission, or with `since` only those changed after it. Permissions are never
+    /// deleted, so there is nothing to report as removed.
+    pub fn permissions(&self, since: Option<Date>) -> Result<Vec<Value>> {
+        let docs = self.0.store.permissions()?;
+        Ok(match since {
+            None => docs,
+            Some(since) => docs
+                .into_iter()
+                .filter(|d| d.get("_updatedAt").and_then(Date::from_json).is_some_and(|t| t > since))
+                .collect(),
+        })
+    }
+
+    /// `permissions.update`: sets the roles of each listed permission (`access-permissions`).
+    /// Every permission and role must exist, or nothing changes. Publishes `PermissionChanged`
+    /// for each one and returns every permission.
+    pub fn update_permissions(&self, user: &User, changes: &[(String, Vec<String>)]) -> Result<Vec<Value>> {
+        self.require(user, "access-permissions", None)?;
+        let mut docs: HashMap<String, Value> =
+            self.0.store.permissions()?.into_iter().filter_map(|d| Some((d["_id"].as_str()?.to_string(), d))).collect();
+        if changes.iter().any(|(id, _)| !docs.contains_key(id)) {
+            return Err(Error::bad("error-invalid-permission", "Invalid permission"));
+        }
+        let roles: HashSet<String> =
+            self.0.store.roles()?.iter().filter_map(|r| r["_id"].as_str().map(String::from)).collect();
+        if changes.iter().flat_map(|(_, r)| r).any(|r| !roles.contains(r)) {
+            return Err(Error::bad("error-invalid-role", "Invalid role"));
+        }
+        for (id, new_roles) in changes {
+            let Some(doc) = docs.get_mut(id) else { continue };
+            let mut unique: Vec<&String> = Vec::new();
+            for r in new_roles {
+                if !unique.contains(&r) {
+                    unique.push(r);
+                }
+            }
+            doc["roles"] = json!(unique);
+            doc["_updatedAt"] = serde_json::to_value(Date::now())?;
+            self.0.store.put_permission(doc)?;
+            self.0.permissions.put(doc);
+            self.0.bus.publish(Event::PermissionChanged { permission: Arc::new(doc.clone()) });
+        }
+        self.0.store.permissions()
     }
 }
 

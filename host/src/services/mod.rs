@@ -7,11 +7,14 @@
 pub mod accounts;
 pub mod authz;
 pub mod defaults;
+pub mod directory;
 pub mod mail;
 pub mod messages;
 pub mod presence;
+pub mod roles;
 pub mod rooms;
 pub mod settings;
+pub mod statistics;
 pub mod two_factor;
 
 use std::sync::Arc;

@@ -9,7 +9,20 @@ use serde_json::{Value, json};
 use super::Services;
 use crate::bus::Event;
 use crate::error::{Error, Result};
+use crate::models::User;
 use crate::time::Date;
+
+/// Where login-service (OAuth) configurations are kept, as in Rocket.Chat's
+/// `meteor_accounts_loginServiceConfiguration`.
+const LOGIN_SERVICES: &str = "login_service_configuration";
+
+fn is_hidden(doc: &Value) -> bool {
+    doc["hidden"].as_bool() == Some(true)
+}
+
+fn is_public(doc: &Value) -> bool {
+    doc["public"].as_bool() == Some(true)
+}
 
 /// All setting documents, by id. Reads never touch the database.
 #[derive(Default)]
@@ -82,7 +95,10 @@ fn type_matches(kind: &str, value: &Value) -> bool {
         "int" => value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0),
         "multiSelect" => value.is_array(),
         "action" | "group" => false,
-        _ => !value.is_object() || kind == "code" || kind == "roomPick",
+        _ if value.is_null() => false,
+        "select" => value.is_string() || value.is_number() || value.is_boolean(),
+        "roomPick" => true,
+        _ => value.is_string(),
     }
 }
 
@@ -109,6 +125,9 @@ impl Settings<'_> {
                 s.parse::<i64>().map(Value::from).map_err(|_| Error::invalid_param("value"))?
             }
             ("boolean", Value::String(s)) if s == "true" || s == "false" => json!(s == "true"),
+            ("string" | "code" | "password" | "relativeUrl" | "color" | "font" | "email", Value::Number(n)) => {
+                json!(n.to_string())
+            }
             _ => value,
         };
         if !type_matches(kind, &value) {
@@ -123,5 +142,106 @@ impl Settings<'_> {
         let doc = self.0.settings.doc(id).expect("just inserted");
         self.0.bus.publish(Event::SettingChanged { setting: doc.clone(), public });
         Ok(doc)
+    }
+}
+
+impl Settings<'_> {
+    /// The public settings (`public: true`, not hidden): what anyone may read.
+    pub fn public_docs(&self) -> Vec<Arc<Value>> {
+        self.0.settings.all().into_iter().filter(|d| is_public(d) && !is_hidden(d)).collect()
+    }
+
+    /// The settings `user` may list: every non-hidden one with `view-privileged-setting`, the
+    /// public ones otherwise.
+    pub fn visible_docs(&self, user: &User) -> Result<Vec<Arc<Value>>> {
+        if self.0.authz().can(user, "view-privileged-setting", None)? {
+            Ok(self.0.settings.all().into_iter().filter(|d| !is_hidden(d)).collect())
+        } else {
+            Ok(self.public_docs())
+        }
+    }
+
+    /// One setting for the administration (`view-privileged-setting`).
+    pub fn privileged_doc(&self, user: &User, id: &str) -> Result<Arc<Value>> {
+        self.0.authz().require(user, "view-privileged-setting", None)?;
+        self.0
+            .settings
+            .doc(id)
+            .filter(|d| !is_hidden(d))
+            .ok_or_else(|| Error::bad("error-invalid-setting", format!("Invalid setting {id}")))
+    }
+
+    /// `POST settings/:_id`: changes a setting as `user` (`edit-privileged-setting`). Hidden and
+    /// unknown settings don't exist for this; settings forced by `OVERWRITE_SETTING_*` (blocked)
+    /// can't be changed. A colour setting also takes its `editor` (`color` or `expression`).
+    pub fn update(&self, user: &User, id: &str, value: Option<Value>, editor: Option<String>) -> Result<Arc<Value>> {
+        self.0.authz().require(user, "edit-privileged-setting", None)?;
+        let doc = self
+            .0
+            .settings
+            .doc(id)
+            .filter(|d| !is_hidden(d))
+            .ok_or_else(|| Error::bad("error-invalid-setting", format!("Invalid setting {id}")))?;
+        if doc["blocked"].as_bool() == Some(true) {
+            return Err(Error::bad(
+                "error-setting-blocked",
+                format!("The setting {id} is blocked and can't be changed"),
+            ));
+        }
+        let value = value.ok_or_else(|| Error::param_required("value"))?;
+        if let Some(editor) = editor
+            && doc["type"] == "color"
+        {
+            if !matches!(editor.as_str(), "color" | "expression") {
+                return Err(Error::invalid_param("editor"));
+            }
+            let mut with_editor = (*doc).clone();
+            with_editor["editor"] = json!(editor);
+            self.0.settings.put(with_editor);
+        }
+        self.set_value(id, value)
+    }
+
+    /// The configured login services (`settings.oauth`), without their secrets, in the short
+    /// form Rocket.Chat gives for non-custom services.
+    pub fn oauth_services(&self) -> Result<Vec<Value>> {
+        Ok(self
+            .service_configurations()?
+            .into_iter()
+            .map(|s| {
+                let custom = s["custom"].as_bool() == Some(true)
+                    || matches!(s["service"].as_str(), Some("saml" | "cas" | "wordpress"));
+                if custom {
+                    return s;
+                }
+                let client_id =
+                    ["appId", "clientId", "consumerKey"].iter().find_map(|k| s.get(*k).filter(|v| !v.is_null()));
+                json!({
+                    "_id": s["_id"],
+                    "name": s["service"],
+                    "clientId": client_id,
+                    "buttonLabelText": s.get("buttonLabelText").cloned().unwrap_or(json!("")),
+                    "buttonColor": s.get("buttonColor").cloned().unwrap_or(json!("")),
+                    "buttonLabelColor": s.get("buttonLabelColor").cloned().unwrap_or(json!("")),
+                    "custom": false,
+                })
+            })
+            .collect())
+    }
+
+    /// The login-service configurations (`service.configurations`), without secrets.
+    pub fn service_configurations(&self) -> Result<Vec<Value>> {
+        Ok(self
+            .0
+            .store
+            .docs(LOGIN_SERVICES)?
+            .into_iter()
+            .map(|mut d| {
+                if let Some(o) = d.as_object_mut() {
+                    o.remove("secret");
+                }
+                d
+            })
+            .collect())
     }
 }

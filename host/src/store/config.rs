@@ -3,6 +3,9 @@ use serde_json::Value;
 use crate::error::Result;
 
 /// Settings, roles, permissions and small server records (outbox, key-value state).
+///
+/// Role tombstones (for `roles.sync`) live in the `roles_trash` collection of [`ConfigStore::put_doc`],
+/// saved statistics in `statistics`.
 pub trait ConfigStore {
     /// All setting documents.
     fn settings(&self) -> Result<Vec<Value>>;
@@ -18,4 +21,19 @@ pub trait ConfigStore {
     fn doc(&self, collection: &str, id: &str) -> Result<Option<Value>>;
     fn docs(&self, collection: &str) -> Result<Vec<Value>>;
     fn delete_doc(&self, collection: &str, id: &str) -> Result<()>;
+
+    /// Members holding a room-scoped role, as `(room id, user id)`, in one room or in every room.
+    fn room_role_holders(&self, role: &str, rid: Option<&str>) -> Result<Vec<(String, String)>>;
+    /// Figures for `statistics` that would otherwise need a scan of big tables: the number of
+    /// threads (messages with replies) and the latest `ls` of any subscription (ms).
+    fn usage_figures(&self) -> Result<UsageFigures>;
+}
+
+/// Aggregates computed by the store for the statistics report.
+#[derive(Debug, Clone, Default)]
+pub struct UsageFigures {
+    /// Distinct thread roots (`tmid` of replies).
+    pub threads: i64,
+    /// The most recent "last seen" of any subscription, in ms.
+    pub last_seen_subscription: Option<i64>,
 }

@@ -21,6 +21,7 @@ use crate::time::Date;
 /// Seeds what a fresh database needs and applies `OVERWRITE_SETTING_*`. Safe to run at every
 /// start: only missing records are created.
 pub fn seed(svc: &Services) -> Result<()> {
+    super::statistics::mark_started();
     seed_settings(svc)?;
     seed_roles(svc)?;
     seed_permissions(svc)?;

@@ -4,7 +4,7 @@ use serde_json::Value;
 use super::SqliteStore;
 use super::docs::{collect, decode, encode};
 use crate::error::{Error, Result};
-use crate::store::ConfigStore;
+use crate::store::{ConfigStore, UsageFigures};
 
 fn doc_id(doc: &Value) -> Result<&str> {
     doc.get("_id").and_then(Value::as_str).ok_or_else(|| Error::Internal(anyhow::anyhow!("document without _id")))
@@ -92,6 +92,31 @@ impl ConfigStore for SqliteStore {
         self.write(|tx| {
             tx.execute("DELETE FROM docs WHERE collection = ?1 AND id = ?2", [collection, id])?;
             Ok(())
+        })
+    }
+
+    fn room_role_holders(&self, role: &str, rid: Option<&str>) -> Result<Vec<(String, String)>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT rid, user_id FROM subscriptions
+                 WHERE (?2 IS NULL OR rid = ?2)
+                 AND EXISTS (SELECT 1 FROM json_each(subscriptions.doc, '$.roles') WHERE value = ?1)
+                 ORDER BY rowid",
+            )?;
+            let rows = stmt.query_map(params![role, rid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn usage_figures(&self) -> Result<UsageFigures> {
+        self.read(|c| {
+            let threads: i64 = c
+                .prepare_cached("SELECT count(DISTINCT tmid) FROM messages WHERE tmid IS NOT NULL")?
+                .query_row([], |r| r.get(0))?;
+            let last_seen: Option<i64> = c
+                .prepare_cached("SELECT CAST(max(json_extract(doc, '$.ls')) AS INTEGER) FROM subscriptions")?
+                .query_row([], |r| r.get(0))?;
+            Ok(UsageFigures { threads, last_seen_subscription: last_seen })
         })
     }
 }

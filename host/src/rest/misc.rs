@@ -1,0 +1,92 @@
+//! Miscellaneous endpoints: `statistics`, `statistics.list`, `directory` and `spotlight`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use super::auth::Auth;
+use super::paging::ListOptions;
+use super::params::Query;
+use super::reply::{Reply, ok};
+use crate::error::Error;
+use crate::services::Services;
+use crate::services::directory::DirectoryQuery;
+
+/// Routes of this family.
+pub fn routes() -> Router<Arc<Services>> {
+    Router::new()
+        .route("/api/v1/statistics", get(statistics))
+        .route("/api/v1/statistics.list", get(statistics_list))
+        .route("/api/v1/directory", get(directory))
+        .route("/api/v1/spotlight", get(spotlight))
+}
+
+/// `GET statistics?refresh=true|false` (`view-statistics`): the statistics document.
+async fn statistics(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Query) -> Reply {
+    let refresh = p.bool("refresh", false)?;
+    let stats = svc.blocking(move |s| s.statistics().last(&caller.user, refresh)).await?;
+    Ok(ok(stats))
+}
+
+/// `GET statistics.list` (`view-statistics`): saved snapshots with `query`, `fields`, `sort`
+/// and paging: `{statistics, count, offset, total}`.
+async fn statistics_list(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Query) -> Reply {
+    let body = svc
+        .blocking(move |s| {
+            let opts = ListOptions::from_params(s, &p)?;
+            let docs = s.statistics().list(&caller.user)?;
+            let (page, total) = opts.apply(docs, Some(json!({"createdAt": -1})))?;
+            Ok(opts.envelope("statistics", page, total))
+        })
+        .await?;
+    Ok(ok(body))
+}
+
+/// `GET directory?query={"text","type","workspace"}&sort={"field":1}&offset&count`:
+/// `{result, count, offset, total}`.
+async fn directory(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Query) -> Reply {
+    let body = svc
+        .blocking(move |s| {
+            let opts = ListOptions::from_params(s, &p)?;
+            let query = opts.query.clone().unwrap_or_default();
+            let text_of = |key: &str| match query.get(key) {
+                Some(Value::String(v)) => Ok(Some(v.clone())),
+                None | Some(Value::Null) => Ok(p.opt_str(key)),
+                Some(_) => Err(Error::invalid_param(key)),
+            };
+            // Like Rocket.Chat, anything but an explicit ascending sort is descending.
+            let (sort_by, descending) = match &opts.sort {
+                None => (None, true),
+                Some(sort) if sort.len() > 1 => {
+                    return Err(Error::bad("error-invalid-params", "This method support only one \"sort\" parameter"));
+                }
+                Some(sort) => match sort.iter().next() {
+                    Some((k, v)) => (Some(k.clone()), v.as_i64() != Some(1)),
+                    None => (None, true),
+                },
+            };
+            let q = DirectoryQuery {
+                text: text_of("text")?.unwrap_or_default(),
+                kind: text_of("type")?.unwrap_or_default(),
+                workspace: text_of("workspace")?.unwrap_or_else(|| "local".into()),
+                sort_by,
+                descending,
+                offset: opts.offset,
+                limit: opts.count.unwrap_or(0),
+            };
+            let (result, total) = s.directory().browse(&caller.user, &q)?;
+            Ok(json!({"result": result, "count": result.len(), "offset": opts.offset, "total": total}))
+        })
+        .await?;
+    Ok(ok(body))
+}
+
+/// `GET spotlight?query=`: `{users, rooms}` the caller may reach but has not joined.
+async fn spotlight(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Query) -> Reply {
+    let text = p.opt_str("query").ok_or_else(|| Error::param_required("query"))?;
+    let (users, rooms) = svc.blocking(move |s| s.directory().spotlight(&caller.user, &text)).await?;
+    Ok(ok(json!({"users": users, "rooms": rooms})))
+}

@@ -1,0 +1,345 @@
+//! Finding rooms, users and teams: `directory` (paged browsing) and `spotlight` (the quick
+//! search behind `#` and `@`). Only what the caller may see is ever listed.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value, json};
+
+use super::Services;
+use crate::error::{Error, Result};
+use crate::models::{Room, User};
+use crate::query;
+
+/// What `directory` lists.
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryQuery {
+    pub text: String,
+    /// `channels` (default), `users` or `teams`.
+    pub kind: String,
+    /// `local` (default), `all` or `external` (no federation: nothing is external).
+    pub workspace: String,
+    /// `name` (default), `createdAt`, `usersCount`, `lastMessage`, `usernames`, `username`,
+    /// `email` or `bio`, depending on the kind.
+    pub sort_by: Option<String>,
+    pub descending: bool,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// Directory and spotlight operations.
+pub struct Directory<'a>(pub &'a Services);
+
+impl Services {
+    /// Directory and spotlight operations.
+    pub fn directory(&self) -> Directory<'_> {
+        Directory(self)
+    }
+}
+
+fn verify_params() -> Error {
+    Error::bad("error-invalid-params", "Please verify the parameters")
+}
+
+const ROOM_FIELDS: [&str; 15] = [
+    "_id",
+    "t",
+    "description",
+    "topic",
+    "name",
+    "fname",
+    "lastMessage",
+    "ts",
+    "archived",
+    "default",
+    "featured",
+    "usersCount",
+    "prid",
+    "teamId",
+    "teamMain",
+];
+
+fn pick(doc: Value, fields: &[&str]) -> Value {
+    let Value::Object(mut o) = doc else { return doc };
+    o.retain(|k, _| fields.contains(&k.as_str()));
+    Value::Object(o)
+}
+
+/// A case-insensitive "contains" query over `fields` (`{}` for an empty text).
+fn text_query(text: &str, fields: &[String]) -> Map<String, Value> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Map::new();
+    }
+    let pattern = regex::escape(text);
+    let clauses: Vec<Value> =
+        fields.iter().map(|f| json!({ f.as_str(): {"$regex": pattern, "$options": "i"} })).collect();
+    let mut q = Map::new();
+    q.insert("$or".into(), Value::Array(clauses));
+    q
+}
+
+fn sort_spec(pairs: &[(&str, i64)]) -> Map<String, Value> {
+    pairs.iter().map(|(k, d)| (k.to_string(), json!(d))).collect()
+}
+
+impl Directory<'_> {
+    fn search_fields(&self) -> Vec<String> {
+        let setting = self.0.settings.string("Accounts_SearchFields");
+        let fields: Vec<String> = setting.split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
+        if fields.is_empty() { vec!["username".into(), "name".into()] } else { fields }
+    }
+
+    /// `directory`: one page of channels, users or teams matching `text`, with the total.
+    pub fn browse(&self, user: &User, q: &DirectoryQuery) -> Result<(Vec<Value>, usize)> {
+        let kind = if q.kind.is_empty() { "channels" } else { q.kind.as_str() };
+        let sort_by = q.sort_by.clone().unwrap_or_else(|| "name".into());
+        let allowed: &[&str] = match kind {
+            "channels" | "teams" => &["name", "createdAt", "usersCount", "usernames", "lastMessage"],
+            "users" => &["name", "createdAt", "usersCount", "username", "email", "bio"],
+            _ => return Err(verify_params()),
+        };
+        if !allowed.contains(&sort_by.as_str()) {
+            return Err(verify_params());
+        }
+        let dir = if q.descending { -1 } else { 1 };
+        let mut docs = match kind {
+            "channels" => self.channels(user, &q.text)?,
+            "teams" => self.teams(user, &q.text)?,
+            _ => self.users(user, &q.text, &q.workspace)?,
+        };
+        let sort = match (kind, sort_by.as_str()) {
+            ("users", "email") => sort_spec(&[("emails.address", dir), ("username", dir)]),
+            ("users", field) => sort_spec(&[(field, dir)]),
+            (_, "createdAt") => sort_spec(&[("featured", -1), ("ts", dir)]),
+            (_, "lastMessage") => sort_spec(&[("featured", -1), ("lastMessage.ts", dir)]),
+            (_, field) => sort_spec(&[("featured", -1), (field, dir)]),
+        };
+        query::sort(&mut docs, &sort);
+        let total = docs.len();
+        let limit = if q.limit == 0 { 10 } else { q.limit };
+        Ok((docs.into_iter().skip(q.offset).take(limit).collect(), total))
+    }
+
+    /// Team ids whose rooms the user may list: public teams and the user's own.
+    fn visible_team_ids(&self, user: &User) -> Result<HashSet<String>> {
+        let mut ids: HashSet<String> =
+            self.0.store.teams()?.into_iter().filter(|t| t.kind == 0).map(|t| t.id).collect();
+        ids.extend(self.0.store.team_memberships_of_user(&user.id)?.into_iter().map(|m| m.team_id));
+        Ok(ids)
+    }
+
+    fn joined(&self, user: &User) -> Result<HashSet<String>> {
+        Ok(self.0.store.subscriptions_of_user(&user.id)?.into_iter().map(|s| s.rid).collect())
+    }
+
+    fn room_doc(room: &Room) -> Value {
+        serde_json::to_value(room).unwrap_or_default()
+    }
+
+    /// Public channels (outside teams, or in teams the user may see) and the user's own groups;
+    /// never team main rooms nor discussions. Needs `view-c-room`.
+    fn channels(&self, user: &User, text: &str) -> Result<Vec<Value>> {
+        if !self.0.authz().can(user, "view-c-room", None)? {
+            return Err(verify_params());
+        }
+        let teams = self.visible_team_ids(user)?;
+        let joined = self.joined(user)?;
+        let q = text_query(text, &["name".into(), "fname".into()]);
+        let team_names: std::collections::HashMap<String, String> =
+            self.0.store.teams()?.into_iter().map(|t| (t.id, t.name)).collect();
+        let mut out = Vec::new();
+        for room in self.0.store.rooms_by_types(&["c", "p"])? {
+            if room.team_main || room.prid.is_some() {
+                continue;
+            }
+            let listed = match (&room.t[..], &room.team_id) {
+                ("c", None) => true,
+                ("c", Some(team)) => teams.contains(team) || joined.contains(&room.id),
+                _ => joined.contains(&room.id),
+            };
+            let doc = Self::room_doc(&room);
+            if !listed || !query::matches(&doc, &q)? {
+                continue;
+            }
+            let mut doc = pick(doc, &ROOM_FIELDS);
+            if let Some(name) = room.team_id.as_ref().and_then(|t| team_names.get(t)) {
+                doc["belongsTo"] = json!(name);
+            }
+            out.push(doc);
+        }
+        Ok(out)
+    }
+
+    /// Team main rooms: public teams and private teams the user belongs to, with `roomsCount`.
+    fn teams(&self, user: &User, text: &str) -> Result<Vec<Value>> {
+        let joined = self.joined(user)?;
+        let q = text_query(text, &["name".into(), "fname".into()]);
+        let mut out = Vec::new();
+        for room in self.0.store.rooms_by_types(&["c", "p"])? {
+            if !room.team_main || (room.t != "c" && !joined.contains(&room.id)) {
+                continue;
+            }
+            let doc = Self::room_doc(&room);
+            if !query::matches(&doc, &q)? {
+                continue;
+            }
+            let mut doc = pick(doc, &ROOM_FIELDS);
+            let count = match &room.team_id {
+                Some(t) => self.0.store.rooms_by_team(t)?.len(),
+                None => 0,
+            };
+            doc["roomsCount"] = json!(count);
+            out.push(doc);
+        }
+        Ok(out)
+    }
+
+    /// Active users matching the search fields. Needs `view-outside-room` and `view-d-room`;
+    /// emails only with `view-full-other-user-info`.
+    fn users(&self, user: &User, text: &str, workspace: &str) -> Result<Vec<Value>> {
+        let authz = self.0.authz();
+        if !authz.can(user, "view-outside-room", None)? || !authz.can(user, "view-d-room", None)? {
+            return Err(verify_params());
+        }
+        if workspace == "external" {
+            return Ok(Vec::new());
+        }
+        let full = authz.can(user, "view-full-other-user-info", None)?;
+        let fields = if workspace == "all" {
+            vec!["username".into(), "name".into(), "emails.address".into()]
+        } else {
+            self.search_fields()
+        };
+        let q = text_query(text, &fields);
+        let mut keep = vec!["_id", "username", "name", "nickname", "bio", "createdAt", "avatarETag"];
+        if full {
+            keep.push("emails");
+        }
+        let mut out = Vec::new();
+        for u in self.0.store.all_users()? {
+            if !u.active || u.username.is_empty() {
+                continue;
+            }
+            let doc = serde_json::to_value(&u)?;
+            if query::matches(&doc, &q)? {
+                out.push(pick(doc, &keep));
+            }
+        }
+        Ok(out)
+    }
+
+    /// `spotlight`: up to a few users and rooms matching `text`. A leading `#` searches only
+    /// rooms, `@` only users. Rooms are public channels the caller has not joined (needs
+    /// `view-outside-room` and `view-c-room`). Users are any active user with
+    /// `view-outside-room` and `view-d-room`, otherwise only people the caller has direct
+    /// messages with.
+    pub fn spotlight(&self, user: &User, text: &str) -> Result<(Vec<Value>, Vec<Value>)> {
+        let (mut want_users, mut want_rooms) = (true, true);
+        let mut text = text.trim();
+        if let Some(rest) = text.strip_prefix('#') {
+            want_users = false;
+            text = rest;
+        } else if let Some(rest) = text.strip_prefix('@') {
+            want_rooms = false;
+            text = rest;
+        }
+        let users = if want_users { self.spotlight_users(user, text)? } else { Vec::new() };
+        let rooms = if want_rooms { self.spotlight_rooms(user, text)? } else { Vec::new() };
+        Ok((users, rooms))
+    }
+
+    fn spotlight_users(&self, user: &User, text: &str) -> Result<Vec<Value>> {
+        let authz = self.0.authz();
+        let limit = self.0.settings.int("Number_of_users_autocomplete_suggestions", 5).max(1) as usize;
+        let outsiders = authz.can(user, "view-outside-room", None)? && authz.can(user, "view-d-room", None)?;
+        let view = |u: &User| {
+            let mut v = json!({"_id": u.id, "username": u.username, "status": u.status, "outside": true});
+            for (key, value) in [
+                ("name", &u.name),
+                ("nickname", &u.nickname),
+                ("statusText", &u.status_text),
+                ("avatarETag", &u.avatar_etag),
+            ] {
+                if let Some(x) = value {
+                    v[key] = json!(x);
+                }
+            }
+            v
+        };
+        let candidates: Vec<User> = if outsiders {
+            self.0.store.all_users()?
+        } else {
+            let mut ids: Vec<String> = self
+                .0
+                .store
+                .rooms_of_user(&user.id, &["d"])?
+                .into_iter()
+                .flat_map(|r| r.uids)
+                .filter(|id| *id != user.id)
+                .collect();
+            ids.sort();
+            ids.dedup();
+            self.0.store.users_by_ids(&ids)?
+        };
+        let mut candidates: Vec<User> = candidates.into_iter().filter(|u| u.active && !u.username.is_empty()).collect();
+        let by_name = self.0.settings.bool("UI_Use_Real_Name");
+        candidates.sort_by_key(|u| if by_name { u.display_name().to_lowercase() } else { u.username.to_lowercase() });
+        let mut out = Vec::new();
+        // An exact username match comes first.
+        if !text.is_empty()
+            && let Some(exact) = candidates.iter().position(|u| u.username.eq_ignore_ascii_case(text))
+        {
+            out.push(view(&candidates.remove(exact)));
+        }
+        let q = text_query(text, &self.search_fields());
+        for u in &candidates {
+            if out.len() >= limit {
+                break;
+            }
+            if query::matches(&serde_json::to_value(u)?, &q)? {
+                out.push(view(u));
+            }
+        }
+        Ok(out)
+    }
+
+    fn spotlight_rooms(&self, user: &User, text: &str) -> Result<Vec<Value>> {
+        let authz = self.0.authz();
+        if !authz.can(user, "view-outside-room", None)? || !authz.can(user, "view-c-room", None)? {
+            return Ok(Vec::new());
+        }
+        let joined = self.joined(user)?;
+        let q = text_query(text, &["name".into(), "fname".into()]);
+        let keep_last = !self.0.settings.bool("Store_Last_Message") || authz.can(user, "preview-c-room", None)?;
+        let mut fields = vec!["_id", "t", "name", "fname", "teamMain", "joinCodeRequired", "prid"];
+        if keep_last {
+            fields.push("lastMessage");
+        }
+        let mut rooms: Vec<Value> = Vec::new();
+        for room in self.0.store.rooms_by_types(&["c"])? {
+            if joined.contains(&room.id) || room.prid.is_some() || (room.team_id.is_some() && !room.team_main) {
+                continue;
+            }
+            let doc = Self::room_doc(&room);
+            if query::matches(&doc, &q)? {
+                rooms.push(pick(doc, &fields));
+            }
+        }
+        query::sort(&mut rooms, &sort_spec(&[("name", 1)]));
+        rooms.truncate(5);
+        Ok(rooms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_queries_escape_and_ignore_case() {
+        let q = text_query("a.b", &["name".into()]);
+        assert!(query::matches(&json!({"name": "XA.BY"}), &q).unwrap());
+        assert!(!query::matches(&json!({"name": "axb"}), &q).unwrap());
+        assert!(text_query("  ", &["name".into()]).is_empty());
+    }
+}

@@ -1,0 +1,346 @@
+//! Roles: the default and custom roles, and who holds them.
+//!
+//! A role has a scope. `Users` roles are global and live in the user's `roles`; `Subscriptions`
+//! roles apply in one room and live in that room's subscription `roles`. As in Rocket.Chat, an
+//! assignment with a room (`scope`/`roomId`) always goes to the subscription, and one without a
+//! room always goes to the user. Role documents are `{_id, name, description, mandatory2fa,
+//! protected, scope, _updatedAt}`; deleted roles leave a tombstone for `roles.sync`.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::Services;
+use crate::bus::{ChangeAction, Event};
+use crate::error::{Error, Result};
+use crate::models::User;
+use crate::time::Date;
+
+/// Where role tombstones are kept (see [`crate::store::ConfigStore::put_doc`]).
+const TRASH: &str = "roles_trash";
+
+/// The two role scopes.
+pub const SCOPES: [&str; 2] = ["Users", "Subscriptions"];
+
+/// What `roles.create` takes.
+#[derive(Debug, Clone, Default)]
+pub struct NewRole {
+    pub name: String,
+    /// `Users` when absent.
+    pub scope: Option<String>,
+    pub description: Option<String>,
+    pub mandatory2fa: Option<bool>,
+}
+
+/// What `roles.update` takes. Like Rocket.Chat, a missing description is saved as empty.
+#[derive(Debug, Clone, Default)]
+pub struct RoleChange {
+    pub name: Option<String>,
+    pub scope: Option<String>,
+    pub description: Option<String>,
+    pub mandatory2fa: Option<bool>,
+}
+
+/// Roles operations.
+pub struct Roles<'a>(pub &'a Services);
+
+impl Services {
+    /// Roles operations.
+    pub fn roles(&self) -> Roles<'_> {
+        Roles(self)
+    }
+}
+
+fn not_allowed() -> Error {
+    Error::bad("error-action-not-allowed", "Accessing permissions is not allowed")
+}
+
+fn invalid_role_id() -> Error {
+    Error::bad("error-invalid-roleId", "This role does not exist")
+}
+
+fn role_id(role: &Value) -> &str {
+    role["_id"].as_str().unwrap_or_default()
+}
+
+impl Roles<'_> {
+    /// Every role, by id.
+    pub fn list(&self) -> Result<Vec<Value>> {
+        self.0.store.roles()
+    }
+
+    /// Roles changed after `since`, and tombstones of roles deleted after it.
+    pub fn sync(&self, since: Date) -> Result<(Vec<Value>, Vec<Value>)> {
+        let after = |d: &Value, key: &str| d.get(key).and_then(Date::from_json).is_some_and(|t| t > since);
+        let update = self.list()?.into_iter().filter(|r| after(r, "_updatedAt")).collect();
+        let remove = self.0.store.docs(TRASH)?.into_iter().filter(|r| after(r, "_deletedAt")).collect();
+        Ok((update, remove))
+    }
+
+    /// A role by id.
+    pub fn by_id(&self, id: &str) -> Result<Option<Value>> {
+        Ok(self.list()?.into_iter().find(|r| r["_id"] == id))
+    }
+
+    /// A role by id, or else by name (Rocket.Chat's `findOneByIdOrName`).
+    pub fn by_id_or_name(&self, key: &str) -> Result<Option<Value>> {
+        let roles = self.list()?;
+        Ok(roles.iter().find(|r| r["_id"] == key).or_else(|| roles.iter().find(|r| r["name"] == key)).cloned())
+    }
+
+    fn save(&self, role: &Value) -> Result<Arc<Value>> {
+        self.0.store.put_role(role)?;
+        let role = Arc::new(role.clone());
+        self.0.bus.publish(Event::RoleChanged { action: "changed", role: role.clone() });
+        Ok(role)
+    }
+
+    fn check_scope(scope: &str) -> Result<()> {
+        if SCOPES.contains(&scope) { Ok(()) } else { Err(Error::bad("error-invalid-scope", "Invalid scope")) }
+    }
+
+    /// `roles.create`: a custom (unprotected) role with a random id. Needs `access-permissions`.
+    pub fn create(&self, caller: &User, new: NewRole) -> Result<Value> {
+        if !self.0.authz().can(caller, "access-permissions", None)? {
+            return Err(not_allowed());
+        }
+        let name = new.name.trim().to_string();
+        if name.is_empty() {
+            return Err(Error::bad("error-invalid-role-properties", "The role properties are invalid."));
+        }
+        if self.by_id_or_name(&name)?.is_some() {
+            return Err(Error::bad("error-duplicate-role-names-not-allowed", "Role name already exists"));
+        }
+        let scope = new.scope.unwrap_or_else(|| "Users".into());
+        Self::check_scope(&scope)?;
+        let mut role = json!({
+            "_id": crate::ids::random_id(),
+            "name": name,
+            "scope": scope,
+            "description": new.description.unwrap_or_default(),
+            "protected": false,
+            "_updatedAt": Date::now(),
+        });
+        role["mandatory2fa"] = json!(new.mandatory2fa.unwrap_or(false));
+        Ok((*self.save(&role)?).clone())
+    }
+
+    /// `roles.update`: renames or describes a role. Protected roles keep their name and scope.
+    pub fn update(&self, caller: &User, id: &str, change: RoleChange) -> Result<Value> {
+        if !self.0.authz().can(caller, "access-permissions", None)? {
+            return Err(not_allowed());
+        }
+        let mut role = self.by_id(id)?.ok_or_else(invalid_role_id)?;
+        let protected = role["protected"].as_bool().unwrap_or(false);
+        let name = change.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        let renames = name.as_deref().is_some_and(|n| role["name"] != n);
+        let rescopes = change.scope.as_deref().is_some_and(|s| role["scope"] != s);
+        if protected && (renames || rescopes) {
+            return Err(Error::bad("error-role-protected", "Role is protected"));
+        }
+        if let Some(n) = &name
+            && self.list()?.iter().any(|r| r["name"] == n.as_str() && r["_id"] != id)
+        {
+            return Err(Error::bad("error-duplicate-role-names-not-allowed", "Role name already exists"));
+        }
+        if let Some(s) = &change.scope {
+            Self::check_scope(s)?;
+            role["scope"] = json!(s);
+        }
+        if let Some(n) = name {
+            role["name"] = json!(n);
+        }
+        role["description"] = json!(change.description.unwrap_or_default());
+        if let Some(m) = change.mandatory2fa {
+            role["mandatory2fa"] = json!(m);
+        }
+        role["_updatedAt"] = serde_json::to_value(Date::now())?;
+        Ok((*self.save(&role)?).clone())
+    }
+
+    /// How many users hold a role (globally for `Users` roles, in any room for the others).
+    pub fn holders_count(&self, role: &Value) -> Result<usize> {
+        match role["scope"].as_str() {
+            Some("Subscriptions") => {
+                let mut users: Vec<String> =
+                    self.0.store.room_role_holders(role_id(role), None)?.into_iter().map(|(_, u)| u).collect();
+                users.sort();
+                users.dedup();
+                Ok(users.len())
+            }
+            _ => Ok(self.0.store.count_users_with_role(role_id(role))? as usize),
+        }
+    }
+
+    /// `roles.delete`: removes a custom role nobody holds, and drops it from every permission.
+    pub fn delete(&self, caller: &User, key: &str) -> Result<()> {
+        if !self.0.authz().can(caller, "access-permissions", None)? {
+            return Err(not_allowed());
+        }
+        let role = self.by_id_or_name(key)?.ok_or_else(invalid_role_id)?;
+        if role["protected"].as_bool().unwrap_or(false) {
+            return Err(Error::bad("error-role-protected", "Cannot delete a protected role"));
+        }
+        if self.holders_count(&role)? > 0 {
+            return Err(Error::bad("error-role-in-use", "Cannot delete role because it's in use"));
+        }
+        let id = role_id(&role).to_string();
+        self.0.store.delete_role(&id)?;
+        self.0.store.put_doc(TRASH, &id, &json!({"_id": id, "_deletedAt": Date::now()}))?;
+        for mut perm in self.0.store.permissions()? {
+            let Some(roles) = perm["roles"].as_array() else { continue };
+            if !roles.iter().any(|r| r == id.as_str()) {
+                continue;
+            }
+            let kept: Vec<Value> = roles.iter().filter(|r| *r != id.as_str()).cloned().collect();
+            perm["roles"] = Value::Array(kept);
+            perm["_updatedAt"] = serde_json::to_value(Date::now())?;
+            self.0.store.put_permission(&perm)?;
+            self.0.permissions.put(&perm);
+            self.0.bus.publish(Event::PermissionChanged { permission: Arc::new(perm) });
+        }
+        self.0.bus.publish(Event::RoleChanged { action: "removed", role: Arc::new(role) });
+        Ok(())
+    }
+
+    /// Whether `user` holds the role: in the room `scope` when given, globally otherwise.
+    pub fn has_role(&self, user: &User, role: &str, scope: Option<&str>) -> Result<bool> {
+        match scope {
+            Some(rid) => Ok(self.0.store.subscription(rid, &user.id)?.is_some_and(|s| s.has_role(role))),
+            None => Ok(user.has_role(role)),
+        }
+    }
+
+    /// `roles.addUserToRole`: gives `user` the role, in the room `scope` when given. Needs
+    /// `access-permissions` (or `assign-roles`), and `assign-admin-role` for `admin`.
+    pub fn add_user(&self, caller: &User, role: &Value, user: &User, scope: Option<&str>) -> Result<()> {
+        if !self.0.authz().can_any(caller, &["access-permissions", "assign-roles"], None)? {
+            return Err(not_allowed());
+        }
+        let id = role_id(role);
+        if id == "admin" && !self.0.authz().can(caller, "assign-admin-role", None)? {
+            return Err(Error::bad("error-action-not-allowed", "Assigning admin is not allowed"));
+        }
+        if self.has_role(user, id, scope)? {
+            return Err(Error::bad("error-user-already-in-role", "User already in role"));
+        }
+        self.set_membership(user, id, scope, true)?;
+        Ok(())
+    }
+
+    /// `roles.removeUserFromRole`: takes the role away. The last admin stays admin.
+    pub fn remove_user(&self, caller: &User, role: &Value, user: &User, scope: Option<&str>) -> Result<()> {
+        if !self.0.authz().can_any(caller, &["access-permissions", "assign-roles"], None)? {
+            return Err(Error::bad("error-not-allowed", "Accessing permissions is not allowed"));
+        }
+        let id = role_id(role);
+        if !self.has_role(user, id, scope)? {
+            return Err(Error::bad("error-user-not-in-role", "User is not in this role"));
+        }
+        if id == "admin" && scope.is_none() && self.0.store.count_users_with_role("admin")? <= 1 {
+            return Err(Error::bad("error-admin-required", "You need to have at least one admin"));
+        }
+        self.set_membership(user, id, scope, false)
+    }
+
+    /// Adds or removes a role of a user (or of their subscription) and publishes the change.
+    fn set_membership(&self, user: &User, role: &str, scope: Option<&str>, add: bool) -> Result<()> {
+        let apply = |roles: &mut Vec<String>| {
+            if add {
+                if !roles.iter().any(|r| r == role) {
+                    roles.push(role.to_string());
+                }
+            } else {
+                roles.retain(|r| r != role);
+            }
+        };
+        match scope {
+            Some(rid) => {
+                let sub = self
+                    .0
+                    .store
+                    .modify_subscription(rid, &user.id, &mut |s| {
+                        apply(&mut s.roles);
+                        s.updated_at = Date::now();
+                        Ok(())
+                    })?
+                    .ok_or_else(|| Error::bad("error-invalid-user", "User is not part of given room"))?;
+                self.0
+                    .bus
+                    .publish(Event::SubscriptionChanged { action: ChangeAction::Updated, subscription: sub.into() });
+            }
+            None => {
+                let mut fresh = self
+                    .0
+                    .store
+                    .user_by_id(&user.id)?
+                    .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
+                apply(&mut fresh.roles);
+                fresh.updated_at = Date::now();
+                self.0.store.update_user(&fresh)?;
+                self.0.bus.publish(Event::UserUpdated { user: Arc::new(fresh), fields: vec!["roles"] });
+            }
+        }
+        self.0.bus.publish(Event::UserRoleChanged {
+            action: if add { "added" } else { "removed" },
+            role: role.to_string(),
+            user_id: user.id.clone(),
+            username: user.username.clone(),
+            scope: scope.map(String::from),
+        });
+        Ok(())
+    }
+
+    /// `roles.getUsersInRole`: holders of a role (by id or name), sorted by username, with the
+    /// total before paging. Needs `access-permissions`, and `view-other-user-channels` with a room.
+    pub fn users_in_role(
+        &self,
+        caller: &User,
+        key: &str,
+        rid: Option<&str>,
+        offset: usize,
+        limit: Option<usize>,
+    ) -> Result<(Vec<Value>, usize)> {
+        let authz = self.0.authz();
+        if !authz.can(caller, "access-permissions", None)?
+            || (rid.is_some() && !authz.can(caller, "view-other-user-channels", None)?)
+        {
+            return Err(Error::bad("error-not-allowed", "Not allowed"));
+        }
+        let role = self.by_id_or_name(key)?.ok_or_else(|| Error::bad("error-invalid-roleId", "Invalid role"))?;
+        let id = role_id(&role);
+        let mut users: Vec<User> = match role["scope"].as_str() {
+            Some("Subscriptions") => {
+                let mut ids: Vec<String> =
+                    self.0.store.room_role_holders(id, rid)?.into_iter().map(|(_, u)| u).collect();
+                ids.sort();
+                ids.dedup();
+                self.0.store.users_by_ids(&ids)?
+            }
+            _ => self.0.store.all_users()?.into_iter().filter(|u| u.has_role(id)).collect(),
+        };
+        users.sort_by_key(|u| u.username.to_lowercase());
+        let total = users.len();
+        let page = users
+            .into_iter()
+            .skip(offset)
+            .take(limit.unwrap_or(usize::MAX))
+            .map(|u| {
+                let mut v = json!({
+                    "_id": u.id, "username": u.username, "createdAt": u.created_at, "_updatedAt": u.updated_at,
+                });
+                if let Some(n) = &u.name {
+                    v["name"] = json!(n);
+                }
+                if !u.emails.is_empty() {
+                    v["emails"] = json!(u.emails);
+                }
+                if let Some(e) = &u.avatar_etag {
+                    v["avatarETag"] = json!(e);
+                }
+                v
+            })
+            .collect();
+        Ok((page, total))
+    }
+}
