@@ -49,11 +49,13 @@ fn anonymous_calls_are_limited_per_route() {
     let res = anon.get("/api/v1/settings.oauth");
     assert_ok(&res);
     assert_eq!(header_num(&res, "x-ratelimit-remaining"), 2);
-    // Routes outside the API and method.callAnon are not limited.
+    // Routes outside the versioned API and method.callAnon are not limited.
     for _ in 0..5 {
-        let res = s.anon().get("/health");
-        assert_eq!(res.status, 200);
-        assert!(res.header("x-ratelimit-limit").is_none());
+        for path in ["/health", "/api/info"] {
+            let res = s.anon().get(path);
+            assert_eq!(res.status, 200);
+            assert!(res.header("x-ratelimit-limit").is_none());
+        }
         let frame = json!({"msg": "method", "id": "1", "method": "getUserRoles", "params": []}).to_string();
         let res = anon.post("/api/v1/method.callAnon/getUserRoles", json!({"message": frame}));
         assert_eq!(res.status, 200, "{}", res.body);

@@ -1,7 +1,8 @@
 //! The REST rate limiter, with Rocket.Chat's semantics.
 //!
-//! - It applies to every `/api/*` route except `method.call`/`method.callAnon` (whose DDP
-//!   methods have their own limiter), while `API_Enable_Rate_Limiter` is on.
+//! - It applies to every versioned route (`/api/v1/*`; Rocket.Chat leaves the unversioned
+//!   `/api/info` alone) except `method.call`/`method.callAnon` (whose DDP methods have their own
+//!   limiter), while `API_Enable_Rate_Limiter` is on.
 //! - Each route (method + route pattern) has its own budget per caller: per user when the call
 //!   carries valid credentials, per client IP otherwise. Users holding `api-bypass-rate-limit`
 //!   are not limited at all.
@@ -143,7 +144,7 @@ pub struct RateLimit<S> {
 }
 
 fn is_limited_route(route: &str) -> bool {
-    route.starts_with("/api/") && !route.starts_with("/api/v1/method.call")
+    route.starts_with("/api/v1/") && !route.starts_with("/api/v1/method.call")
 }
 
 fn credentials(headers: &HeaderMap) -> Option<(String, String)> {
@@ -256,7 +257,7 @@ mod tests {
     #[test]
     fn only_api_routes_are_limited() {
         assert!(is_limited_route("/api/v1/settings.public"));
-        assert!(is_limited_route("/api/info"));
+        assert!(!is_limited_route("/api/info"));
         assert!(!is_limited_route("/api/v1/method.call/{method}"));
         assert!(!is_limited_route("/websocket"));
         assert!(!is_limited_route("/health"));

@@ -181,3 +181,43 @@ pub fn join_default_rooms(svc: &Services, user: &User) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn default_settings_are_well_formed() {
+        let mut seen = HashSet::new();
+        for d in SETTINGS {
+            assert!(seen.insert(d.id), "setting {} is listed twice", d.id);
+            let v: Value = serde_json::from_str(d.value).unwrap_or_else(|e| panic!("{}: {e}", d.id));
+            let fits = match d.kind {
+                "boolean" => v.is_boolean(),
+                "int" => v.is_i64(),
+                "multiSelect" => v.is_array(),
+                "select" => v.is_string() || v.is_number(),
+                _ => v.is_string(),
+            };
+            assert!(fits, "setting {} has a default of the wrong type", d.id);
+            assert!(!d.group.is_empty());
+        }
+        for id in ["API_Enable_Rate_Limiter", "API_Enable_Rate_Limiter_Limit_Calls_Default", "Accounts_SearchFields"] {
+            assert!(seen.contains(id), "{id}");
+        }
+    }
+
+    #[test]
+    fn default_permissions_name_existing_roles() {
+        let roles: HashSet<&str> = ROLES.iter().map(|(id, _, _)| *id).collect();
+        let mut seen = HashSet::new();
+        for (id, holders) in PERMISSIONS {
+            assert!(seen.insert(*id), "permission {id} is listed twice");
+            for r in *holders {
+                assert!(roles.contains(r), "permission {id} names unknown role {r}");
+            }
+        }
+    }
+}
