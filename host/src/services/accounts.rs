@@ -129,7 +129,8 @@ impl Accounts<'_> {
                 );
             }
         }
-        let checks: [(&str, fn(char) -> bool, &str); 4] = [
+        type Rule = (&'static str, fn(char) -> bool, &'static str);
+        let checks: [Rule; 4] = [
             (
                 "Accounts_Password_Policy_AtLeastOneLowercase",
                 |c| c.is_lowercase(),
