@@ -73,6 +73,11 @@ fn rest_conventions_hold_for_errors() {
     assert_eq!(res.header("content-type"), Some("application/json"));
     assert_eq!(admin.get("/api/v1/settings/Site_Name").body["value"], "Formed");
 
+    // Extractor rejections are JSON too (a path parameter that is not UTF-8).
+    let res = admin.get("/api/v1/settings/%FF%FE");
+    assert_error(&res, 400, "error-invalid-params");
+    assert_eq!(res.header("content-type"), Some("application/json"));
+
     // Injection-shaped input is just text.
     let res = admin.get("/api/v1/settings/Site_Name';DROP%20TABLE%20settings;--");
     assert_error(&res, 400, "error-invalid-setting");

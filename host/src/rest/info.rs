@@ -1,11 +1,12 @@
 //! Server information: `GET /api/info`, `GET /health`, `GET /api/v1/licenses.info`; and the
-//! server-wide REST conventions no single handler owns (the JSON answer to a wrong method).
+//! server-wide REST conventions no single handler owns (JSON answers to errors axum makes).
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
@@ -59,16 +60,38 @@ async fn licenses_info(_: Auth) -> Reply {
     Ok(ok(json!({"license": {}})))
 }
 
-/// Gives axum's bare `405 Method Not Allowed` (a known route called with another method) a
-/// Rocket.Chat-style JSON body, keeping its `Allow` header. Used with `map_response`.
-pub async fn json_method_not_allowed(res: Response) -> Response {
-    if res.status() != StatusCode::METHOD_NOT_ALLOWED || res.headers().contains_key(header::CONTENT_TYPE) {
+/// Keeps every `/api/v1` answer in Rocket.Chat's JSON envelope, even those no handler wrote:
+/// axum's bare `405 Method Not Allowed` (a known route called with another method; its `Allow`
+/// header stays) and the plain-text rejections of extractors (a path parameter that is not
+/// UTF-8, a body too large for a multipart reader…).
+pub async fn json_errors(req: Request, next: Next) -> Response {
+    let versioned = req.uri().path().starts_with("/api/v1/");
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !versioned || is_json || !(status.is_client_error() || status.is_server_error()) {
         return res;
     }
-    let allow = res.headers().get(header::ALLOW).cloned();
-    let mut json = Error::api(405, "error-method-not-allowed", "Method not allowed").into_response();
-    if let Some(allow) = allow {
-        json.headers_mut().insert(header::ALLOW, allow);
+    let (parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024).await.map(|b| String::from_utf8_lossy(&b).trim().to_string());
+    let text = text.ok().filter(|t| !t.is_empty());
+    let error = match status {
+        StatusCode::METHOD_NOT_ALLOWED => Error::api(405, "error-method-not-allowed", "Method not allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => Error::api(413, "error-request-too-large", "The request body is too large"),
+        s if s.is_client_error() => Error::api(
+            s.as_u16(),
+            "error-invalid-params",
+            text.unwrap_or_else(|| s.canonical_reason().unwrap_or("Bad request").to_string()),
+        ),
+        _ => Error::api(status.as_u16(), "error-internal", "Internal server error"),
+    };
+    let mut json = error.into_response();
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        json.headers_mut().insert(header::ALLOW, allow.clone());
     }
     json
 }

@@ -35,7 +35,7 @@ pub fn router(svc: Arc<Services>) -> Router {
         .merge(crate::ddp::routes(&svc))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(axum::middleware::map_response(info::json_method_not_allowed))
+        .layer(axum::middleware::from_fn(info::json_errors))
         .layer(rate_limit::RateLimitLayer::new(svc.clone()))
         .with_state(svc)
 }
