@@ -167,3 +167,69 @@ fn typing_through_the_stream_method() {
     assert_ok(&res);
     assert_eq!(a.event("stream-notify-room", "GENERAL/typing", |a| a[1] == true), json!(["bob", true]));
 }
+
+#[test]
+fn settings_permissions_and_roles_reach_the_streams() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.user("bob");
+    let mut anon = Ddp::connect(&s);
+    anon.sub_ok("stream-notify-all", "public-settings-changed");
+    anon.sub_ok("stream-notify-all", "permissions-changed");
+    let mut b = Ddp::resume(&bob);
+    b.sub_ok("stream-notify-logged", "permissions-changed");
+    b.sub_ok("stream-notify-logged", "roles-change");
+    let mut a = Ddp::resume(&admin);
+    a.sub_ok("stream-notify-logged", "private-settings-changed");
+
+    // REST → stream: a public setting.
+    assert_ok(&admin.post("/api/v1/settings/Site_Name", json!({"value": "Renamed"})));
+    let args = anon.event("stream-notify-all", "public-settings-changed", |a| a[1]["_id"] == "Site_Name");
+    assert_eq!(args, json!(["updated", {"_id": "Site_Name", "value": "Renamed"}]));
+    let args = a.event("stream-notify-logged", "private-settings-changed", |a| a[1]["_id"] == "Site_Name");
+    assert_eq!(args[1]["value"], "Renamed");
+    // A private setting reaches only the privileged.
+    assert_ok(&admin.post("/api/v1/settings/SMTP_Host", json!({"value": "smtp.example.com"})));
+    a.event("stream-notify-logged", "private-settings-changed", |a| a[1]["_id"] == "SMTP_Host");
+
+    // DDP → REST: saveSetting, then REST reads the new value.
+    a.call_ok("saveSetting", json!(["Site_Name", "From DDP"]));
+    assert_eq!(assert_ok(&admin.get("/api/v1/settings/Site_Name"))["value"], "From DDP");
+    anon.event("stream-notify-all", "public-settings-changed", |a| a[1]["value"] == "From DDP");
+    b.call_err("saveSetting", json!(["Site_Name", "Nope"]), json!("error-unauthorized"));
+    // The anonymous connection never got the private setting (it arrived after the public one,
+    // which it did get).
+    assert!(!anon.received(|f| f["fields"]["args"][1]["_id"] == "SMTP_Host"));
+
+    // Permissions.
+    assert_ok(
+        &admin.post("/api/v1/permissions.update", json!({"permissions": [{"_id": "create-c", "roles": ["admin"]}]})),
+    );
+    let args = b.event("stream-notify-logged", "permissions-changed", |a| a[1]["_id"] == "create-c");
+    assert_eq!(args[0], "updated");
+    assert_eq!(args[1]["roles"], json!(["admin"]));
+    assert!(args[1]["_updatedAt"]["$date"].is_i64(), "{args}");
+    anon.event("stream-notify-all", "permissions-changed", |a| a[1]["_id"] == "create-c");
+    let perms = b.call_ok("permissions/get", json!([{"$date": 0}]));
+    assert!(
+        perms["update"].as_array().unwrap().iter().any(|p| p["_id"] == "create-c" && p["roles"] == json!(["admin"]))
+    );
+
+    // Roles.
+    assert_ok(&admin.post("/api/v1/roles.addUserToRole", json!({"roleName": "livechat-agent", "username": "bob"})));
+    let args = b.event("stream-notify-logged", "roles-change", |a| a[0]["_id"] == "livechat-agent");
+    assert_eq!(args[0]["type"], "added");
+    assert_eq!(args[0]["u"], json!({"_id": bob.user_id(), "username": "bob"}));
+    let roles = b.call_ok("roles/get", json!([]));
+    assert!(roles.as_array().unwrap().iter().any(|r| r["_id"] == "admin"));
+    let users = b.call_ok("getUserRoles", json!([]));
+    let entry = users.as_array().unwrap().iter().find(|u| u["username"] == "bob").expect("bob has a tagged role");
+    assert_eq!(entry["roles"], json!(["livechat-agent"]));
+
+    // Spotlight through DDP.
+    let found = b.call_ok("spotlight", json!(["adm", [], {"users": true, "rooms": true}]));
+    assert!(found["users"].as_array().unwrap().iter().any(|u| u["username"] == ADMIN_USER), "{found}");
+    let found = b.call_ok("spotlight", json!(["adm", [ADMIN_USER], {"users": true, "rooms": false}]));
+    assert_eq!(found["rooms"], json!([]));
+    assert!(!found["users"].as_array().unwrap().iter().any(|u| u["username"] == ADMIN_USER));
+}

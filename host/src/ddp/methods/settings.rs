@@ -1,18 +1,21 @@
-//! Settings, permissions and roles methods: `public-settings/get`, `private-settings/get`,
-//! `permissions/get`, `getUserRoles`.
+//! Settings, permissions, roles and search methods: `public-settings/get`, `private-settings/get`,
+//! `saveSetting`, `permissions/get`, `roles/get`, `getUserRoles`, `spotlight`.
 
 use serde_json::{Value, json};
 
 use super::{Args, Invocation, MethodDef, Outcome, anon, logged};
-use crate::ddp::frames::ejson_dates;
+use crate::ddp::frames::{self, ejson_dates};
 use crate::time::Date;
 
 /// The methods of this family.
 pub const METHODS: &[MethodDef] = &[
     anon("public-settings/get", public_settings),
     logged("private-settings/get", private_settings),
+    logged("saveSetting", save_setting),
     logged("permissions/get", permissions),
+    logged("roles/get", roles),
     logged("getUserRoles", user_roles),
+    logged("spotlight", spotlight),
 ];
 
 const DATE_KEYS: [&str; 3] = ["_updatedAt", "createdAt", "ts"];
@@ -49,10 +52,9 @@ fn public_settings(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let since = args.date(0)?;
     let docs: Vec<Value> = inv
         .svc
-        .settings
-        .all()
+        .settings()
+        .public_docs()
         .into_iter()
-        .filter(|d| d["public"].as_bool() == Some(true) && d["hidden"].as_bool() != Some(true))
         .map(|d| {
             let mut v = setting_view(&d);
             if let Some(u) = d.get("_updatedAt") {
@@ -64,35 +66,63 @@ fn public_settings(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     Ok(Some(listing(docs, since)))
 }
 
-/// `private-settings/get`: every setting the caller may view (`view-privileged-setting`), or
-/// only those `manage-selected-settings` grants.
+/// `private-settings/get`: the settings the caller may list (every one with
+/// `view-privileged-setting`, the public ones otherwise), as full documents.
 fn private_settings(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let user = inv.user()?.clone();
     let since = args.date(0)?;
-    let authz = inv.svc.authz();
-    let all = authz.can(&user, "view-privileged-setting", None)?;
-    if !all && !authz.can(&user, "manage-selected-settings", None)? {
-        return Ok(Some(listing(Vec::new(), since)));
-    }
-    let mut docs = Vec::new();
-    for d in inv.svc.settings.all() {
-        let id = d["_id"].as_str().unwrap_or_default();
-        if d["hidden"].as_bool() == Some(true) {
-            continue;
-        }
-        if !all && !authz.can(&user, &format!("change-setting-{id}"), None)? {
-            continue;
-        }
-        docs.push(ejson_dates((*d).clone(), &DATE_KEYS));
-    }
+    let docs: Vec<Value> =
+        inv.svc.settings().visible_docs(&user)?.into_iter().map(|d| ejson_dates((*d).clone(), &DATE_KEYS)).collect();
     Ok(Some(listing(docs, since)))
+}
+
+/// `saveSetting`: `[_id, value, editor?]` → `true` (`edit-privileged-setting`).
+fn save_setting(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    let user = inv.user()?.clone();
+    let id = args.str(0)?;
+    let value = args.0.get(1).cloned();
+    let editor = args.opt_str(2)?;
+    inv.svc.settings().update(&user, &id, value, editor)?;
+    Ok(Some(json!(true)))
 }
 
 /// `permissions/get`: `[]` or `[{$date}]` → `[{_id, roles, _updatedAt}]` or `{update, remove}`.
 fn permissions(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let since = args.date(0)?;
-    let docs: Vec<Value> = inv.svc.store.permissions()?.into_iter().map(|d| ejson_dates(d, &DATE_KEYS)).collect();
-    Ok(Some(listing(docs, since)))
+    let docs: Vec<Value> =
+        inv.svc.authz().permissions(since)?.into_iter().map(|d| ejson_dates(d, &DATE_KEYS)).collect();
+    Ok(Some(match since {
+        None => Value::Array(docs),
+        Some(_) => json!({"update": docs, "remove": []}),
+    }))
+}
+
+/// `roles/get`: `[]` or `[{$date}]` → roles, or `{update, remove}` with deleted roles.
+fn roles(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    let fix = |docs: Vec<Value>| -> Vec<Value> { docs.into_iter().map(|d| ejson_dates(d, &DATE_KEYS)).collect() };
+    Ok(Some(match args.date(0)? {
+        None => Value::Array(fix(inv.svc.roles().list()?)),
+        Some(since) => {
+            let (update, remove) = inv.svc.roles().sync(since)?;
+            json!({"update": fix(update), "remove": fix(remove)})
+        }
+    }))
+}
+
+/// `spotlight`: `[text, usernamesToExclude?, {users?, rooms?}?]` → `{users, rooms}`.
+fn spotlight(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    let user = inv.user()?.clone();
+    let text = args.opt_str(0)?.unwrap_or_default();
+    let exclude = args.strings(1)?;
+    let wants = |key: &str| args.get(2).and_then(|o| o.get(key)).and_then(Value::as_bool).unwrap_or(true);
+    let (users, rooms) = inv.svc.directory().spotlight(&user, &text)?;
+    let users: Vec<Value> = if wants("users") {
+        users.into_iter().filter(|u| !u["username"].as_str().is_some_and(|n| exclude.iter().any(|e| e == n))).collect()
+    } else {
+        Vec::new()
+    };
+    let rooms = if wants("rooms") { rooms } else { Vec::new() };
+    Ok(Some(json!({"users": users, "rooms": frames::ejson(&rooms)})))
 }
 
 /// Global roles shown as tags next to usernames (the base roles every account has are not).
