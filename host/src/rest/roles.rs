@@ -167,8 +167,8 @@ async fn add_user(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p):
     check_shape(&p, &["roleId", "roleName", "username", "userId", "roomId"])?;
     let role = svc
         .blocking(move |s| {
-            let role = target_role(s, &p, || Error::bad("error-role-not-found", "Role not found"))?;
             let user = target_user(s, &p)?;
+            let role = target_role(s, &p, || Error::bad("error-role-not-found", "Role not found"))?;
             let room = p.opt_str("roomId").filter(|r| !r.is_empty());
             s.roles().add_user(&caller.user, &role, &user, room.as_deref())?;
             Ok(role)

@@ -11,11 +11,17 @@ pub trait ConfigStore {
     fn settings(&self) -> Result<Vec<Value>>;
     /// Inserts or replaces a setting document (keyed by its `_id`).
     fn put_setting(&self, doc: &Value) -> Result<()>;
+    /// Inserts or replaces several settings in one transaction (first-start seeding).
+    fn put_settings(&self, docs: &[Value]) -> Result<()>;
     fn roles(&self) -> Result<Vec<Value>>;
     fn put_role(&self, doc: &Value) -> Result<()>;
+    /// Inserts or replaces several roles in one transaction.
+    fn put_roles(&self, docs: &[Value]) -> Result<()>;
     fn delete_role(&self, id: &str) -> Result<()>;
     fn permissions(&self) -> Result<Vec<Value>>;
     fn put_permission(&self, doc: &Value) -> Result<()>;
+    /// Inserts or replaces several permissions in one transaction.
+    fn put_permissions(&self, docs: &[Value]) -> Result<()>;
     /// Puts a document in a small named collection (`outbox`, `server`, …).
     fn put_doc(&self, collection: &str, id: &str, doc: &Value) -> Result<()>;
     fn doc(&self, collection: &str, id: &str) -> Result<Option<Value>>;

@@ -35,6 +35,7 @@ fn seed_settings(svc: &Services) -> Result<()> {
     let now = Date::now();
     let mut stored: std::collections::HashMap<String, Value> =
         svc.store.settings()?.into_iter().filter_map(|d| Some((d["_id"].as_str()?.to_string(), d))).collect();
+    let mut to_store = Vec::new();
     for d in SETTINGS {
         let default: Value = serde_json::from_str(d.value).expect("valid default setting JSON");
         let mut doc = stored
@@ -54,10 +55,11 @@ fn seed_settings(svc: &Services) -> Result<()> {
         doc["blocked"] = json!(svc.config.overwrite_settings.contains_key(d.id));
         if changed {
             doc["_updatedAt"] = serde_json::to_value(now)?;
-            svc.store.put_setting(&doc)?;
+            to_store.push(doc.clone());
         }
         svc.settings.put(doc);
     }
+    svc.store.put_settings(&to_store)?;
     // Settings created at runtime (by apps, for example) stay as they are.
     for (_, doc) in stored {
         svc.settings.put(doc);
@@ -71,25 +73,28 @@ fn seed_settings(svc: &Services) -> Result<()> {
 fn seed_roles(svc: &Services) -> Result<()> {
     let existing: HashSet<String> =
         svc.store.roles()?.iter().filter_map(|r| r["_id"].as_str().map(String::from)).collect();
-    for (id, scope, description) in ROLES {
-        if !existing.contains(*id) {
-            svc.store.put_role(&json!({
+    let missing: Vec<Value> = ROLES
+        .iter()
+        .filter(|(id, _, _)| !existing.contains(*id))
+        .map(|(id, scope, description)| {
+            json!({
                 "_id": id, "name": id, "scope": scope, "description": description,
                 "protected": true, "mandatory2fa": false, "_updatedAt": Date::now(),
-            }))?;
-        }
-    }
-    Ok(())
+            })
+        })
+        .collect();
+    svc.store.put_roles(&missing)
 }
 
 fn seed_permissions(svc: &Services) -> Result<()> {
     let existing: HashSet<String> =
         svc.store.permissions()?.iter().filter_map(|r| r["_id"].as_str().map(String::from)).collect();
-    for (id, roles) in PERMISSIONS {
-        if !existing.contains(*id) {
-            svc.store.put_permission(&json!({"_id": id, "roles": roles, "_updatedAt": Date::now()}))?;
-        }
-    }
+    let missing: Vec<Value> = PERMISSIONS
+        .iter()
+        .filter(|(id, _)| !existing.contains(*id))
+        .map(|(id, roles)| json!({"_id": id, "roles": roles, "_updatedAt": Date::now()}))
+        .collect();
+    svc.store.put_permissions(&missing)?;
     svc.permissions.load(svc.store.permissions()?);
     Ok(())
 }

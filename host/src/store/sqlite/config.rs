@@ -16,14 +16,21 @@ impl SqliteStore {
     }
 
     fn put_in(&self, table: &str, doc: &Value) -> Result<()> {
-        let id = doc_id(doc)?;
+        self.put_all_in(table, std::slice::from_ref(doc))
+    }
+
+    /// Upserts documents in one transaction: one disk sync for all of them.
+    fn put_all_in(&self, table: &str, docs: &[Value]) -> Result<()> {
+        if docs.is_empty() {
+            return Ok(());
+        }
         self.write(|tx| {
-            tx.execute(
-                &format!(
-                    "INSERT INTO {table} (id, doc) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc"
-                ),
-                params![id, encode(doc)?],
-            )?;
+            let mut stmt = tx.prepare_cached(&format!(
+                "INSERT INTO {table} (id, doc) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc"
+            ))?;
+            for doc in docs {
+                stmt.execute(params![doc_id(doc)?, encode(doc)?])?;
+            }
             Ok(())
         })
     }
@@ -38,12 +45,20 @@ impl ConfigStore for SqliteStore {
         self.put_in("settings", doc)
     }
 
+    fn put_settings(&self, docs: &[Value]) -> Result<()> {
+        self.put_all_in("settings", docs)
+    }
+
     fn roles(&self) -> Result<Vec<Value>> {
         self.all_in("roles")
     }
 
     fn put_role(&self, doc: &Value) -> Result<()> {
         self.put_in("roles", doc)
+    }
+
+    fn put_roles(&self, docs: &[Value]) -> Result<()> {
+        self.put_all_in("roles", docs)
     }
 
     fn delete_role(&self, id: &str) -> Result<()> {
@@ -59,6 +74,10 @@ impl ConfigStore for SqliteStore {
 
     fn put_permission(&self, doc: &Value) -> Result<()> {
         self.put_in("permissions", doc)
+    }
+
+    fn put_permissions(&self, docs: &[Value]) -> Result<()> {
+        self.put_all_in("permissions", docs)
     }
 
     fn put_doc(&self, collection: &str, id: &str, doc: &Value) -> Result<()> {
