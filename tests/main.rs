@@ -3,12 +3,15 @@
 
 mod common;
 
+mod apps;
 mod auth;
+mod commands;
 mod ddp;
 mod ddp_streams;
 mod misc;
 mod permissions;
 mod rate_limit;
 mod roles;
+mod sandbox;
 mod server_info;
 mod settings;

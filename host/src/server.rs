@@ -21,6 +21,7 @@ pub fn open(config: Config) -> anyhow::Result<Arc<Services>> {
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let addr = format!("{}:{}", config.bind_ip, config.port);
     let svc = tokio::task::spawn_blocking(move || open(config)).await??;
+    crate::services::apps::start(&svc).await.context("starting the apps platform")?;
     let app = crate::rest::router(svc.clone());
     let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;

@@ -1,7 +1,9 @@
 //! The REST transport: `/api/v1/*` and friends. Handlers parse parameters, call one service and
 //! format the answer; rules and permission checks live in the services.
 
+pub mod apps;
 pub mod auth;
+pub mod commands;
 pub mod info;
 pub mod login;
 pub mod method_call;
@@ -32,6 +34,8 @@ pub fn router(svc: Arc<Services>) -> Router {
         .merge(settings::routes())
         .merge(roles::routes())
         .merge(misc::routes())
+        .merge(apps::routes())
+        .merge(commands::routes())
         .merge(crate::ddp::routes(&svc))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))

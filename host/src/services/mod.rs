@@ -5,7 +5,9 @@
 //! through [`Services::blocking`], which runs them on tokio's blocking pool, never on the executor.
 
 pub mod accounts;
+pub mod apps;
 pub mod authz;
+pub mod commands;
 pub mod defaults;
 pub mod directory;
 pub mod mail;
@@ -31,6 +33,8 @@ pub struct Services {
     pub bus: Bus,
     pub settings: settings::SettingsCache,
     pub permissions: authz::PermissionCache,
+    /// The app runtime and installed apps ([`apps::start`] fills it once the server starts).
+    pub apps: apps::AppsState,
 }
 
 impl Services {
@@ -42,6 +46,7 @@ impl Services {
             bus: Bus::new(),
             settings: settings::SettingsCache::default(),
             permissions: authz::PermissionCache::default(),
+            apps: apps::AppsState::default(),
         });
         defaults::seed(&svc)?;
         Ok(svc)

@@ -6,17 +6,19 @@
 //! Methods are blocking; async callers run them through [`crate::services::Services::blocking`].
 
 mod accounts;
+mod apps;
 mod config;
 mod messages;
 mod rooms;
 pub mod sqlite;
 
 pub use accounts::*;
+pub use apps::*;
 pub use config::*;
 pub use messages::*;
 pub use rooms::*;
 
 /// All storage traits together: what the services hold.
-pub trait Store: AccountStore + ConfigStore + RoomStore + MessageStore + Send + Sync + 'static {}
+pub trait Store: AccountStore + ConfigStore + RoomStore + MessageStore + AppStore + Send + Sync + 'static {}
 
-impl<T: AccountStore + ConfigStore + RoomStore + MessageStore + Send + Sync + 'static> Store for T {}
+impl<T: AccountStore + ConfigStore + RoomStore + MessageStore + AppStore + Send + Sync + 'static> Store for T {}

@@ -9,6 +9,7 @@
 //! to such a method fails with `error-invalid-user` before the handler runs.
 
 pub mod auth;
+pub mod commands;
 pub mod messages;
 pub mod presence;
 pub mod rooms;
@@ -80,7 +81,9 @@ fn table() -> &'static HashMap<&'static str, &'static MethodDef> {
     static TABLE: OnceLock<HashMap<&'static str, &'static MethodDef>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut map = HashMap::new();
-        for family in [auth::METHODS, settings::METHODS, presence::METHODS, rooms::METHODS, messages::METHODS] {
+        for family in
+            [auth::METHODS, settings::METHODS, presence::METHODS, rooms::METHODS, messages::METHODS, commands::METHODS]
+        {
             for def in family {
                 map.insert(def.name, def);
             }
@@ -276,7 +279,9 @@ mod tests {
     #[test]
     fn tables_have_no_duplicates() {
         let mut seen = std::collections::HashSet::new();
-        for family in [auth::METHODS, settings::METHODS, presence::METHODS, rooms::METHODS, messages::METHODS] {
+        for family in
+            [auth::METHODS, settings::METHODS, presence::METHODS, rooms::METHODS, messages::METHODS, commands::METHODS]
+        {
             for def in family {
                 assert!(seen.insert(def.name), "duplicate method {}", def.name);
             }

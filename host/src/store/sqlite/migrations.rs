@@ -76,6 +76,21 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX deleted_messages_room ON deleted_messages(rid, deleted_at);
     "#,
+    // 4: installed apps: manifest, package zip, status, setting values, failure reason.
+    r#"
+    CREATE TABLE apps (
+        id TEXT PRIMARY KEY,
+        manifest TEXT NOT NULL,
+        package BLOB NOT NULL,
+        package_sha256 TEXT NOT NULL,
+        status TEXT NOT NULL,
+        failure TEXT,
+        settings TEXT NOT NULL,
+        installed_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        doc TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Applies the steps not yet recorded in `user_version`, each in its own transaction.

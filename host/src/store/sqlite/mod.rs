@@ -5,6 +5,7 @@
 //! write survives a crash, a `kill -9` or a power loss.
 
 mod accounts;
+mod apps;
 mod config;
 mod docs;
 mod messages;

@@ -1,0 +1,336 @@
+//! Slash commands: the registry of commands provided by enabled apps (Rocket.Chat's built-in
+//! commands are themselves an app), running them, their previews, and the interception of a
+//! `/command` typed as a message.
+//!
+//! A command runs in its app's sandbox as the invoking user. What the app answers with `Err`
+//! (Rocket.Chat's "The channel #x does not exist") reaches the user as an ephemeral message and
+//! the call succeeds, as upstream's built-in commands behave. A sandbox failure (trap, timeout,
+//! memory, flood) fails only that call: the user gets an ephemeral notice and the caller an
+//! `error-app-failed`; after repeated failures the app is disabled ([`super::apps::Apps::note_failure`]).
+
+use std::sync::Arc;
+
+use orbit_apps::AppError;
+use orbit_apps::bindings::{CommandContext, PreviewItem, PreviewKind};
+use serde_json::{Value, json};
+
+use super::Services;
+use super::apps::AppCommand;
+use crate::bus::Event;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::models::{Message, User};
+use crate::time::Date;
+
+/// Upstream limits previews to ten items.
+const MAX_PREVIEW_ITEMS: usize = 10;
+
+/// One invocation: the command (without slash), its raw parameters and where it was typed.
+#[derive(Debug, Clone, Default)]
+pub struct Invocation {
+    pub command: String,
+    pub params: String,
+    pub room_id: String,
+    pub tmid: Option<String>,
+    pub trigger_id: Option<String>,
+}
+
+/// A preview item (`{id, type, value}`).
+#[derive(Debug, Clone)]
+pub struct PreviewChoice {
+    pub id: String,
+    pub kind: String,
+    pub value: String,
+}
+
+/// Slash-command operations.
+pub struct Commands<'a>(pub &'a Services);
+
+impl Services {
+    /// Slash-command operations.
+    pub fn commands(&self) -> Commands<'_> {
+        Commands(self)
+    }
+}
+
+/// Upstream's answer for a command nobody provides.
+fn no_such_command() -> Error {
+    Error::bad("error-invalid-command", "The command provided does not exist (or is disabled).")
+}
+
+/// The REST/list shape of a command.
+pub fn command_view(c: &AppCommand) -> Value {
+    json!({
+        "command": c.command,
+        "params": c.params,
+        "description": c.description,
+        "clientOnly": false,
+        "providesPreview": c.provides_preview,
+        "permission": c.permissions,
+        "appId": c.app_id,
+    })
+}
+
+fn kind_name(kind: PreviewKind) -> &'static str {
+    match kind {
+        PreviewKind::Image => "image",
+        PreviewKind::Video => "video",
+        PreviewKind::Audio => "audio",
+        PreviewKind::Text => "text",
+        PreviewKind::Other => "other",
+    }
+}
+
+fn kind_of(name: &str) -> PreviewKind {
+    match name {
+        "image" => PreviewKind::Image,
+        "video" => PreviewKind::Video,
+        "audio" => PreviewKind::Audio,
+        "text" => PreviewKind::Text,
+        _ => PreviewKind::Other,
+    }
+}
+
+/// Splits `/cmd params` into the lowercase command and the raw parameters; `None` when the
+/// text is not a command (no slash, or a space right after it).
+pub fn parse_command(text: &str) -> Option<(String, String)> {
+    let rest = text.strip_prefix('/')?;
+    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    let (command, params) = rest.split_at(end);
+    if command.is_empty() {
+        return None;
+    }
+    Some((command.to_lowercase(), params.trim_start().to_string()))
+}
+
+impl Commands<'_> {
+    /// Every command of the enabled apps, sorted by name.
+    pub fn list(&self) -> Vec<AppCommand> {
+        self.0.apps.registry().values().cloned().collect()
+    }
+
+    /// One command (case-insensitive), or upstream's error.
+    pub fn get(&self, command: &str) -> Result<AppCommand> {
+        let name = command.trim_start_matches('/').to_lowercase();
+        self.0.apps.registry().get(&name).cloned().ok_or_else(|| {
+            Error::bad("error-invalid-command", format!("There is no command in the system by the name of: {command}"))
+        })
+    }
+
+    /// The command and room of an invocation after upstream's checks: the command exists,
+    /// the user can read the room, the thread (if any) is in the room, and the user holds one
+    /// of the command's required permissions.
+    fn prepare(&self, user: &User, inv: &Invocation) -> Result<AppCommand> {
+        let command = self.0.apps.registry().get(&inv.command.to_lowercase()).cloned().ok_or_else(no_such_command)?;
+        if inv.room_id.is_empty() {
+            return Err(Error::param_required("roomId"));
+        }
+        let room = self.0.store.room_by_id(&inv.room_id)?;
+        let readable = match &room {
+            Some(room) => self.0.rooms().can_read(user, room)?,
+            None => false,
+        };
+        if !readable {
+            return Err(Error::forbidden("error-not-allowed", "User does not have access to this room"));
+        }
+        if let Some(tmid) = &inv.tmid {
+            let thread = self.0.store.message(tmid)?;
+            if thread.is_none_or(|m| m.rid != inv.room_id) {
+                return Err(Error::bad("error-invalid-thread", "Invalid thread."));
+            }
+        }
+        if !command.permissions.is_empty() {
+            let perms: Vec<&str> = command.permissions.iter().map(String::as_str).collect();
+            if !self.0.authz().can_any(user, &perms, Some(&inv.room_id))? {
+                return Err(Error::forbidden(
+                    "error-unauthorized",
+                    format!("You are not allowed to use /{}", command.command),
+                ));
+            }
+        }
+        Ok(command)
+    }
+
+    fn context(user: &User, inv: &Invocation, command: &AppCommand) -> CommandContext {
+        CommandContext {
+            command: command.command.clone(),
+            params: inv.params.clone(),
+            args: inv.params.split_whitespace().map(String::from).collect(),
+            sender_id: user.id.clone(),
+            room_id: inv.room_id.clone(),
+            thread_id: inv.tmid.clone(),
+            trigger_id: inv.trigger_id.clone(),
+        }
+    }
+
+    /// `commands.run` / `slashCommand`: runs a command as `user`.
+    pub fn run(&self, user: &User, inv: &Invocation) -> Result<()> {
+        let command = self.prepare(user, inv)?;
+        let ctx = Self::context(user, inv, &command);
+        let runtime = self.0.apps().runtime()?;
+        let outcome = self.0.apps().block_on(runtime.execute_command(&command.app_id, ctx))?;
+        self.settle(user, inv, &command, outcome)
+    }
+
+    /// `POST commands.preview`: runs a command with the preview item the user picked.
+    pub fn execute_preview_item(&self, user: &User, inv: &Invocation, item: &PreviewChoice) -> Result<()> {
+        if item.id.is_empty() || item.kind.is_empty() || item.value.is_empty() {
+            return Err(Error::bad("error-invalid-preview", "Preview Item must have an id, type, and value."));
+        }
+        let command = self.prepare(user, inv)?;
+        if !command.provides_preview {
+            return Ok(());
+        }
+        let ctx = Self::context(user, inv, &command);
+        let item = PreviewItem { id: item.id.clone(), kind: kind_of(&item.kind), value: item.value.clone() };
+        let runtime = self.0.apps().runtime()?;
+        let outcome = self.0.apps().block_on(runtime.execute_preview_item(&command.app_id, ctx, item))?;
+        self.settle(user, inv, &command, outcome)
+    }
+
+    /// `GET commands.preview`: `{i18nTitle, items:[{id, type, value}]}` (at most ten items);
+    /// empty for a command without previews or when the app has none to offer.
+    pub fn preview(&self, user: &User, inv: &Invocation) -> Result<Value> {
+        let empty = json!({"i18nTitle": "", "items": []});
+        let command = self.prepare(user, inv)?;
+        if !command.provides_preview {
+            return Ok(empty);
+        }
+        let ctx = Self::context(user, inv, &command);
+        let runtime = self.0.apps().runtime()?;
+        match self.0.apps().block_on(runtime.preview_command(&command.app_id, ctx))? {
+            Ok(Ok(previews)) => {
+                let items: Vec<Value> = previews
+                    .items
+                    .into_iter()
+                    .take(MAX_PREVIEW_ITEMS)
+                    .map(|i| json!({"id": i.id, "type": kind_name(i.kind), "value": i.value}))
+                    .collect();
+                Ok(json!({"i18nTitle": previews.title, "items": items}))
+            }
+            Ok(Err(_)) => Ok(empty),
+            Err(error) => Err(self.failed(user, inv, &command, error)),
+        }
+    }
+
+    /// Turns an app call's outcome into the caller's answer.
+    fn settle(
+        &self,
+        user: &User,
+        inv: &Invocation,
+        command: &AppCommand,
+        outcome: orbit_apps::Result<Result<(), String>>,
+    ) -> Result<()> {
+        match outcome {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(text)) => {
+                if let Ok(sender) = self.sender(&command.app_id) {
+                    self.notify(&sender, &user.id, &inv.room_id, inv.tmid.as_deref(), &text);
+                }
+                Ok(())
+            }
+            Err(error) => Err(self.failed(user, inv, command, error)),
+        }
+    }
+
+    /// A sandbox failure: tell the user, record it, answer `error-app-failed`.
+    fn failed(&self, user: &User, inv: &Invocation, command: &AppCommand, error: AppError) -> Error {
+        if let AppError::NotLoaded(_) = error {
+            return no_such_command();
+        }
+        let name = self.0.apps.record(&command.app_id).and_then(|r| r.manifest["name"].as_str().map(String::from));
+        let name = name.unwrap_or_else(|| command.app_id.clone());
+        let text = format!("/{} failed: the app {name} {}", command.command, describe(&error));
+        if let Ok(sender) = self.sender(&command.app_id) {
+            self.notify(&sender, &user.id, &inv.room_id, inv.tmid.as_deref(), &text);
+        }
+        self.0.apps().note_failure(&command.app_id);
+        Error::bad("error-app-failed", text)
+    }
+
+    /// Who ephemeral notices of an app come from: its bot user, or `rocket.cat`.
+    fn sender(&self, app_id: &str) -> Result<User> {
+        if let Some(bot) = self.0.apps().bot_user(app_id)? {
+            return Ok(bot);
+        }
+        self.0.store.user_by_username("rocket.cat")?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))
+    }
+
+    /// Shows `text` to one user in one room, without storing it (upstream's
+    /// `notify.ephemeralMessage`, streamed on `stream-notify-user` `<uid>/message`).
+    pub fn notify(&self, sender: &User, user_id: &str, rid: &str, tmid: Option<&str>, text: &str) {
+        let now = Date::now();
+        let mut message = Message {
+            id: ids::random_id(),
+            rid: rid.to_string(),
+            msg: text.to_string(),
+            ts: now,
+            u: sender.as_ref_named(),
+            updated_at: now,
+            tmid: tmid.map(String::from),
+            groupable: Some(false),
+            ..Default::default()
+        };
+        message.extra.insert("private".into(), json!(true));
+        self.0.bus.publish(Event::EphemeralMessage { user_id: user_id.to_string(), message: Arc::new(message) });
+    }
+
+    /// A message typed into the composer: `/command params` runs the command instead of being
+    /// posted. Returns `true` when the text was handled as a command. An unknown command is
+    /// posted as text when `Message_AllowUnrecognizedSlashCommand` is on, refused otherwise.
+    pub fn intercept(&self, user: &User, rid: &str, tmid: Option<&str>, text: &str) -> Result<bool> {
+        let Some((command, params)) = parse_command(text) else { return Ok(false) };
+        if !self.0.apps.registry().contains_key(&command) {
+            if self.0.settings.bool("Message_AllowUnrecognizedSlashCommand") {
+                return Ok(false);
+            }
+            return Err(Error::bad("error-invalid-command", format!("No such command: `/{command}`")));
+        }
+        let inv =
+            Invocation { command, params, room_id: rid.to_string(), tmid: tmid.map(String::from), trigger_id: None };
+        self.run(user, &inv)?;
+        Ok(true)
+    }
+
+    /// Posts a message for an app, as `author` (its bot user or the invoker), through the
+    /// messages service's send pipeline (slash commands are not interpreted). Returns its id.
+    pub fn post_from_app(&self, _author: &User, _rid: &str, _tmid: Option<&str>, _text: &str) -> Result<String> {
+        Err(Error::bad("error-not-supported", "Sending messages is not supported by this server yet"))
+    }
+
+    /// Replaces the text of a message the app's bot (or, during a command, the invoker) wrote.
+    pub fn update_from_app(&self, _bot: &User, _invoker: Option<&User>, _id: &str, _text: &str) -> Result<()> {
+        Err(Error::bad("error-not-supported", "Editing messages is not supported by this server yet"))
+    }
+}
+
+/// The end of "the app X …" for a sandbox failure.
+fn describe(error: &AppError) -> String {
+    match error {
+        AppError::Timeout(d) => format!("timed out after {} ms", d.as_millis()),
+        AppError::OutOfMemory(limit) => format!("ran out of memory (limit {} MiB)", limit >> 20),
+        AppError::HostCallFlood(n) => format!("made more than {n} host calls and was stopped"),
+        AppError::Trap(reason) => format!("crashed: {}", first_line(reason)),
+        AppError::Failed(reason) => format!("is disabled after repeated failures ({reason})"),
+        other => format!("failed: {other}"),
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands_like_the_composer() {
+        assert_eq!(parse_command("/me waves"), Some(("me".into(), "waves".into())));
+        assert_eq!(parse_command("/JOIN   #general "), Some(("join".into(), "#general ".into())));
+        assert_eq!(parse_command("/help"), Some(("help".into(), String::new())));
+        assert_eq!(parse_command("/ x"), None);
+        assert_eq!(parse_command("hello /me"), None);
+        assert_eq!(parse_command("/"), None);
+    }
+}

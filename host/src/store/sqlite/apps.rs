@@ -1,0 +1,183 @@
+use rusqlite::{OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+
+use super::SqliteStore;
+use super::docs::{decode, encode};
+use crate::error::Result;
+use crate::store::{AppRecord, AppSource, AppStore};
+use crate::time::Date;
+
+/// The record fields without a column of their own, kept in `doc`.
+#[derive(Serialize, Deserialize)]
+struct Extra {
+    bot_user_id: Option<String>,
+    source: AppSource,
+    icon: Option<String>,
+}
+
+const COLUMNS: &str = "id, manifest, package_sha256, status, failure, settings, installed_at, updated_at, doc";
+
+fn record(row: &Row<'_>) -> rusqlite::Result<(AppRecord, String)> {
+    let manifest: String = row.get(1)?;
+    let settings: String = row.get(5)?;
+    let extra: String = row.get(8)?;
+    let record = AppRecord {
+        id: row.get(0)?,
+        manifest: serde_json::from_str(&manifest).unwrap_or_default(),
+        package_sha256: row.get(2)?,
+        status: row.get(3)?,
+        failure: row.get(4)?,
+        settings: serde_json::from_str(&settings).unwrap_or_default(),
+        installed_at: Date(row.get(6)?),
+        updated_at: Date(row.get(7)?),
+        bot_user_id: None,
+        source: AppSource::Upload,
+        icon: None,
+    };
+    Ok((record, extra))
+}
+
+fn with_extra((mut record, extra): (AppRecord, String)) -> Result<AppRecord> {
+    let extra: Extra = decode(&extra)?;
+    record.bot_user_id = extra.bot_user_id;
+    record.source = extra.source;
+    record.icon = extra.icon;
+    Ok(record)
+}
+
+fn extra_of(record: &AppRecord) -> Result<String> {
+    encode(&Extra { bot_user_id: record.bot_user_id.clone(), source: record.source.clone(), icon: record.icon.clone() })
+}
+
+impl AppStore for SqliteStore {
+    fn app_records(&self) -> Result<Vec<AppRecord>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!("SELECT {COLUMNS} FROM apps ORDER BY installed_at, id"))?;
+            let rows = stmt.query_map([], record)?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(with_extra(row?)?);
+            }
+            Ok(out)
+        })
+    }
+
+    fn app_record(&self, id: &str) -> Result<Option<AppRecord>> {
+        self.read(|c| {
+            let row = c
+                .prepare_cached(&format!("SELECT {COLUMNS} FROM apps WHERE id = ?1"))?
+                .query_row([id], record)
+                .optional()?;
+            row.map(with_extra).transpose()
+        })
+    }
+
+    fn app_package(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT package FROM apps WHERE id = ?1")?
+                .query_row([id], |r| r.get::<_, Vec<u8>>(0))
+                .optional()?)
+        })
+    }
+
+    fn put_app(&self, r: &AppRecord, package: &[u8]) -> Result<()> {
+        let manifest = serde_json::to_string(&r.manifest)?;
+        let settings = serde_json::to_string(&r.settings)?;
+        let extra = extra_of(r)?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO apps (id, manifest, package, package_sha256, status, failure, settings, installed_at, updated_at, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT(id) DO UPDATE SET manifest = excluded.manifest, package = excluded.package,
+                   package_sha256 = excluded.package_sha256, status = excluded.status, failure = excluded.failure,
+                   settings = excluded.settings, installed_at = excluded.installed_at,
+                   updated_at = excluded.updated_at, doc = excluded.doc",
+                params![
+                    r.id,
+                    manifest,
+                    package,
+                    r.package_sha256,
+                    r.status,
+                    r.failure,
+                    settings,
+                    r.installed_at.0,
+                    r.updated_at.0,
+                    extra
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn update_app_record(&self, r: &AppRecord) -> Result<bool> {
+        let manifest = serde_json::to_string(&r.manifest)?;
+        let settings = serde_json::to_string(&r.settings)?;
+        let extra = extra_of(r)?;
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE apps SET manifest = ?2, package_sha256 = ?3, status = ?4, failure = ?5, settings = ?6,
+                   installed_at = ?7, updated_at = ?8, doc = ?9 WHERE id = ?1",
+                params![
+                    r.id,
+                    manifest,
+                    r.package_sha256,
+                    r.status,
+                    r.failure,
+                    settings,
+                    r.installed_at.0,
+                    r.updated_at.0,
+                    extra
+                ],
+            )?;
+            Ok(changed > 0)
+        })
+    }
+
+    fn delete_app(&self, id: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM apps WHERE id = ?1", [id])?;
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn apps_round_trip_and_keep_their_package() {
+        let dir = std::env::temp_dir().join(format!("orbit-apps-store-{}", crate::ids::random_id()));
+        let store = SqliteStore::open(&dir).unwrap();
+        let mut record = AppRecord {
+            id: "6f1d0c3e-8a0b-4c55-9a57-2f3b7c1e9d01".into(),
+            manifest: json!({"name": "Hello"}),
+            package_sha256: "abc".into(),
+            status: "manually_enabled".into(),
+            failure: None,
+            settings: serde_json::Map::new(),
+            installed_at: Date(1),
+            updated_at: Date(2),
+            bot_user_id: Some("BOT".into()),
+            source: AppSource::Folder { path: "/x/hello.zip".into() },
+            icon: None,
+        };
+        store.put_app(&record, b"zip bytes").unwrap();
+        record.status = "manually_disabled".into();
+        record.settings.insert("greeting".into(), json!("Hi"));
+        assert!(store.update_app_record(&record).unwrap());
+        let back = store.app_record(&record.id).unwrap().unwrap();
+        assert_eq!(back.status, "manually_disabled");
+        assert_eq!(back.settings["greeting"], "Hi");
+        assert_eq!(back.source, record.source);
+        assert_eq!(back.bot_user_id.as_deref(), Some("BOT"));
+        assert_eq!(store.app_package(&record.id).unwrap().unwrap(), b"zip bytes");
+        assert_eq!(store.app_records().unwrap().len(), 1);
+        store.delete_app(&record.id).unwrap();
+        assert!(store.app_record(&record.id).unwrap().is_none());
+        assert!(!store.update_app_record(&record).unwrap());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,164 @@
+//! The sandbox, end to end: hostile apps (`plugins/fixtures`) that loop, allocate, trap, read
+//! files, open sockets, flood the host or import what they did not declare are contained; only
+//! their own call fails, the user is told, repeated failures disable the app (visible in
+//! `/api/apps`, kept across restarts), and the server keeps answering everyone else.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::apps::{install, listed, package, upload};
+use crate::commands::{ephemeral, ephemeral_listener};
+use crate::common::{Api, Options, Res, Server, assert_error, assert_ok};
+
+const LOOP_ID: &str = "11111111-0000-4000-8000-000000000001";
+const ALLOC_ID: &str = "11111111-0000-4000-8000-000000000002";
+const TRAP_ID: &str = "11111111-0000-4000-8000-000000000003";
+const FLOOD_ID: &str = "11111111-0000-4000-8000-000000000007";
+
+/// A server with small, fast limits: 400 ms per call, 32 MiB, 3 failures, 500 host calls.
+fn sandboxed() -> Server {
+    Server::start_with(
+        Options::default()
+            .env("OVERWRITE_SETTING_Apps_Orbit_Call_Timeout_Ms", "400")
+            .env("OVERWRITE_SETTING_Apps_Orbit_Memory_Limit_MB", "32")
+            .env("OVERWRITE_SETTING_Apps_Orbit_Failure_Threshold", "3")
+            .env("OVERWRITE_SETTING_Apps_Orbit_Host_Calls_Per_Invocation", "500"),
+    )
+}
+
+fn fixture(admin: &Api<'_>, name: &str) {
+    install(admin, package("fixtures", name));
+}
+
+fn run(api: &Api<'_>, command: &str, params: &str) -> Res {
+    api.post("/api/v1/commands.run", json!({"command": command, "roomId": "GENERAL", "params": params}))
+}
+
+#[test]
+fn a_looping_app_times_out_while_the_server_keeps_answering() {
+    let s = sandboxed();
+    let admin = s.admin();
+    fixture(&admin, "loop");
+    let bob = s.user("bob");
+    let mut ddp = ephemeral_listener(&bob);
+    std::thread::scope(|scope| {
+        let looping = scope.spawn(|| run(&bob, "loop", ""));
+        // While the app spins, other requests are answered promptly.
+        for _ in 0..5 {
+            let started = Instant::now();
+            assert_eq!(s.anon().get("/api/info").status, 200);
+            assert!(started.elapsed() < Duration::from_millis(300), "slow /api/info: {:?}", started.elapsed());
+        }
+        let res = looping.join().unwrap();
+        assert_error(&res, 400, "error-app-failed");
+        assert!(res.body["error"].as_str().unwrap().contains("timed out after 400 ms"), "{}", res.body);
+    });
+    ephemeral(&mut ddp, bob.user_id(), |m| m.contains("/loop failed") && m.contains("timed out"));
+    let logs = admin.get(&format!("/api/apps/{LOOP_ID}/logs"));
+    assert!(
+        assert_ok(&logs)["logs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["message"].as_str().unwrap().contains("timed out"))
+    );
+}
+
+#[test]
+fn an_app_that_allocates_without_bound_runs_out_of_memory() {
+    let s = sandboxed();
+    let admin = s.admin();
+    fixture(&admin, "alloc");
+    let res = run(&admin, "alloc", "");
+    assert_error(&res, 400, "error-app-failed");
+    assert!(res.body["error"].as_str().unwrap().contains("ran out of memory (limit 32 MiB)"), "{}", res.body);
+    assert_eq!(listed(&admin, ALLOC_ID).unwrap()["status"], "manually_enabled");
+}
+
+#[test]
+fn a_trap_fails_only_that_call_and_repeated_failures_disable_the_app() {
+    let s = sandboxed();
+    let admin = s.admin();
+    fixture(&admin, "trap");
+    let mut ddp = ephemeral_listener(&admin);
+    let res = run(&admin, "trap", "");
+    assert_error(&res, 400, "error-app-failed");
+    assert!(res.body["error"].as_str().unwrap().contains("crashed"), "{}", res.body);
+    ephemeral(&mut ddp, admin.user_id(), |m| m.contains("/trap failed: the app Fixture trap crashed"));
+    // The next call gets a fresh instance; a success resets the failure count.
+    assert_ok(&run(&admin, "fine", ""));
+    assert_eq!(listed(&admin, TRAP_ID).unwrap()["status"], "manually_enabled");
+
+    for _ in 0..3 {
+        assert_error(&run(&admin, "trap", ""), 400, "error-app-failed");
+    }
+    let app = listed(&admin, TRAP_ID).unwrap();
+    assert_eq!(app["status"], "error-disabled");
+    assert!(app["failureReason"].as_str().unwrap().contains("3 consecutive failures"), "{app}");
+    // Its commands are gone until an admin enables it again.
+    assert_error(&run(&admin, "fine", ""), 400, "error-invalid-command");
+
+    // The failed state survives a restart.
+    let dir = s.kill();
+    let s = Server::start_with(Options { data_dir: Some(dir.clone()), ..Default::default() });
+    let admin = s.admin();
+    assert_eq!(listed(&admin, TRAP_ID).unwrap()["status"], "error-disabled");
+    assert_error(&run(&admin, "fine", ""), 400, "error-invalid-command");
+    let res = admin.post(&format!("/api/apps/{TRAP_ID}/status"), json!({"status": "manually_enabled"}));
+    assert_eq!(assert_ok(&res)["status"], "manually_enabled");
+    assert_eq!(listed(&admin, TRAP_ID).unwrap()["failureReason"], serde_json::Value::Null);
+    assert_ok(&run(&admin, "fine", ""));
+    drop(s);
+    let _ = std::fs::remove_dir_all(dir.parent().unwrap());
+}
+
+#[test]
+fn files_and_sockets_are_out_of_reach() {
+    let s = sandboxed();
+    let admin = s.admin();
+    fixture(&admin, "read-file");
+    fixture(&admin, "socket");
+    let mut ddp = ephemeral_listener(&admin);
+    assert_ok(&run(&admin, "read-file", "/etc/passwd"));
+    let m = ephemeral(&mut ddp, admin.user_id(), |m| m.starts_with("read failed") || m.starts_with("LEAKED"));
+    assert!(m["msg"].as_str().unwrap().starts_with("read failed"), "{m}");
+    let data_file = s.data_dir.join("orbit.db");
+    assert_ok(&run(&admin, "read-file", &data_file.display().to_string()));
+    let m = ephemeral(&mut ddp, admin.user_id(), |m| m.starts_with("read failed") || m.starts_with("LEAKED"));
+    assert!(m["msg"].as_str().unwrap().starts_with("read failed"), "{m}");
+
+    assert_ok(&run(&admin, "socket", &format!("127.0.0.1:{}", s.port)));
+    let m = ephemeral(&mut ddp, admin.user_id(), |m| m.starts_with("connect failed") || m.starts_with("CONNECTED"));
+    assert!(m["msg"].as_str().unwrap().starts_with("connect failed"), "{m}");
+}
+
+#[test]
+fn flooding_the_host_is_stopped() {
+    let s = sandboxed();
+    let admin = s.admin();
+    fixture(&admin, "flood");
+    let res = run(&admin, "flood", "");
+    assert_error(&res, 400, "error-app-failed");
+    assert!(res.body["error"].as_str().unwrap().contains("more than 500 host calls"), "{}", res.body);
+    let logs = admin.get(&format!("/api/apps/{FLOOD_ID}/logs?count=0"));
+    let logs = assert_ok(&logs)["logs"].as_array().unwrap().clone();
+    let floods = logs.iter().filter(|l| l["message"].as_str().unwrap().starts_with("flood ")).count();
+    assert!(floods <= 500, "the app's own log lines stop at the budget: {floods}");
+}
+
+#[test]
+fn undeclared_imports_are_refused_at_install() {
+    let s = sandboxed();
+    let admin = s.admin();
+    let res = upload(&admin, "/api/apps", "app", package("fixtures", "undeclared"));
+    assert_error(&res, 400, "error-app-component-invalid");
+    let reason = res.body["error"].as_str().unwrap();
+    assert!(reason.contains("orbit:apps/rooms") && reason.contains("`room.read`"), "{reason}");
+    assert_eq!(assert_ok(&admin.get("/api/apps"))["apps"], json!([]));
+    // Dropped into the apps folder, it is refused the same way.
+    crate::apps::drop_file(&s.data_dir.join("apps"), "undeclared.zip", &package("fixtures", "undeclared"));
+    crate::apps::drop_file(&s.data_dir.join("apps"), "loop.zip", &package("fixtures", "loop"));
+    crate::apps::poll(Duration::from_secs(30), || listed(&admin, LOOP_ID));
+    assert_eq!(assert_ok(&admin.get("/api/apps"))["apps"].as_array().unwrap().len(), 1);
+}
