@@ -225,3 +225,16 @@ fn commands_follow_their_app() {
     admin.delete(&format!("/api/apps/{BUILTIN_ID}"));
     assert_error(&run(&admin, "help", ""), 400, "error-invalid-command");
 }
+
+#[test]
+fn python_and_javascript_apps_run_like_rust_ones() {
+    let s = server_with(&["py-echo", "js-reverse"]);
+    let bob = s.user("bob");
+    let names = crate::apps::command_names(&bob);
+    assert!(names.contains(&"echo".to_string()) && names.contains(&"reverse".to_string()), "{names:?}");
+    let mut ddp = ephemeral_listener(&bob);
+    assert_ok(&run(&bob, "echo", ""));
+    ephemeral(&mut ddp, bob.user_id(), |m| m == "Usage: /echo [text]");
+    assert_ok(&run(&bob, "reverse", "  "));
+    ephemeral(&mut ddp, bob.user_id(), |m| m == "Usage: /reverse text");
+}

@@ -30,9 +30,15 @@ impl ServerHost {
         self.svc.upgrade().ok_or_else(|| HostError::Failed("the server is shutting down".into()))
     }
 
-    /// Runs a service function on the blocking pool.
+    /// Runs a service function: right here when this thread is a blocking-pool thread driving
+    /// the app call (the usual case: commands run from services), on the blocking pool
+    /// otherwise, never on an executor thread.
     async fn run<T: Send + 'static>(&self, f: impl FnOnce(&Services) -> Result<T> + Send + 'static) -> HostResult<T> {
-        self.services()?.blocking(f).await.map_err(host_error)
+        let svc = self.services()?;
+        if super::in_app_call() {
+            return f(&svc).map_err(host_error);
+        }
+        svc.blocking(f).await.map_err(host_error)
     }
 
     /// Runs `f` as the acting user.

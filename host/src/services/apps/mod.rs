@@ -192,15 +192,31 @@ impl Apps<'_> {
             .ok_or_else(|| Error::bad("error-apps-not-running", "The apps platform is not running"))
     }
 
-    /// Waits for a runtime future from a blocking-pool thread (where every service runs).
-    pub fn block_on<F: Future>(&self, future: F) -> Result<F::Output> {
+    /// Waits for a runtime future from a blocking-pool thread (where every service runs). The
+    /// future is driven on this thread, so the host calls it makes run their service functions
+    /// right here ([`in_app_call`]) instead of hopping to another blocking thread. A nested
+    /// call (a service reached from a host call that calls an app again) runs on a thread of its
+    /// own, since one thread cannot drive two runtime waits at once.
+    pub fn block_on<F>(&self, future: F) -> Result<F::Output>
+    where
+        F: Future + Send,
+        F::Output: Send,
+    {
         let handle = self
             .0
             .apps
             .handle
             .get()
             .ok_or_else(|| Error::bad("error-apps-not-running", "The apps platform is not running"))?;
-        Ok(handle.block_on(future))
+        if in_app_call() {
+            return std::thread::scope(|scope| {
+                scope
+                    .spawn(|| drive(handle, future))
+                    .join()
+                    .map_err(|_| Error::Internal(anyhow::anyhow!("app call panicked")))
+            });
+        }
+        Ok(drive(handle, future))
     }
 
     fn require_admin(&self, user: &User) -> Result<()> {
@@ -862,6 +878,30 @@ impl Apps<'_> {
             None => Ok(None),
         }
     }
+}
+
+thread_local! {
+    /// Set while this thread drives an app call with [`Apps::block_on`].
+    static IN_APP_CALL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is a blocking-pool thread driving an app call: host calls may then run
+/// blocking service work inline.
+pub fn in_app_call() -> bool {
+    IN_APP_CALL.with(std::cell::Cell::get)
+}
+
+fn drive<F: Future>(handle: &tokio::runtime::Handle, future: F) -> F::Output {
+    /// Clears the flag however the call ends.
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            IN_APP_CALL.with(|flag| flag.set(false));
+        }
+    }
+    IN_APP_CALL.with(|flag| flag.set(true));
+    let _reset = Reset;
+    handle.block_on(future)
 }
 
 /// Reads a package with the default limits.

@@ -1,0 +1,303 @@
+//! Apps benchmark: what running slash commands in WebAssembly costs inside the real server.
+//!
+//! Starts Orbit in-process on a temporary data directory and reports:
+//! - install-to-ready time of each package in `dist/apps` (cold: compile and cache; cached:
+//!   reinstall with the compiled component already in the disk cache);
+//! - per-command overhead (service + sandbox + wasm + host calls, no HTTP) of a Rust, a Python
+//!   and a JavaScript command, as p50/p99/mean over many runs;
+//! - `commands.run` end to end over REST (HTTP on 127.0.0.1), p50/p99, sequential and with
+//!   concurrent clients;
+//! - memory per installed app: the RSS growth of installing K copies of the Rust `hello` app
+//!   (distinct ids) and running one command on each (a warm instance each).
+//!
+//! ```sh
+//! scripts/build-plugins
+//! cargo run --release -p orbit --example apps_bench -- --iterations 2000 --requests 2000 --copies 20
+//! ```
+//!
+//! Options: `--dist DIR` (default `dist`), `--iterations N` (in-process runs per command),
+//! `--requests N` (REST requests), `--clients C` (concurrent REST clients, default 4),
+//! `--copies K` (apps for the memory figure), `--only-rust` (skip Python and JavaScript).
+
+// The closures given to `Services::blocking` return the server's own `Result`.
+#![allow(clippy::result_large_err)]
+
+use std::io::{Cursor, Read, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use orbit::config::Config;
+use orbit::models::User;
+use orbit::services::Services;
+use orbit::services::commands::Invocation;
+use serde_json::{Value, json};
+
+struct Args {
+    dist: PathBuf,
+    iterations: usize,
+    requests: usize,
+    clients: usize,
+    copies: usize,
+    only_rust: bool,
+}
+
+fn parse_args() -> anyhow::Result<Args> {
+    let mut a = Args {
+        dist: PathBuf::from("dist"),
+        iterations: 1000,
+        requests: 1000,
+        clients: 4,
+        copies: 20,
+        only_rust: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut val = || it.next().with_context(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--dist" => a.dist = PathBuf::from(val()?),
+            "--iterations" => a.iterations = val()?.parse()?,
+            "--requests" => a.requests = val()?.parse()?,
+            "--clients" => a.clients = val()?.parse::<usize>()?.max(1),
+            "--copies" => a.copies = val()?.parse()?,
+            "--only-rust" => a.only_rust = true,
+            other => bail!("unknown option {other}"),
+        }
+    }
+    Ok(a)
+}
+
+/// Percentiles of durations in microseconds.
+fn stats(mut samples: Vec<Duration>) -> String {
+    if samples.is_empty() {
+        return "no samples".into();
+    }
+    samples.sort();
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    let pick = |q: f64| us(samples[((samples.len() - 1) as f64 * q).round() as usize]);
+    let mean = samples.iter().map(|d| us(*d)).sum::<f64>() / samples.len() as f64;
+    format!("p50 {:8.1} µs   p99 {:8.1} µs   mean {:8.1} µs   (n={})", pick(0.5), pick(0.99), mean, samples.len())
+}
+
+/// Resident set size of this process, in bytes.
+fn rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// `hello.zip` with another id, name and slug.
+fn hello_copy(zip: &[u8], n: usize) -> anyhow::Result<Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip))?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i)?;
+        let name = file.name().to_string();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data)?;
+        if name == "app.json" {
+            let mut m: Value = serde_json::from_slice(&data)?;
+            m["id"] = json!(format!("00000000-0000-4000-8000-{n:012}"));
+            m["name"] = json!(format!("Hello {n}"));
+            m["nameSlug"] = json!(format!("hello-{n}"));
+            data = serde_json::to_vec(&m)?;
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())?;
+        out.write_all(&data)?;
+    }
+    Ok(out.finish()?.into_inner())
+}
+
+/// Runs a command `n` times on one blocking thread, timing each `commands.run` service call.
+async fn time_command(svc: &Arc<Services>, admin: &User, command: &str, params: &str, n: usize) -> Vec<Duration> {
+    let (admin, command, params) = (admin.clone(), command.to_string(), params.to_string());
+    svc.blocking(move |s| {
+        let inv = Invocation { command, params, room_id: "GENERAL".into(), ..Default::default() };
+        for _ in 0..n.min(50) {
+            s.commands().run(&admin, &inv)?;
+        }
+        let mut samples = Vec::with_capacity(n);
+        for _ in 0..n {
+            let started = Instant::now();
+            s.commands().run(&admin, &inv)?;
+            samples.push(started.elapsed());
+        }
+        Ok(samples)
+    })
+    .await
+    .unwrap_or_else(|e| {
+        eprintln!("  failed: {}", e.reason());
+        Vec::new()
+    })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = parse_args()?;
+    let dir = std::env::temp_dir().join(format!("orbit-apps-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let vars = [
+        ("ORBIT_DATA_DIR", dir.display().to_string()),
+        ("PORT", "0".into()),
+        ("BIND_IP", "127.0.0.1".into()),
+        ("ADMIN_USERNAME", "admin".into()),
+        ("ADMIN_PASS", "admin-Pass1!".into()),
+        ("ORBIT_BCRYPT_COST", "4".into()),
+        ("OVERWRITE_SETTING_API_Enable_Rate_Limiter", "false".into()),
+    ];
+    let config = Config::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    let svc = tokio::task::spawn_blocking(move || orbit::server::open(config)).await??;
+    orbit::services::apps::start(&svc).await?;
+    let admin = svc.store.user_by_username("admin")?.context("admin user")?;
+
+    // --- install to ready ---
+    let mut packages = vec![("builtin-commands", "Rust"), ("hello", "Rust"), ("dice", "Rust")];
+    if !args.only_rust {
+        packages.push(("py-echo", "Python"));
+        packages.push(("js-reverse", "JavaScript"));
+    }
+    println!("install to ready (upload → compiled, validated, initialized, enabled):");
+    let rss_start = rss();
+    for (name, lang) in &packages {
+        let zip = std::fs::read(args.dist.join("apps").join(format!("{name}.zip")))
+            .with_context(|| format!("{name}.zip: run scripts/build-plugins"))?;
+        let size = zip.len();
+        let (a, z) = (admin.clone(), zip.clone());
+        let started = Instant::now();
+        let app = svc.blocking(move |s| s.apps().install(&a, &z)).await?;
+        let cold = started.elapsed();
+        let id = app["id"].as_str().unwrap_or_default().to_string();
+        let (a, i) = (admin.clone(), id.clone());
+        svc.blocking(move |s| s.apps().uninstall(&a, &i)).await?;
+        let (a, z) = (admin.clone(), zip);
+        let started = Instant::now();
+        svc.blocking(move |s| s.apps().install(&a, &z)).await?;
+        let cached = started.elapsed();
+        println!(
+            "  {name:<17} {lang:<10} {:>6} KiB   cold {:>8.1} ms   from cache {:>7.1} ms",
+            size / 1024,
+            cold.as_secs_f64() * 1e3,
+            cached.as_secs_f64() * 1e3
+        );
+    }
+    println!("  (RSS grew {:.1} MiB while installing these)", (rss().saturating_sub(rss_start)) as f64 / 1048576.0);
+
+    // --- per-command overhead, in process ---
+    println!("\nper-command overhead, in process (commands.run service call: checks + sandboxed wasm + host calls):");
+    let mut commands = vec![("Rust", "roll", "2d6"), ("Rust", "hello", "bench"), ("Rust", "help", "")];
+    if !args.only_rust {
+        commands.push(("Python", "echo", "bench"));
+        commands.push(("JavaScript", "reverse", "bench"));
+    }
+    for (lang, command, params) in &commands {
+        let samples = time_command(&svc, &admin, command, params, args.iterations).await;
+        println!("  {lang:<10} /{command:<8} {}", stats(samples));
+    }
+
+    // --- REST end to end ---
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let router = orbit::rest::router(svc.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
+    });
+    let base = format!("http://{addr}");
+    let (requests, clients) = (args.requests, args.clients);
+    let report = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+        let http = reqwest::blocking::Client::new();
+        let login: Value = http
+            .post(format!("{base}/api/v1/login"))
+            .json(&json!({"user": "admin", "password": "admin-Pass1!"}))
+            .send()?
+            .json()?;
+        let uid = login["data"]["userId"].as_str().context("login")?.to_string();
+        let token = login["data"]["authToken"].as_str().context("login")?.to_string();
+        let run = |http: &reqwest::blocking::Client, command: &str, params: &str| -> anyhow::Result<Duration> {
+            let started = Instant::now();
+            let res = http
+                .post(format!("{base}/api/v1/commands.run"))
+                .header("X-User-Id", &uid)
+                .header("X-Auth-Token", &token)
+                .json(&json!({"command": command, "roomId": "GENERAL", "params": params}))
+                .send()?;
+            let status = res.status();
+            let _ = res.bytes()?;
+            if !status.is_success() {
+                bail!("commands.run /{command} answered {status}");
+            }
+            Ok(started.elapsed())
+        };
+        let mut lines = Vec::new();
+        for (command, params) in [("roll", "2d6"), ("hello", "rest")] {
+            for _ in 0..50 {
+                run(&http, command, params)?;
+            }
+            let samples = (0..requests).map(|_| run(&http, command, params)).collect::<anyhow::Result<Vec<_>>>()?;
+            lines.push(format!("  sequential  /{command:<6} {}", stats(samples)));
+            let started = Instant::now();
+            let per_client = requests / clients;
+            let all: Vec<Duration> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..clients)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            let http = reqwest::blocking::Client::new();
+                            (0..per_client).filter_map(|_| run(&http, command, params).ok()).collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+            });
+            let rate = all.len() as f64 / started.elapsed().as_secs_f64();
+            lines.push(format!("  {clients} clients   /{command:<6} {}   {rate:.0} commands/s", stats(all)));
+        }
+        Ok(lines)
+    })
+    .await??;
+    println!("\ncommands.run end to end over REST (HTTP/1.1 on 127.0.0.1, keep-alive):");
+    for line in report {
+        println!("{line}");
+    }
+
+    // --- memory per installed app ---
+    if args.copies > 0 {
+        let hello = std::fs::read(args.dist.join("apps/hello.zip"))?;
+        let before = rss();
+        let mut ids = Vec::new();
+        for n in 0..args.copies {
+            let zip = hello_copy(&hello, n + 1)?;
+            let a = admin.clone();
+            let app = svc.blocking(move |s| s.apps().install(&a, &zip)).await?;
+            ids.push(app["id"].as_str().unwrap_or_default().to_string());
+        }
+        let installed = rss();
+        let runtime = svc.apps().runtime()?;
+        for id in &ids {
+            let ctx = orbit_apps::bindings::CommandContext {
+                command: "hello".into(),
+                params: "memory".into(),
+                args: vec!["memory".into()],
+                sender_id: admin.id.clone(),
+                room_id: "GENERAL".into(),
+                thread_id: None,
+                trigger_id: None,
+            };
+            let _ = runtime.preview_command(id, ctx).await;
+        }
+        let after = rss();
+        let mib = |b: u64| b as f64 / 1048576.0;
+        println!("\nmemory per installed app ({} copies of the Rust hello app, distinct ids):", args.copies);
+        println!(
+            "  installed: {:.2} MiB each   after one call each: {:.2} MiB each   (RSS {:.1} → {:.1} MiB)",
+            mib(installed.saturating_sub(before)) / args.copies as f64,
+            mib(after.saturating_sub(before)) / args.copies as f64,
+            mib(before),
+            mib(after)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
