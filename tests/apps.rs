@@ -456,6 +456,14 @@ fn hot_reload_installs_updates_and_uninstalls() {
     poll(Duration::from_secs(30), || listed(&admin, HELLO_ID).is_none().then_some(()));
     assert!(!command_names(&admin).contains(&"hello".to_string()));
     assert!(listed(&admin, DICE_ID).is_some());
+
+    // The folder mirrors changes made over REST: an update rewrites the file, an uninstall
+    // removes it, so a restart brings back neither the old version nor the removed app.
+    let dice_v2 = repackage(&package("apps", "dice"), |m| m["version"] = json!("0.9.0"), &[]);
+    assert_ok(&upload(&admin, &format!("/api/apps/{DICE_ID}"), "app", dice_v2.clone()));
+    assert_eq!(std::fs::read(dir.join("dice.zip")).unwrap(), dice_v2);
+    assert_ok(&admin.delete(&format!("/api/apps/{DICE_ID}")));
+    assert!(!dir.join("dice.zip").exists());
 }
 
 #[test]
@@ -504,10 +512,19 @@ fn preloaded_apps_are_enabled_and_updated_to_newer_versions() {
 
     let v2 = repackage(&package("apps", "hello"), |m| m["version"] = json!("0.2.0"), &[]);
     std::fs::write(preload.0.join("hello.zip"), v2).unwrap();
-    let s = Server::start_with(Options { data_dir: Some(dir.clone()), ..opts });
+    let s = Server::start_with(Options { data_dir: Some(dir.clone()), ..opts.clone() });
     let admin = s.admin();
     assert_eq!(listed(&admin, HELLO_ID).unwrap()["version"], "0.2.0");
     assert_eq!(listed(&admin, BUILTIN_ID).unwrap()["status"], "manually_disabled");
+    // A preloaded app an admin uninstalled stays uninstalled.
+    assert_ok(&admin.delete(&format!("/api/apps/{HELLO_ID}")));
+    let dir = s.kill();
+    let s = Server::start_with(Options { data_dir: Some(dir.clone()), ..opts });
+    let admin = s.admin();
+    assert!(listed(&admin, HELLO_ID).is_none());
+    assert!(listed(&admin, BUILTIN_ID).is_some());
+    // Installing it by hand again is fine.
+    install(&admin, package("apps", "hello"));
     drop(s);
     let _ = std::fs::remove_dir_all(dir.parent().unwrap());
 }

@@ -58,6 +58,9 @@ pub mod status {
     }
 }
 
+/// Store collection of preloaded apps an admin uninstalled (they are not preloaded again).
+const UNINSTALLED: &str = "apps_uninstalled";
+
 /// Server-side log entries kept per app (lifecycle: installs, updates, status changes).
 const SERVER_LOG_CAPACITY: usize = 200;
 
@@ -315,6 +318,7 @@ impl Apps<'_> {
             ));
         }
         let record = self.apply(zip, package, AppSource::Upload, status::MANUALLY_ENABLED, Some(user))?;
+        self.0.store.delete_doc(UNINSTALLED, &record.id)?;
         Ok(self.view(&record))
     }
 
@@ -332,6 +336,13 @@ impl Apps<'_> {
             ));
         }
         let record = self.apply(zip, package, record.source, status::MANUALLY_ENABLED, Some(user))?;
+        // The apps folder mirrors installed apps: its file gets the new version too, so the
+        // folder does not bring the old one back at the next start.
+        if let AppSource::Folder { path } = &record.source
+            && let Err(error) = write_atomically(std::path::Path::new(path), zip)
+        {
+            tracing::warn!(app = %id, path, "could not write the update into the apps folder: {error}");
+        }
         Ok(self.view(&record))
     }
 
@@ -514,6 +525,21 @@ impl Apps<'_> {
         self.require_admin(user)?;
         let _guard = self.0.apps.changes.lock();
         let record = self.uninstall_locked(id, Some(user))?;
+        match &record.source {
+            // The folder mirrors installed apps: uninstalling removes the app's file.
+            AppSource::Folder { path } => {
+                if let Err(error) = std::fs::remove_file(path)
+                    && error.kind() != std::io::ErrorKind::NotFound
+                {
+                    tracing::warn!(app = %id, path, "could not remove the package from the apps folder: {error}");
+                }
+            }
+            // A preloaded app an admin removed is not preloaded again.
+            AppSource::Preload { .. } => {
+                self.0.store.put_doc(UNINSTALLED, id, &json!({"_id": id, "at": Date::now().0}))?;
+            }
+            AppSource::Upload => {}
+        }
         let mut view = self.view(&record);
         view["status"] = json!(status::DISABLED);
         Ok(view)
@@ -698,6 +724,9 @@ impl Apps<'_> {
         for path in watcher::zips_in(dir) {
             let outcome = std::fs::read(&path).map_err(|e| Error::Internal(e.into())).and_then(|zip| {
                 let package = parse_package(&zip)?;
+                if self.0.store.doc(UNINSTALLED, &package.manifest.id)?.is_some() {
+                    return Ok(None);
+                }
                 if let Some(existing) = self.0.apps.record(&package.manifest.id) {
                     let installed = existing.manifest["version"].as_str().and_then(|v| semver::Version::parse(v).ok());
                     let offered = semver::Version::parse(&package.manifest.version).ok();
@@ -907,6 +936,14 @@ fn drive<F: Future>(handle: &tokio::runtime::Handle, future: F) -> F::Output {
 /// Reads a package with the default limits.
 fn parse_package(zip: &[u8]) -> Result<AppPackage> {
     AppPackage::from_zip(zip, &PackageLimits::default()).map_err(install_error)
+}
+
+/// Replaces a file through a temporary sibling and a rename, so readers never see half of it.
+fn write_atomically(path: &std::path::Path, data: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("app.zip");
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, data)?;
+    std::fs::rename(&tmp, path)
 }
 
 /// Hex SHA-256 of bytes.
