@@ -162,3 +162,35 @@ fn undeclared_imports_are_refused_at_install() {
     crate::apps::poll(Duration::from_secs(30), || listed(&admin, LOOP_ID));
     assert_eq!(assert_ok(&admin.get("/api/apps"))["apps"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn limit_settings_apply_without_a_restart() {
+    let s = Server::start();
+    let admin = s.admin();
+    fixture(&admin, "loop");
+    let res = admin.post("/api/v1/settings/Apps_Orbit_Call_Timeout_Ms", json!({"value": 250}));
+    assert_ok(&res);
+    // The runtime is rebuilt in the background; the app's log says when.
+    crate::apps::poll(Duration::from_secs(30), || {
+        let logs = admin.get(&format!("/api/apps/{LOOP_ID}/logs"));
+        assert_ok(&logs)["logs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["message"].as_str().unwrap().starts_with("sandbox limits changed"))
+            .then_some(())
+    });
+    let res = run(&admin, "loop", "");
+    assert_error(&res, 400, "error-app-failed");
+    assert!(res.body["error"].as_str().unwrap().contains("timed out after 250 ms"), "{}", res.body);
+    // Earlier log entries survive the rebuild.
+    let logs = admin.get(&format!("/api/apps/{LOOP_ID}/logs?count=0"));
+    assert!(
+        assert_ok(&logs)["logs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["message"].as_str().unwrap().starts_with("loaded version"))
+    );
+    assert_eq!(listed(&admin, LOOP_ID).unwrap()["status"], "manually_enabled");
+}

@@ -62,7 +62,7 @@ pub mod status {
 const UNINSTALLED: &str = "apps_uninstalled";
 
 /// Server-side log entries kept per app (lifecycle: installs, updates, status changes).
-const SERVER_LOG_CAPACITY: usize = 200;
+const SERVER_LOG_CAPACITY: usize = 1000;
 
 /// A slash command provided by an enabled app.
 #[derive(Debug, Clone)]
@@ -82,8 +82,11 @@ pub struct AppCommand {
 /// [`start`] fills it.
 #[derive(Default)]
 pub struct AppsState {
-    runtime: OnceLock<Arc<AppRuntime>>,
+    /// The current runtime; replaced as a whole when the sandbox limits change.
+    runtime: RwLock<Option<Arc<AppRuntime>>>,
     handle: OnceLock<tokio::runtime::Handle>,
+    /// What a replacement runtime is built from.
+    engine: OnceLock<(EngineConfig, Arc<host_impl::ServerHost>)>,
     /// Mirror of the `apps` table, by id.
     records: RwLock<HashMap<String, AppRecord>>,
     /// Commands of enabled apps, by name: the first installed app providing a name owns it.
@@ -101,8 +104,8 @@ impl AppsState {
     }
 
     /// The runtime, once [`start`] ran.
-    pub fn runtime(&self) -> Option<&Arc<AppRuntime>> {
-        self.runtime.get()
+    pub fn runtime(&self) -> Option<Arc<AppRuntime>> {
+        self.runtime.read().clone()
     }
 
     /// A copy of an installed app's record.
@@ -129,11 +132,11 @@ pub fn limits_from_settings(svc: &Services) -> Limits {
 /// `ORBIT_PRELOAD_APPS` and starts watching the apps folder. Runs before the server listens.
 pub async fn start(svc: &Arc<Services>) -> anyhow::Result<()> {
     let limits = limits_from_settings(svc);
-    let mut engine = EngineConfig::new(svc.config.data_dir.join("app-cache"));
-    engine.max_memory_bytes = engine.max_memory_bytes.max(limits.memory_bytes);
+    let engine = EngineConfig::new(svc.config.data_dir.join("app-cache"));
     let host = Arc::new(host_impl::ServerHost::new(Arc::downgrade(svc)));
-    let runtime = AppRuntime::new(&engine, limits, host)?;
-    let _ = svc.apps.runtime.set(Arc::new(runtime));
+    let runtime = new_runtime(&engine, limits, &host)?;
+    *svc.apps.runtime.write() = Some(Arc::new(runtime));
+    let _ = svc.apps.engine.set((engine, host));
     let _ = svc.apps.handle.set(tokio::runtime::Handle::current());
     svc.blocking(|s| s.apps().load_installed()).await?;
     if let Some(dir) = svc.config.preload_apps.clone() {
@@ -144,7 +147,47 @@ pub async fn start(svc: &Arc<Services>) -> anyhow::Result<()> {
         .await?;
     }
     watcher::start(svc.clone()).await?;
+    watch_limits(svc.clone());
     Ok(())
+}
+
+fn new_runtime(
+    engine: &EngineConfig,
+    limits: Limits,
+    host: &Arc<host_impl::ServerHost>,
+) -> orbit_apps::Result<AppRuntime> {
+    let mut engine = engine.clone();
+    engine.max_memory_bytes = engine.max_memory_bytes.max(limits.memory_bytes);
+    AppRuntime::new(&engine, limits, host.clone())
+}
+
+fn same_limits(a: &Limits, b: &Limits) -> bool {
+    a.deadline == b.deadline
+        && a.memory_bytes == b.memory_bytes
+        && a.max_instances == b.max_instances
+        && a.failure_threshold == b.failure_threshold
+        && a.max_host_calls == b.max_host_calls
+}
+
+/// Applies changes of the `Apps_Orbit_*` settings while the server runs ([`Apps::apply_limits`]).
+fn watch_limits(svc: Arc<Services>) {
+    let mut events = svc.bus.subscribe();
+    tokio::spawn(async move {
+        loop {
+            let event = match events.recv().await {
+                Ok(event) => event,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            };
+            let Event::SettingChanged { setting, .. } = &*event else { continue };
+            if !setting["_id"].as_str().is_some_and(|id| id.starts_with("Apps_Orbit_")) {
+                continue;
+            }
+            if let Err(error) = svc.blocking(|s| s.apps().apply_limits()).await {
+                tracing::error!("applying new app limits failed: {}", error.reason());
+            }
+        }
+    });
 }
 
 /// Apps operations.
@@ -187,12 +230,7 @@ enum Change {
 impl Apps<'_> {
     /// The runtime, or an error when the apps platform is not running.
     pub fn runtime(&self) -> Result<Arc<AppRuntime>> {
-        self.0
-            .apps
-            .runtime
-            .get()
-            .cloned()
-            .ok_or_else(|| Error::bad("error-apps-not-running", "The apps platform is not running"))
+        self.0.apps.runtime().ok_or_else(|| Error::bad("error-apps-not-running", "The apps platform is not running"))
     }
 
     /// Waits for a runtime future from a blocking-pool thread (where every service runs). The
@@ -253,7 +291,7 @@ impl Apps<'_> {
             Value::Object(o) => Value::Object(o.clone()),
             _ => json!({"id": record.id}),
         };
-        let loaded = self.0.apps.runtime.get().and_then(|r| r.app(&record.id));
+        let loaded = self.0.apps.runtime().and_then(|r| r.app(&record.id));
         let commands: Vec<String> = loaded
             .as_ref()
             .and_then(LoadedApp::provides)
@@ -442,12 +480,17 @@ impl Apps<'_> {
     /// Enables a loaded app in `record`: checks required settings, calls `on-enable`, and sets
     /// the status (`target` on success, a disabled status with the reason otherwise).
     fn enable_record(&self, record: &mut AppRecord, target: &str) {
+        match self.runtime() {
+            Ok(runtime) => self.enable_with(&runtime, record, target),
+            Err(_) => {
+                record.status = status::ERROR_DISABLED.into();
+                record.failure = Some("the apps platform is not running".into());
+            }
+        }
+    }
+
+    fn enable_with(&self, runtime: &AppRuntime, record: &mut AppRecord, target: &str) {
         record.failure = None;
-        let Ok(runtime) = self.runtime() else {
-            record.status = status::ERROR_DISABLED.into();
-            record.failure = Some("the apps platform is not running".into());
-            return;
-        };
         if let Some(missing) = self.missing_required_setting(record) {
             record.status = status::INVALID_SETTINGS_DISABLED.into();
             record.failure = Some(format!("the required setting `{missing}` has no value"));
@@ -687,11 +730,77 @@ impl Apps<'_> {
         Ok(())
     }
 
+    /// Rebuilds the runtime when the `Apps_Orbit_*` limits changed: every installed app is
+    /// loaded into a new runtime with the new limits (from the compile cache) and enabled again
+    /// if it was, then the new runtime replaces the old one. Calls already running finish on the
+    /// old one; its log entries are kept. Returns whether anything changed.
+    pub fn apply_limits(&self) -> Result<bool> {
+        let limits = limits_from_settings(self.0);
+        let current = self.runtime()?;
+        if same_limits(current.limits(), &limits) {
+            return Ok(false);
+        }
+        let (engine, host) = self
+            .0
+            .apps
+            .engine
+            .get()
+            .ok_or_else(|| Error::bad("error-apps-not-running", "The apps platform is not running"))?;
+        let _guard = self.0.apps.changes.lock();
+        let fresh = new_runtime(engine, limits.clone(), host).map_err(install_error)?;
+        let mut records: Vec<AppRecord> = self.0.apps.records.read().values().cloned().collect();
+        records.sort_by(|a, b| (a.installed_at, &a.id).cmp(&(b.installed_at, &b.id)));
+        for mut record in records {
+            let before = (record.status.clone(), record.failure.clone());
+            self.reload_into(&fresh, &mut record);
+            if fresh.app(&record.id).is_some() && status::is_enabled(&record.status) {
+                let target = record.status.clone();
+                self.enable_with(&fresh, &mut record, &target);
+            }
+            if (record.status.clone(), record.failure.clone()) != before {
+                record.updated_at = Date::now();
+                self.0.store.update_app_record(&record)?;
+            }
+            self.0.apps.records.write().insert(record.id.clone(), record);
+        }
+        // Keep what the old runtime logged: its log rings go away with it.
+        for id in current.app_ids() {
+            let entries = current.logs(&id);
+            let mut logs = self.0.apps.server_logs.lock();
+            let ring = logs.entry(id.clone()).or_default();
+            for e in entries {
+                if ring.len() == SERVER_LOG_CAPACITY {
+                    ring.pop_front();
+                }
+                ring.push_back(json!({
+                    "appId": id, "level": e.level, "source": e.source, "message": e.message,
+                    "_createdAt": Date(e.time_ms as i64).to_iso(), "ts": e.time_ms,
+                }));
+            }
+        }
+        *self.0.apps.runtime.write() = Some(Arc::new(fresh));
+        self.rebuild_registry();
+        tracing::info!(?limits, "app limits changed: runtime rebuilt");
+        for id in self.0.apps.records.read().keys() {
+            self.server_log(id, "info", &format!("sandbox limits changed: {limits:?}"));
+        }
+        Ok(true)
+    }
+
     /// Loads a stored package into the runtime. A package that no longer loads marks the app
     /// `compiler_error_disabled` with the reason.
     fn reload_from_store(&self, record: &mut AppRecord) {
+        match self.runtime() {
+            Ok(runtime) => self.reload_into(&runtime, record),
+            Err(error) => {
+                record.status = status::COMPILER_ERROR_DISABLED.into();
+                record.failure = Some(error.reason());
+            }
+        }
+    }
+
+    fn reload_into(&self, runtime: &AppRuntime, record: &mut AppRecord) {
         let outcome = (|| -> Result<()> {
-            let runtime = self.runtime()?;
             let zip = self
                 .0
                 .store
