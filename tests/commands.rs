@@ -22,6 +22,20 @@ pub fn ephemeral(ddp: &mut Ddp, user_id: &str, pred: impl Fn(&str) -> bool) -> V
     args[0].clone()
 }
 
+/// A realtime connection of `api`'s user listening to the messages of `#general`.
+pub fn general_listener(api: &Api<'_>) -> Ddp {
+    let mut ddp = Ddp::resume(api);
+    ddp.sub_ok("stream-room-messages", "GENERAL");
+    ddp
+}
+
+/// Waits for a message in `#general` whose text satisfies `pred`; returns the message.
+#[track_caller]
+pub fn posted(ddp: &mut Ddp, pred: impl Fn(&str) -> bool) -> Value {
+    let args = ddp.event("stream-room-messages", "GENERAL", |args| args[0]["msg"].as_str().is_some_and(&pred));
+    args[0].clone()
+}
+
 fn run(api: &Api<'_>, command: &str, params: &str) -> crate::common::Res {
     api.post("/api/v1/commands.run", json!({"command": command, "roomId": "GENERAL", "params": params}))
 }
@@ -227,14 +241,80 @@ fn commands_follow_their_app() {
 }
 
 #[test]
-fn python_and_javascript_apps_run_like_rust_ones() {
+fn me_and_the_ascii_art_commands_post_as_the_invoker() {
+    let s = server_with(&["builtin-commands"]);
+    let bob = s.user("bob");
+    let mut ddp = general_listener(&bob);
+    assert_ok(&run(&bob, "me", "waves"));
+    let m = posted(&mut ddp, |m| m == "_waves_");
+    assert_eq!(m["u"]["username"], "bob");
+    assert_eq!(m["rid"], "GENERAL");
+    assert_ok(&run(&bob, "shrug", "oh well"));
+    posted(&mut ddp, |m| m == "oh well ¯\\\\_(ツ)_/¯");
+    assert_ok(&run(&bob, "tableflip", ""));
+    posted(&mut ddp, |m| m.ends_with("(╯°□°）╯︵ ┻━┻"));
+    assert_ok(&run(&bob, "gimme", "cake"));
+    posted(&mut ddp, |m| m == "༼ つ ◕_◕ ༽つ cake");
+    // Through the realtime method too.
+    ddp.call_ok("slashCommand", json!([{"cmd": "me", "params": "nods", "msg": {"rid": "GENERAL"}}]));
+    posted(&mut ddp, |m| m == "_nods_");
+}
+
+#[test]
+fn example_apps_answer_in_the_room() {
+    let s = server_with(&["hello", "dice"]);
+    let bob = s.user("bob");
+    let mut ddp = general_listener(&bob);
+    assert_ok(&run(&bob, "hello", "Ada"));
+    let m = posted(&mut ddp, |m| m == "Hello, Ada!");
+    assert_eq!(m["u"]["username"], "hello.bot");
+    assert_ok(&run(&bob, "roll", "3d6"));
+    let m = posted(&mut ddp, |m| m.starts_with("🎲 @bob rolled 3d6: "));
+    assert_eq!(m["u"]["username"], "dice.bot");
+    let mut private = ephemeral_listener(&bob);
+    assert_ok(&run(&bob, "roll", "lots"));
+    ephemeral(&mut private, bob.user_id(), |m| m.starts_with("Usage: /roll [NdM]"));
+    // Picking a preview item posts it.
+    let res = bob.post(
+        "/api/v1/commands.preview",
+        json!({"command": "hello", "roomId": "GENERAL", "params": "Ada",
+               "previewItem": {"id": "2", "type": "text", "value": "Hola, Ada!"}}),
+    );
+    assert_ok(&res);
+    posted(&mut ddp, |m| m == "Hola, Ada!");
+}
+
+#[test]
+fn python_and_javascript_apps_post_messages() {
     let s = server_with(&["py-echo", "js-reverse"]);
     let bob = s.user("bob");
     let names = crate::apps::command_names(&bob);
     assert!(names.contains(&"echo".to_string()) && names.contains(&"reverse".to_string()), "{names:?}");
-    let mut ddp = ephemeral_listener(&bob);
+    let mut private = ephemeral_listener(&bob);
     assert_ok(&run(&bob, "echo", ""));
-    ephemeral(&mut ddp, bob.user_id(), |m| m == "Usage: /echo [text]");
+    ephemeral(&mut private, bob.user_id(), |m| m == "Usage: /echo [text]");
     assert_ok(&run(&bob, "reverse", "  "));
-    ephemeral(&mut ddp, bob.user_id(), |m| m == "Usage: /reverse text");
+    ephemeral(&mut private, bob.user_id(), |m| m == "Usage: /reverse text");
+    let mut ddp = general_listener(&bob);
+    assert_ok(&run(&bob, "echo", "hi there"));
+    let m = posted(&mut ddp, |m| m == "🐍 hi there");
+    assert_eq!(m["u"]["username"], "py-echo.bot");
+    assert_ok(&run(&bob, "reverse", "stressed"));
+    let m = posted(&mut ddp, |m| m == "desserts");
+    assert_eq!(m["u"]["username"], "js-reverse.bot");
+}
+
+#[test]
+fn status_sets_the_invokers_status_text() {
+    let s = server_with(&["builtin-commands"]);
+    let bob = s.user("bob");
+    let mut ddp = ephemeral_listener(&bob);
+    assert_ok(&run(&bob, "status", "on a break"));
+    ephemeral(&mut ddp, bob.user_id(), |m| m == "Status message changed successfully.");
+    let info = bob.get(&format!("/api/v1/users.info?userId={}", bob.user_id()));
+    assert_eq!(assert_ok(&info)["user"]["statusText"], "on a break");
+    let admin = s.admin();
+    assert_ok(&admin.post("/api/v1/settings/Accounts_AllowUserStatusMessageChange", json!({"value": false})));
+    assert_ok(&run(&bob, "status", "busy"));
+    ephemeral(&mut ddp, bob.user_id(), |m| m == "This Rocket.Chat administrator has disabled status changes");
 }
