@@ -400,4 +400,51 @@ mod tests {
         assert_eq!(parse_command("hello /me"), None);
         assert_eq!(parse_command("/"), None);
     }
+
+    /// A server (no HTTP) with the built-in commands installed from `dist/`.
+    async fn server() -> (Arc<Services>, User, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("orbit-commands-{}", ids::random_id()));
+        let vars = [
+            ("ORBIT_DATA_DIR".to_string(), dir.display().to_string()),
+            ("ADMIN_USERNAME".to_string(), "admin".to_string()),
+            ("ADMIN_PASS".to_string(), "admin-Pass1!".to_string()),
+            ("ORBIT_BCRYPT_COST".to_string(), "4".to_string()),
+        ];
+        let config = crate::config::Config::from_vars(vars);
+        let svc = tokio::task::spawn_blocking(move || crate::server::open(config)).await.unwrap().unwrap();
+        super::super::apps::start(&svc).await.unwrap();
+        let zip = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../dist/apps/builtin-commands.zip"))
+            .expect("dist/apps/builtin-commands.zip: run scripts/build-plugins");
+        let admin = svc.store.user_by_username("admin").unwrap().unwrap();
+        let a = admin.clone();
+        svc.blocking(move |s| s.apps().install(&a, &zip)).await.unwrap();
+        (svc, admin, dir)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn typed_commands_run_instead_of_being_posted() {
+        let (svc, admin, dir) = server().await;
+        let mut events = svc.bus.subscribe();
+        let intercept = |text: &'static str| {
+            let (svc, admin) = (svc.clone(), admin.clone());
+            async move { svc.blocking(move |s| s.commands().intercept(&admin, "GENERAL", None, text)).await }
+        };
+        assert!(!intercept("hello there").await.unwrap());
+        assert!(!intercept("/ spaced").await.unwrap());
+        assert!(intercept("/me waves").await.unwrap());
+        let posted = loop {
+            if let Event::MessageSaved { message, .. } = &*events.recv().await.unwrap() {
+                break message.msg.clone();
+            }
+        };
+        assert_eq!(posted, "_waves_");
+        let error = intercept("/nope x").await.unwrap_err();
+        assert_eq!(error.id(), "error-invalid-command");
+        assert!(error.reason().contains("/nope"));
+        svc.blocking(|s| s.settings().set_value("Message_AllowUnrecognizedSlashCommand", serde_json::json!(true)))
+            .await
+            .unwrap();
+        assert!(!intercept("/nope x").await.unwrap(), "posted as text when allowed");
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
