@@ -25,7 +25,9 @@
 //! `--baseline` (no REST: any login is accepted), `--server-pid PID`, `--connect-batch B`,
 //! `--warmup W` (open W clients first and measure memory from there, so the server's thread pools
 //! and allocator arenas are already grown and only the marginal cost per connection is counted;
-//! warm-up clients stay subscribed and receive too).
+//! warm-up clients stay subscribed and receive too), `--typing` (fan out typing events of
+//! `stream-notify-room <room>/user-activity`, sent with the `stream-notify-room` method, instead of
+//! messages: the same fan-out without the message store).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -50,6 +52,8 @@ struct Args {
     server_pid: Option<u32>,
     connect_batch: usize,
     warmup: usize,
+    /// `typing`: fan out `stream-notify-room` activity events instead of messages.
+    typing: bool,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -66,6 +70,7 @@ fn parse_args() -> anyhow::Result<Args> {
         server_pid: None,
         connect_batch: 200,
         warmup: 0,
+        typing: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -87,6 +92,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--server-pid" => a.server_pid = Some(val()?.parse()?),
             "--connect-batch" => a.connect_batch = val()?.parse()?,
             "--warmup" => a.warmup = val()?.parse()?,
+            "--typing" => a.typing = true,
             other => bail!("unknown option {other}"),
         }
     }
@@ -222,7 +228,7 @@ async fn prepare_users(a: &Args) -> anyhow::Result<(Vec<String>, String)> {
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens a connection, connects, resumes `token`, and subscribes to the room if `room` is set.
-async fn open(url: &str, token: &str, room: Option<&str>) -> anyhow::Result<Ws> {
+async fn open(url: &str, token: &str, room: Option<&str>, typing: bool) -> anyhow::Result<Ws> {
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await?;
     ws.send(Message::text(json!({"msg": "connect", "version": "1", "support": ["1"]}).to_string())).await?;
     ws.send(Message::text(
@@ -231,7 +237,12 @@ async fn open(url: &str, token: &str, room: Option<&str>) -> anyhow::Result<Ws> 
     .await?;
     if let Some(room) = room {
         ws.send(Message::text(
-            json!({"msg": "sub", "id": "room", "name": "stream-room-messages", "params": [room, false]}).to_string(),
+            if typing {
+                json!({"msg": "sub", "id": "room", "name": "stream-notify-room", "params": [format!("{room}/user-activity"), false]})
+            } else {
+                json!({"msg": "sub", "id": "room", "name": "stream-room-messages", "params": [room, false]})
+            }
+            .to_string(),
         ))
         .await?;
     }
@@ -268,17 +279,14 @@ async fn receive(mut ws: Ws, stats: Arc<Stats>, stop: Arc<AtomicBool>) {
         let Ok(msg) = msg else { break };
         let Message::Text(t) = msg else { continue };
         let text = t.as_str();
-        if let Some(i) = text.find("\"msg\":\"t=") {
-            let digits: String = text[i + 9..].chars().take_while(char::is_ascii_digit).collect();
+        if let Some(i) = text.find("\"t=") {
+            let digits: String = text[i + 3..].chars().take_while(char::is_ascii_digit).collect();
             if let Ok(sent) = digits.parse::<u64>()
                 && stats.measuring.load(Ordering::Relaxed)
             {
                 stats.record(now_us().saturating_sub(sent));
             }
         } else if text.contains("\"msg\":\"ping\"") && ws.send(Message::text(r#"{"msg":"pong"}"#)).await.is_err() {
-            break;
-        }
-        if stop.load(Ordering::Relaxed) {
             break;
         }
     }
@@ -288,7 +296,7 @@ async fn receive(mut ws: Ws, stats: Arc<Stats>, stop: Arc<AtomicBool>) {
 }
 
 /// Posts `rate` messages per second until `stop`.
-async fn post(mut ws: Ws, room: String, rate: f64, stats: Arc<Stats>, stop: Arc<AtomicBool>) {
+async fn post(mut ws: Ws, room: String, typing: Option<String>, rate: f64, stats: Arc<Stats>, stop: Arc<AtomicBool>) {
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate.max(0.001)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut n: u64 = 0;
@@ -298,8 +306,12 @@ async fn post(mut ws: Ws, room: String, rate: f64, stats: Arc<Stats>, stop: Arc<
                 if stop.load(Ordering::Relaxed) { break; }
                 n += 1;
                 let id = format!("{:x}{n:08x}", now_us());
-                let frame = json!({"msg": "method", "id": format!("p{n}"), "method": "sendMessage",
-                    "params": [{"_id": id, "rid": room, "msg": format!("t={}", now_us())}]});
+                let frame = match &typing {
+                    None => json!({"msg": "method", "id": format!("p{n}"), "method": "sendMessage",
+                        "params": [{"_id": id, "rid": room, "msg": format!("t={}", now_us())}]}),
+                    Some(username) => json!({"msg": "method", "id": format!("p{n}"), "method": "stream-notify-room",
+                        "params": [format!("{room}/user-activity"), username, ["user-typing"], {"at": format!("t={}", now_us())}]}),
+                };
                 if ws.send(Message::text(frame.to_string())).await.is_err() { break; }
                 stats.sent.fetch_add(1, Ordering::Relaxed);
             }
@@ -366,17 +378,18 @@ async fn main() -> anyhow::Result<()> {
 
     if a.seconds > 0.0 && connected > 0 {
         let mut posters = Vec::new();
+        stats.measuring.store(true, Ordering::Relaxed);
         for _ in 0..a.posters {
-            let ws = open(&a.url, &admin_token, None).await.context("poster connection")?;
+            let ws = open(&a.url, &admin_token, None, false).await.context("poster connection")?;
             posters.push(tokio::spawn(post(
                 ws,
                 a.room.clone(),
+                a.typing.then(|| a.admin.0.clone()),
                 a.rate / a.posters as f64,
                 stats.clone(),
                 stop.clone(),
             )));
         }
-        stats.measuring.store(true, Ordering::Relaxed);
         let run_started = Instant::now();
         let cpu_before = a.server_pid.and_then(cpu_ticks);
         tokio::time::sleep(Duration::from_secs_f64(a.seconds)).await;
@@ -434,8 +447,9 @@ async fn connect_all(
         let end = (i + a.connect_batch).min(end_all);
         let batch: Vec<_> = (i..end)
             .map(|k| {
-                let (url, token, room) = (a.url.clone(), tokens[k % tokens.len()].clone(), a.room.clone());
-                tokio::spawn(async move { open(&url, &token, Some(&room)).await })
+                let (url, token, room, typing) =
+                    (a.url.clone(), tokens[k % tokens.len()].clone(), a.room.clone(), a.typing);
+                tokio::spawn(async move { open(&url, &token, Some(&room), typing).await })
             })
             .collect();
         for t in batch {
