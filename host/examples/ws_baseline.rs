@@ -39,7 +39,7 @@ async fn main() -> anyhow::Result<()> {
         let (subs, id) = (subs.clone(), next.fetch_add(1, Ordering::Relaxed));
         tokio::spawn(async move {
             let _ = stream.set_nodelay(true);
-            let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(0);
+            let config = WebSocketConfig::default().read_buffer_size(1024).write_buffer_size(0);
             let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await else { return };
             serve(ws, id, subs.clone()).await;
             subs.write().remove(&id);

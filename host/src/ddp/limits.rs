@@ -40,7 +40,7 @@ impl ConnLimits {
     pub fn from_settings(svc: &Services) -> Self {
         let s = &svc.settings;
         ConnLimits {
-            read_buffer: 4096,
+            read_buffer: 1024,
             max_frame_bytes: s.int("Orbit_DDP_Max_Frame_Bytes", 1 << 20).clamp(1024, 64 << 20) as usize,
             queue: s.int("Orbit_DDP_Send_Queue", 1024).clamp(16, 1 << 20) as usize,
             heartbeat_interval: Duration::from_millis(s.int("Orbit_DDP_Heartbeat_Interval_Ms", 15_000).max(50) as u64),
