@@ -90,8 +90,8 @@ fn rss() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-/// `hello.zip` with another id, name and slug.
-fn hello_copy(zip: &[u8], n: usize) -> anyhow::Result<Vec<u8>> {
+/// A package with another id, name and slug.
+fn app_copy(zip: &[u8], n: usize) -> anyhow::Result<Vec<u8>> {
     let mut archive = zip::ZipArchive::new(Cursor::new(zip))?;
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for i in 0..archive.len() {
@@ -102,8 +102,8 @@ fn hello_copy(zip: &[u8], n: usize) -> anyhow::Result<Vec<u8>> {
         if name == "app.json" {
             let mut m: Value = serde_json::from_slice(&data)?;
             m["id"] = json!(format!("00000000-0000-4000-8000-{n:012}"));
-            m["name"] = json!(format!("Hello {n}"));
-            m["nameSlug"] = json!(format!("hello-{n}"));
+            m["name"] = json!(format!("{} {n}", m["name"].as_str().unwrap_or("App")));
+            m["nameSlug"] = json!(format!("{}-{n}", m["nameSlug"].as_str().unwrap_or("app")));
             data = serde_json::to_vec(&m)?;
         }
         out.start_file(name, zip::write::SimpleFileOptions::default())?;
@@ -188,14 +188,24 @@ async fn main() -> anyhow::Result<()> {
 
     // --- per-command overhead, in process ---
     println!("\nper-command overhead, in process (commands.run service call: checks + sandboxed wasm + host calls):");
-    let mut commands = vec![("Rust", "roll", "2d6"), ("Rust", "hello", "bench"), ("Rust", "help", "")];
+    // Answering privately (an ephemeral notice: one host call, nothing stored) shows the cost of
+    // the sandbox and the host; posting adds the message write (SQLite, synchronous=FULL).
+    let mut commands = vec![
+        ("Rust", "help", "", "notice"),
+        ("Rust", "roll", "bad", "notice"),
+        ("Rust", "roll", "2d6", "posts"),
+        ("Rust", "hello", "bench", "posts"),
+    ];
     if !args.only_rust {
-        commands.push(("Python", "echo", "bench"));
-        commands.push(("JavaScript", "reverse", "bench"));
+        commands.push(("Python", "echo", "", "notice"));
+        commands.push(("Python", "echo", "bench", "posts"));
+        commands.push(("JavaScript", "reverse", "", "notice"));
+        commands.push(("JavaScript", "reverse", "bench", "posts"));
     }
-    for (lang, command, params) in &commands {
+    for (lang, command, params, what) in &commands {
         let samples = time_command(&svc, &admin, command, params, args.iterations).await;
-        println!("  {lang:<10} /{command:<8} {}", stats(samples));
+        let shown = format!("/{command} {params}");
+        println!("  {lang:<10} {shown:<14} {what:<7} {}", stats(samples));
     }
 
     // --- REST end to end ---
@@ -232,7 +242,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(started.elapsed())
         };
         let mut lines = Vec::new();
-        for (command, params) in [("roll", "2d6"), ("hello", "rest")] {
+        for (command, params) in [("help", ""), ("roll", "2d6"), ("hello", "rest")] {
             for _ in 0..50 {
                 run(&http, command, params)?;
             }
@@ -264,39 +274,46 @@ async fn main() -> anyhow::Result<()> {
 
     // --- memory per installed app ---
     if args.copies > 0 {
-        let hello = std::fs::read(args.dist.join("apps/hello.zip"))?;
-        let before = rss();
-        let mut ids = Vec::new();
-        for n in 0..args.copies {
-            let zip = hello_copy(&hello, n + 1)?;
-            let a = admin.clone();
-            let app = svc.blocking(move |s| s.apps().install(&a, &zip)).await?;
-            ids.push(app["id"].as_str().unwrap_or_default().to_string());
+        println!("\nmemory per installed app (copies with distinct ids, compiled component from the cache):");
+        let mut kinds = vec![("hello", "Rust", "hello", args.copies)];
+        if !args.only_rust {
+            kinds.push(("py-echo", "Python", "echo", args.copies.min(3)));
+            kinds.push(("js-reverse", "JavaScript", "reverse", args.copies.min(3)));
         }
-        let installed = rss();
-        let runtime = svc.apps().runtime()?;
-        for id in &ids {
-            let ctx = orbit_apps::bindings::CommandContext {
-                command: "hello".into(),
-                params: "memory".into(),
-                args: vec!["memory".into()],
-                sender_id: admin.id.clone(),
-                room_id: "GENERAL".into(),
-                thread_id: None,
-                trigger_id: None,
-            };
-            let _ = runtime.preview_command(id, ctx).await;
+        let mut n = 0;
+        for (name, lang, command, copies) in kinds {
+            let zip = std::fs::read(args.dist.join("apps").join(format!("{name}.zip")))?;
+            let before = rss();
+            let mut ids = Vec::new();
+            for _ in 0..copies {
+                n += 1;
+                let copy = app_copy(&zip, n)?;
+                let a = admin.clone();
+                let app = svc.blocking(move |s| s.apps().install(&a, &copy)).await?;
+                ids.push(app["id"].as_str().unwrap_or_default().to_string());
+            }
+            let installed = rss();
+            let runtime = svc.apps().runtime()?;
+            for id in &ids {
+                let ctx = orbit_apps::bindings::CommandContext {
+                    command: command.into(),
+                    params: String::new(),
+                    args: Vec::new(),
+                    sender_id: admin.id.clone(),
+                    room_id: "GENERAL".into(),
+                    thread_id: None,
+                    trigger_id: None,
+                };
+                let _ = runtime.execute_command(id, ctx).await;
+            }
+            let after = rss();
+            let mib = |b: u64| b as f64 / 1048576.0;
+            println!(
+                "  {lang:<10} {name:<11} installed {:6.2} MiB each   after a call each {:6.2} MiB each   ({copies} copies)",
+                mib(installed.saturating_sub(before)) / copies as f64,
+                mib(after.saturating_sub(before)) / copies as f64,
+            );
         }
-        let after = rss();
-        let mib = |b: u64| b as f64 / 1048576.0;
-        println!("\nmemory per installed app ({} copies of the Rust hello app, distinct ids):", args.copies);
-        println!(
-            "  installed: {:.2} MiB each   after one call each: {:.2} MiB each   (RSS {:.1} → {:.1} MiB)",
-            mib(installed.saturating_sub(before)) / args.copies as f64,
-            mib(after.saturating_sub(before)) / args.copies as f64,
-            mib(before),
-            mib(after)
-        );
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
