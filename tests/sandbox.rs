@@ -194,3 +194,20 @@ fn limit_settings_apply_without_a_restart() {
     );
     assert_eq!(listed(&admin, LOOP_ID).unwrap()["status"], "manually_enabled");
 }
+
+#[test]
+fn an_update_does_not_wait_for_running_calls() {
+    let s = Server::start_with(Options::default().env("OVERWRITE_SETTING_Apps_Orbit_Call_Timeout_Ms", "3000"));
+    let admin = s.admin();
+    fixture(&admin, "loop");
+    let v2 = crate::apps::repackage(&package("fixtures", "loop"), |m| m["version"] = json!("0.2.0"), &[]);
+    std::thread::scope(|scope| {
+        let looping = scope.spawn(|| run(&admin, "loop", ""));
+        let res = upload(&admin, &format!("/api/apps/{LOOP_ID}"), "app", v2);
+        assert_eq!(assert_ok(&res)["app"]["version"], "0.2.0");
+        assert!(!looping.is_finished(), "the update was answered while the old version still runs");
+        let res = looping.join().unwrap();
+        assert_error(&res, 400, "error-app-failed");
+    });
+    assert_eq!(listed(&admin, LOOP_ID).unwrap()["version"], "0.2.0");
+}
