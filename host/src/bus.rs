@@ -47,6 +47,11 @@ pub enum Event {
     UserNotification { user_id: String, notification: Arc<Value> },
     /// A UIKit interaction for one user (`stream-notify-user` `<uid>/uiInteraction`), from apps.
     UiInteraction { user_id: String, interaction: Arc<Value> },
+    /// An app or a slash command changed: upstream's `stream-apps` event `event` (`app/added`,
+    /// `app/removed`, `app/updated` with the app id; `app/statusUpdate` with `{appId, status}`;
+    /// `app/settingUpdated` with `{appId, setting}`; `command/added`, `command/updated`,
+    /// `command/removed` with the command name) and its one argument.
+    AppEvent { event: &'static str, payload: Value },
 }
 
 /// Kind of change for room and subscription events, as in `rooms-changed` stream events.

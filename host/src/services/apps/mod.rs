@@ -65,7 +65,7 @@ const UNINSTALLED: &str = "apps_uninstalled";
 const SERVER_LOG_CAPACITY: usize = 1000;
 
 /// A slash command provided by an enabled app.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AppCommand {
     pub app_id: String,
     /// Without the slash, lowercase.
@@ -468,10 +468,11 @@ impl Apps<'_> {
         self.0.apps.records.write().insert(id.clone(), record.clone());
         self.rebuild_registry();
         let by = actor.map(|u| format!(" by {}", u.username)).unwrap_or_default();
-        let what = match change {
-            Change::Install => "installed",
-            Change::Update => "updated",
+        let (what, event) = match change {
+            Change::Install => ("installed", "app/added"),
+            Change::Update => ("updated", "app/updated"),
         };
+        self.publish(event, json!(id));
         self.server_log(&id, "info", &format!("{what} version {}{by}; status {}", manifest.version, record.status));
         tracing::info!(app = %id, name = %manifest.name, version = %manifest.version, status = %record.status, "app {what}");
         Ok(record)
@@ -614,6 +615,7 @@ impl Apps<'_> {
         let by = actor.map(|u| format!(" by {}", u.username)).unwrap_or_default();
         self.server_log(id, "info", &format!("uninstalled{by}"));
         tracing::info!(app = %id, "app uninstalled");
+        self.publish("app/removed", json!(id));
         Ok(record)
     }
 
@@ -670,8 +672,12 @@ impl Apps<'_> {
     /// Stores a changed record and refreshes the command registry.
     fn save_record(&self, record: AppRecord) -> Result<()> {
         self.0.store.update_app_record(&record)?;
-        self.0.apps.records.write().insert(record.id.clone(), record);
+        let (id, status) = (record.id.clone(), record.status.clone());
+        let previous = self.0.apps.records.write().insert(record.id.clone(), record);
         self.rebuild_registry();
+        if previous.is_none_or(|p| p.status != status) {
+            self.publish("app/statusUpdate", json!({"appId": id, "status": status}));
+        }
         Ok(())
     }
 
@@ -877,7 +883,22 @@ impl Apps<'_> {
                 });
             }
         }
-        *self.0.apps.registry.write() = Arc::new(registry);
+        let previous = std::mem::replace(&mut *self.0.apps.registry.write(), Arc::new(registry.clone()));
+        for (name, command) in &registry {
+            match previous.get(name) {
+                None => self.publish("command/added", json!(name)),
+                Some(old) if old != command => self.publish("command/updated", json!(name)),
+                Some(_) => {}
+            }
+        }
+        for name in previous.keys().filter(|name| !registry.contains_key(*name)) {
+            self.publish("command/removed", json!(name));
+        }
+    }
+
+    /// Publishes a `stream-apps` event.
+    fn publish(&self, event: &'static str, payload: Value) {
+        self.0.bus.publish(Event::AppEvent { event, payload });
     }
 
     // --- settings ---
@@ -960,6 +981,8 @@ impl Apps<'_> {
                 self.server_log(id, "warn", &format!("on-setting-updated({}) failed: {error}", def.id));
                 self.note_failure(id);
             }
+            let stored = Some(&value);
+            self.publish("app/settingUpdated", json!({"appId": id, "setting": setting_view(&def, stored)}));
             out.push(json!({"id": def.id, "value": value}));
         }
         Ok(out)
@@ -1165,6 +1188,45 @@ mod tests {
         let view = setting_view(&def(SettingKind::String, &[]), None);
         assert_eq!(view["value"], "a");
         assert_eq!(view["packageValue"], "a");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn changes_are_published_for_stream_apps() {
+        let dir = std::env::temp_dir().join(format!("orbit-apps-events-{}", crate::ids::random_id()));
+        let vars = [
+            ("ORBIT_DATA_DIR".to_string(), dir.display().to_string()),
+            ("ADMIN_USERNAME".to_string(), "admin".to_string()),
+            ("ADMIN_PASS".to_string(), "admin-Pass1!".to_string()),
+            ("ORBIT_BCRYPT_COST".to_string(), "4".to_string()),
+        ];
+        let svc = tokio::task::spawn_blocking(move || crate::server::open(crate::config::Config::from_vars(vars)))
+            .await
+            .unwrap()
+            .unwrap();
+        start(&svc).await.unwrap();
+        let zip = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../dist/apps/hello.zip"))
+            .expect("dist/apps/hello.zip: run scripts/build-plugins");
+        let admin = svc.store.user_by_username("admin").unwrap().unwrap();
+        let mut events = svc.bus.subscribe();
+        let a = admin.clone();
+        let app = svc.blocking(move |s| s.apps().install(&a, &zip)).await.unwrap();
+        let id = app["id"].as_str().unwrap().to_string();
+        let (a, i) = (admin.clone(), id.clone());
+        svc.blocking(move |s| s.apps().set_status(&a, &i, status::MANUALLY_DISABLED)).await.unwrap();
+        let mut seen = Vec::new();
+        while let Ok(Ok(event)) = tokio::time::timeout(Duration::from_secs(5), events.recv()).await {
+            if let Event::AppEvent { event, payload } = &*event {
+                seen.push((*event, payload.clone()));
+                if *event == "app/statusUpdate" {
+                    break;
+                }
+            }
+        }
+        assert!(seen.contains(&("command/added", json!("hello"))), "{seen:?}");
+        assert!(seen.contains(&("app/added", json!(id))), "{seen:?}");
+        assert!(seen.contains(&("command/removed", json!("hello"))), "{seen:?}");
+        assert_eq!(seen.last().unwrap().1, json!({"appId": id, "status": "manually_disabled"}));
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
