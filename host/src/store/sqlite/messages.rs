@@ -67,4 +67,17 @@ impl MessageStore for SqliteStore {
             collect(&mut stmt, params![rid, before.map_or(i64::MAX, |d| d.0), limit as i64])
         })
     }
+
+    // History range queries used by the rooms endpoints; the SQL lives with the room store.
+    fn room_history(&self, query: &crate::store::HistoryQuery) -> Result<Vec<Message>> {
+        self.read_history(query)
+    }
+
+    fn count_room_history(&self, query: &crate::store::HistoryQuery) -> Result<usize> {
+        self.read_history_count(query)
+    }
+
+    fn clean_room_history(&self, query: &crate::store::CleanHistory) -> Result<Vec<String>> {
+        self.write_clean_history(query)
+    }
 }
