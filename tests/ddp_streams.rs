@@ -233,3 +233,18 @@ fn settings_permissions_and_roles_reach_the_streams() {
     assert_eq!(found["rooms"], json!([]));
     assert!(!found["users"].as_array().unwrap().iter().any(|u| u["username"] == ADMIN_USER));
 }
+
+#[test]
+fn app_changes_reach_stream_apps() {
+    let s = crate::apps::server_with(&["hello"]);
+    let admin = s.admin();
+    let mut anon = Ddp::connect(&s);
+    anon.sub_ok("stream-apps", "app/statusUpdate");
+    anon.sub_ok("stream-apps", "apps");
+    let hello = crate::apps::HELLO_ID;
+    assert_ok(&admin.post(&format!("/api/apps/{hello}/status"), json!({"status": "manually_disabled"})));
+    let args = anon.event("stream-apps", "app/statusUpdate", |a| a[0]["appId"] == hello);
+    assert_eq!(args[0]["status"], "manually_disabled");
+    let args = anon.event("stream-apps", "apps", |a| a[0] == "app/statusUpdate");
+    assert_eq!(args[1][0]["appId"], hello);
+}

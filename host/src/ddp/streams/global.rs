@@ -14,6 +14,8 @@ use crate::services::presence::status_code;
 pub const LOGGED_STREAM: &str = "stream-notify-logged";
 /// `stream-notify-all`.
 pub const ALL_STREAM: &str = "stream-notify-all";
+/// `stream-apps`.
+pub const APPS_STREAM: &str = "stream-apps";
 
 const PRIVATE_SETTINGS: &str = "private-settings-changed";
 const PRIVILEGED: [&str; 3] = ["view-privileged-setting", "edit-privileged-setting", "manage-selected-settings"];
@@ -39,6 +41,25 @@ pub fn plan_all(svc: &Services, user: Option<&User>, key: &str) -> Result<Plan, 
     let mut plan = Plan::plain(ALL_STREAM, key, vec![Topic::All(key.to_string())]);
     plan.needs_user = key == PRIVATE_SETTINGS;
     Ok(plan)
+}
+
+/// `stream-apps` `<event>`: anyone, as in Rocket.Chat (the payloads are app ids and statuses).
+pub fn plan_apps(key: &str) -> Plan {
+    let mut plan = Plan::plain(APPS_STREAM, key, vec![Topic::Apps(key.to_string())]);
+    plan.needs_user = false;
+    plan
+}
+
+/// An app or command change: `<event>` with `[payload]`, and `apps` with `[event, [payload]]`.
+pub fn on_app(hub: &Hub, event: &str, payload: &Value) {
+    let topic = Topic::Apps(event.to_string());
+    if hub.streams.has(&topic) {
+        hub.streams.deliver(&topic, &frames::changed(APPS_STREAM, event, &json!([payload])));
+    }
+    let all = Topic::Apps("apps".into());
+    if hub.streams.has(&all) {
+        hub.streams.deliver(&all, &frames::changed(APPS_STREAM, "apps", &json!([event, [payload]])));
+    }
 }
 
 fn logged(hub: &Hub, event: &str, args: impl FnOnce() -> Value) {

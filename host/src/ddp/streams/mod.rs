@@ -51,6 +51,8 @@ pub enum Topic {
     All(String),
     /// `stream-user-presence`, for one user id.
     Presence(String),
+    /// `stream-apps` `<event>` (`app/added`, `command/updated`, … or `apps` for all of them).
+    Apps(String),
 }
 
 impl Topic {
@@ -510,6 +512,7 @@ pub fn plan(svc: &Services, user: Option<&User>, name: &str, params: &[Value]) -
         user::STREAM => user::plan(svc, user, key),
         global::LOGGED_STREAM => global::plan_logged(svc, user, key),
         global::ALL_STREAM => global::plan_all(svc, user, key),
+        global::APPS_STREAM => Ok(global::plan_apps(key)),
         presence::STREAM => presence::plan(user, params),
         _ => return Err(meteor_error(json!(404), &format!("Subscription '{name}' not found"), None)),
     }?;
@@ -565,6 +568,7 @@ fn dispatch(hub: &Hub, event: &Event) {
         Event::PermissionChanged { permission } => global::on_permission(hub, permission),
         Event::SettingChanged { setting, public } => global::on_setting(hub, setting, *public),
         Event::RoleChanged { .. } => {}
+        Event::AppEvent { event, payload } => global::on_app(hub, event, payload),
         #[allow(unreachable_patterns)]
         _ => user::on_other(hub, event),
     }
