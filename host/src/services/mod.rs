@@ -17,6 +17,8 @@ pub mod roles;
 pub mod rooms;
 pub mod settings;
 pub mod statistics;
+pub mod subscriptions;
+pub mod teams;
 pub mod two_factor;
 
 use std::sync::Arc;
