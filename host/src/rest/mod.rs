@@ -3,7 +3,9 @@
 
 pub mod apps;
 pub mod auth;
+pub mod channels;
 pub mod commands;
+pub mod im;
 pub mod info;
 pub mod login;
 pub mod method_call;
@@ -13,7 +15,10 @@ pub mod params;
 pub mod rate_limit;
 pub mod reply;
 pub mod roles;
+pub mod rooms;
 pub mod settings;
+pub mod subscriptions;
+pub mod teams;
 pub mod users;
 
 use std::sync::Arc;
@@ -31,6 +36,11 @@ pub fn router(svc: Arc<Services>) -> Router {
         .merge(info::routes())
         .merge(login::routes())
         .merge(users::routes())
+        .merge(channels::routes())
+        .merge(im::routes())
+        .merge(rooms::routes())
+        .merge(subscriptions::routes())
+        .merge(teams::routes())
         .merge(settings::routes())
         .merge(roles::routes())
         .merge(misc::routes())

@@ -82,6 +82,8 @@ pub struct HistoryQuery {
     pub exclude_thread_replies: bool,
     /// Only messages mentioning this user id.
     pub mentioning: Option<String>,
+    /// Only messages carrying an uploaded file.
+    pub only_files: bool,
     pub oldest_first: bool,
     pub offset: usize,
     /// `None`: no limit.

@@ -121,6 +121,9 @@ fn history_where(q: &HistoryQuery) -> (String, Vec<SqlValue>) {
         sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(doc, '$.mentions') WHERE json_extract(value, '$._id') = ?)");
         args.push(SqlValue::Text(uid.clone()));
     }
+    if q.only_files {
+        sql.push_str(" AND json_extract(doc, '$.file') IS NOT NULL");
+    }
     (sql, args)
 }
 

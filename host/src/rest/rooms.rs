@@ -1,0 +1,469 @@
+//! `rooms.*` endpoints, and the helpers the room families (`channels.*`, `groups.*`, `im.*`,
+//! `subscriptions.*`, `teams.*`) share: handler wrappers and parameter readers.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{MethodRouter, get, post};
+use serde_json::{Value, json};
+
+use super::auth::Auth;
+use super::paging::ListOptions;
+use super::params::{Body, Params, Query};
+use super::reply::{Reply, json_response, ok};
+use crate::error::{Error, Result};
+use crate::models::{Room, User};
+use crate::query;
+use crate::services::Services;
+use crate::services::rooms::{NewDiscussion, room_not_found};
+use crate::services::subscriptions::tombstone_view;
+use crate::store::CleanHistory;
+use crate::time::Date;
+
+/// Error id of a plain REST failure: answered as `{success: false, error: <message>}` without
+/// an id, as Rocket.Chat's `API.v1.failure("…")` does.
+const PLAIN_FAILURE: &str = "rest-plain-failure";
+
+/// A plain REST failure (400 `{success: false, error: message}`).
+pub(super) fn failure(message: impl Into<String>) -> Error {
+    Error::bad(PLAIN_FAILURE, message)
+}
+
+/// Turns a service result into a response; `bare_ids` are errors Rocket.Chat throws as plain
+/// `Error(id)`, answered with the id as the `error` text.
+pub(super) fn respond(result: Result<Value>, bare_ids: &[&str]) -> Reply {
+    match result {
+        Ok(v) => Ok(ok(v)),
+        Err(Error::Api { id, message, .. }) if id == PLAIN_FAILURE => {
+            Ok(json_response(StatusCode::BAD_REQUEST, &json!({"success": false, "error": message})))
+        }
+        Err(Error::Api { id, status, .. }) if bare_ids.contains(&id.as_str()) => Ok(json_response(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            &json!({"success": false, "error": id, "errorType": id}),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// A `GET` route running `f` on the blocking pool with the caller and the query parameters.
+pub(super) fn get_with<F>(f: F) -> MethodRouter<Arc<Services>>
+where
+    F: Fn(&Services, &User, &Params) -> Result<Value> + Clone + Send + Sync + 'static,
+{
+    get_bare(f, &[])
+}
+
+/// [`get_with`] answering `bare_ids` errors as plain failures.
+pub(super) fn get_bare<F>(f: F, bare_ids: &'static [&'static str]) -> MethodRouter<Arc<Services>>
+where
+    F: Fn(&Services, &User, &Params) -> Result<Value> + Clone + Send + Sync + 'static,
+{
+    get(move |State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Query| {
+        let f = f.clone();
+        async move { respond(svc.blocking(move |s| f(s, &caller.user, &p)).await, bare_ids) }
+    })
+}
+
+/// A `POST` route running `f` on the blocking pool with the caller and the body parameters.
+pub(super) fn post_with<F>(f: F) -> MethodRouter<Arc<Services>>
+where
+    F: Fn(&Services, &User, &Params) -> Result<Value> + Clone + Send + Sync + 'static,
+{
+    post_bare(f, &[])
+}
+
+/// [`post_with`] answering `bare_ids` errors as plain failures.
+pub(super) fn post_bare<F>(f: F, bare_ids: &'static [&'static str]) -> MethodRouter<Arc<Services>>
+where
+    F: Fn(&Services, &User, &Params) -> Result<Value> + Clone + Send + Sync + 'static,
+{
+    post(move |State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p): Body| {
+        let f = f.clone();
+        async move { respond(svc.blocking(move |s| f(s, &caller.user, &p)).await, bare_ids) }
+    })
+}
+
+/// A non-empty string parameter.
+pub(super) fn text(p: &Params, name: &str) -> Option<String> {
+    p.opt_str(name).filter(|s| !s.trim().is_empty())
+}
+
+/// The user named by `userId`, `username` or `user` (`getUserFromParams`).
+pub(super) fn user_from_params(s: &Services, p: &Params) -> Result<User> {
+    let user = if let Some(id) = text(p, "userId") {
+        s.store.user_by_id(id.trim())?
+    } else if let Some(name) = text(p, "username").or_else(|| text(p, "user")) {
+        s.store.user_by_username(name.trim().trim_start_matches('@'))?
+    } else {
+        return Err(Error::bad(
+            "error-user-param-not-provided",
+            "The required \"userId\" or \"username\" param was not provided",
+        ));
+    };
+    user.ok_or_else(|| {
+        Error::bad(
+            "error-invalid-user",
+            "The required \"userId\" or \"username\" param provided does not match any users",
+        )
+    })
+}
+
+/// The users named by `userId`, `userIds`, `username` or `usernames` (`getUserListFromParams`).
+pub(super) fn users_from_params(s: &Services, p: &Params) -> Result<Vec<User>> {
+    let invalid = || Error::bad("error-invalid-user", "Invalid user");
+    let mut out: Vec<User> = Vec::new();
+    let mut ids: Vec<String> = p.list("userIds");
+    ids.extend(text(p, "userId"));
+    for id in ids {
+        out.push(s.store.user_by_id(id.trim())?.ok_or_else(invalid)?);
+    }
+    let mut names: Vec<String> = p.list("usernames");
+    names.extend(text(p, "username"));
+    for name in names {
+        out.push(s.store.user_by_username(name.trim().trim_start_matches('@'))?.ok_or_else(invalid)?);
+    }
+    out.dedup_by(|a, b| a.id == b.id);
+    Ok(out)
+}
+
+/// A date parameter: ISO-8601 or milliseconds.
+pub(super) fn date_param(p: &Params, name: &str) -> Result<Option<Date>> {
+    match p.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(v) => Date::from_json(v)
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse::<i64>().ok()).map(Date))
+            .map(Some)
+            .ok_or_else(|| {
+                Error::bad("error-invalid-params", format!("The parameter \"{name}\" must be a valid date"))
+            }),
+    }
+}
+
+/// Filters, sorts, pages and projects room documents with the request's list options.
+pub(super) fn room_page(
+    s: &Services,
+    opts: &ListOptions,
+    rooms: &[Room],
+    key: &str,
+    default_sort: Value,
+) -> Result<Value> {
+    let docs: Vec<Value> = rooms.iter().map(|r| s.rooms().view(r)).collect();
+    let (page, total) = opts.apply(docs, Some(default_sort))?;
+    Ok(opts.envelope(key, page, total))
+}
+
+/// A page of already-sorted documents with the request's paging and projection.
+pub(super) fn page_of(opts: &ListOptions, docs: Vec<Value>, key: &str) -> Value {
+    let total = docs.len();
+    let mut page: Vec<Value> = docs.into_iter().skip(opts.offset).take(opts.count.unwrap_or(usize::MAX)).collect();
+    if let Some(f) = &opts.fields {
+        page.iter_mut().for_each(|d| query::project(d, f));
+    }
+    opts.envelope(key, page, total)
+}
+
+/// Any readable room by `roomId` or `roomName` (`findRoomByIdOrName`).
+pub(super) fn any_room(s: &Services, user: &User, p: &Params) -> Result<Room> {
+    let room = match (text(p, "roomId"), text(p, "roomName")) {
+        (Some(id), _) => s.store.room_by_id(&id)?,
+        (None, Some(name)) => s.store.room_by_name(name.trim_start_matches('#'))?,
+        (None, None) => {
+            return Err(Error::bad(
+                "error-roomid-param-not-provided",
+                "The parameter \"roomId\" or \"roomName\" is required",
+            ));
+        }
+    };
+    match room {
+        Some(r) if s.rooms().can_read(user, &r)? => Ok(r),
+        _ => Err(room_not_found()),
+    }
+}
+
+/// Routes of this family.
+pub fn routes() -> Router<Arc<Services>> {
+    Router::new()
+        .route("/api/v1/rooms.get", get_with(rooms_get))
+        .route("/api/v1/rooms.info", get_with(info))
+        .route("/api/v1/rooms.leave", post_with(leave))
+        .route("/api/v1/rooms.favorite", post_with(favorite))
+        .route("/api/v1/rooms.adminRooms", get_with(admin_rooms))
+        .route("/api/v1/rooms.adminRooms.getRoom", get_with(admin_room))
+        .route("/api/v1/rooms.cleanHistory", post_with(clean_history))
+        .route("/api/v1/rooms.createDiscussion", post_with(create_discussion))
+        .route("/api/v1/rooms.getDiscussions", get_with(discussions))
+        .route("/api/v1/rooms.saveNotification", post_with(save_notification))
+        .route("/api/v1/rooms.muteUser", post_with(|s, u, p| mute(s, u, p, true)))
+        .route("/api/v1/rooms.unmuteUser", post_with(|s, u, p| mute(s, u, p, false)))
+        .route("/api/v1/rooms.nameExists", get_with(name_exists))
+        .route("/api/v1/rooms.delete", post_with(delete))
+        .route("/api/v1/rooms.isMember", get_with(is_member))
+        .route("/api/v1/rooms.open", post_with(open))
+        .route("/api/v1/rooms.close", post_with(close))
+        .route("/api/v1/rooms.saveRoomSettings", post_with(save_room_settings))
+        .route("/api/v1/rooms.changeArchivationState", post_with(change_archivation_state))
+        .route("/api/v1/rooms.autocomplete.channelAndPrivate", get_with(autocomplete_channel_and_private))
+}
+
+/// `GET rooms.get?updatedSince=`: `{update, remove}` of the caller's rooms.
+fn rooms_get(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let since = match text(p, "updatedSince") {
+        None => None,
+        Some(t) => Some(Date::parse_iso(&t).ok_or_else(|| {
+            Error::bad("error-updatedSince-param-invalid", "The \"updatedSince\" query parameter must be a valid date.")
+        })?),
+    };
+    let changes = s.subscriptions().rooms(user, since)?;
+    Ok(json!({
+        "update": changes.update.iter().map(|r| s.rooms().view(r)).collect::<Vec<_>>(),
+        "remove": changes.remove.iter().map(tombstone_view).collect::<Vec<_>>(),
+    }))
+}
+
+/// `GET rooms.info?roomId=|roomName=`: `{room}` plus its `team` and discussion `parent`.
+fn info(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let room = any_room(s, user, p)?;
+    let mut view = s.rooms().view(&room);
+    if let Some(f) = p.json_object("fields")? {
+        query::project(&mut view, &f);
+    }
+    let mut out = json!({"room": view});
+    if let Some(team_id) = &room.team_id
+        && let Some(team) = s.store.team_by_id(team_id)?
+    {
+        out["team"] = s.teams().view(&team);
+        if !room.team_main
+            && let Some(main) = s.store.room_by_id(&team.room_id)?
+        {
+            out["parent"] = json!({"_id": main.id, "name": main.name, "fname": main.fname, "t": main.t});
+        }
+    }
+    if let Some(prid) = &room.prid
+        && let Some(parent) = s.store.room_by_id(prid)?
+    {
+        out["parent"] =
+            json!({"_id": parent.id, "name": parent.name, "fname": parent.fname, "t": parent.t, "prid": parent.prid});
+    }
+    Ok(out)
+}
+
+/// `POST rooms.leave {roomId|roomName}`.
+fn leave(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let room = any_room(s, user, p)?;
+    s.rooms().leave(user, &room)?;
+    Ok(json!({}))
+}
+
+/// `POST rooms.favorite {roomId|roomName, favorite}`.
+fn favorite(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    if p.get("favorite").is_none() {
+        return Err(failure("The 'favorite' param is required"));
+    }
+    let favorite = p.bool("favorite", false)?;
+    let room = any_room(s, user, p)?;
+    s.subscriptions().favorite(user, &room.id, favorite)?;
+    Ok(json!({}))
+}
+
+/// Whether a room matches `rooms.adminRooms` types (`c`, `p`, `d`, `l`, `discussions`,
+/// `teams`; all when empty).
+fn admin_type_matches(room: &Room, types: &[String]) -> bool {
+    if types.is_empty() {
+        return true;
+    }
+    let has = |t: &str| types.iter().any(|x| x == t);
+    (has("discussions") && room.prid.is_some())
+        || (has("teams") && room.team_main)
+        || (has(&room.t) && room.prid.is_none() && !room.team_main)
+}
+
+/// `GET rooms.adminRooms?types[]=&filter=` (`view-room-administration`).
+fn admin_rooms(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    s.authz().require(user, "view-room-administration", None)?;
+    let opts = ListOptions::from_params(s, p)?;
+    let types = p.list("types");
+    let filter = text(p, "filter").map(|f| f.to_lowercase());
+    let rooms: Vec<Room> = s
+        .store
+        .rooms_by_types(&[])?
+        .into_iter()
+        .filter(|r| admin_type_matches(r, &types))
+        .filter(|r| {
+            filter.as_deref().is_none_or(|f| {
+                r.name.as_deref().unwrap_or("").to_lowercase().contains(f)
+                    || r.fname.as_deref().unwrap_or("").to_lowercase().contains(f)
+            })
+        })
+        .collect();
+    room_page(s, &opts, &rooms, "rooms", json!({"default": -1, "name": 1}))
+}
+
+/// `GET rooms.adminRooms.getRoom?rid=` (`view-room-administration`).
+fn admin_room(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    s.authz().require(user, "view-room-administration", None)?;
+    let rid = p.str("rid")?;
+    let room = s.store.room_by_id(&rid)?.ok_or_else(room_not_found)?;
+    Ok(s.rooms().view(&room))
+}
+
+fn flag(p: &Params, name: &str) -> bool {
+    p.bool(name, false).unwrap_or(false)
+}
+
+/// `POST rooms.cleanHistory {roomId, latest, oldest, inclusive, excludePinned, filesOnly,
+/// users, limit, ignoreDiscussion, ignoreThreads}` (`clean-channel-history`) → `{_id, count}`.
+fn clean_history(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let room = any_room(s, user, p).map_err(|e| match e.id() {
+        "error-room-not-found" => Error::bad("error-not-allowed", "User does not have access to the room"),
+        _ => e,
+    })?;
+    let latest = date_param(p, "latest")?.ok_or_else(|| failure("Body parameter \"latest\" is required."))?;
+    let oldest = date_param(p, "oldest")?.ok_or_else(|| failure("Body parameter \"oldest\" is required."))?;
+    let limit = p.int("limit")?.filter(|l| *l > 0).map(|l| l as usize);
+    let q = CleanHistory {
+        rid: room.id.clone(),
+        oldest,
+        latest,
+        inclusive: flag(p, "inclusive"),
+        exclude_pinned: flag(p, "excludePinned"),
+        files_only: flag(p, "filesOnly"),
+        ignore_threads: flag(p, "ignoreThreads"),
+        ignore_discussion: flag(p, "ignoreDiscussion"),
+        from_usernames: p.list("users"),
+        limit,
+    };
+    let count = s.rooms().clean_history(user, &room, q)?;
+    Ok(json!({"_id": room.id, "count": count}))
+}
+
+/// `POST rooms.createDiscussion {prid, t_name, users, pmid, reply, encrypted, topic}` →
+/// `{discussion}`.
+fn create_discussion(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let prid = text(p, "prid").ok_or_else(|| failure("Body parameter \"prid\" is required."))?;
+    let name = text(p, "t_name").ok_or_else(|| failure("Body parameter \"t_name\" is required."))?;
+    if p.get("users").is_some_and(|u| !u.is_array()) {
+        return Err(failure("Body parameter \"users\" must be an array."));
+    }
+    let encrypted = match p.get("encrypted") {
+        None => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => return Err(failure("Body parameter \"encrypted\" must be a boolean when included.")),
+    };
+    let discussion = s.rooms().create_discussion(
+        user,
+        NewDiscussion { prid, pmid: text(p, "pmid"), name, users: p.list("users"), encrypted, topic: text(p, "topic") },
+    )?;
+    let mut view = s.rooms().view(&discussion);
+    view["rid"] = json!(discussion.id);
+    Ok(json!({"discussion": view}))
+}
+
+/// `GET rooms.getDiscussions?roomId=|roomName=` → `{discussions, count, offset, total}`.
+fn discussions(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let room = any_room(s, user, p)?;
+    let opts = ListOptions::from_params(s, p)?;
+    let rooms = s.rooms().discussions(user, &room)?;
+    room_page(s, &opts, &rooms, "discussions", json!({"fname": 1}))
+}
+
+/// `POST rooms.saveNotification {roomId, notifications: {…}}`.
+fn save_notification(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let rid = text(p, "roomId").ok_or_else(|| failure("The 'roomId' param is required"))?;
+    let prefs = match p.get("notifications") {
+        Some(Value::Object(o)) if !o.is_empty() => o.clone(),
+        _ => return Err(failure("The 'notifications' param is required")),
+    };
+    s.subscriptions().save_notifications(user, &rid, &prefs)?;
+    Ok(json!({}))
+}
+
+/// `POST rooms.muteUser` / `rooms.unmuteUser {roomId, userId|username}` (`mute-user`).
+fn mute(s: &Services, user: &User, p: &Params, mute: bool) -> Result<Value> {
+    let target = user_from_params(s, p)?;
+    let rid = p.str("roomId")?;
+    let room = s.rooms().readable(user, &rid)?;
+    s.rooms().set_muted(user, &room, &target.username, mute)?;
+    Ok(json!({}))
+}
+
+/// `GET rooms.nameExists?roomName=` → `{exists}`.
+fn name_exists(s: &Services, _user: &User, p: &Params) -> Result<Value> {
+    let name = p.str("roomName")?;
+    Ok(json!({"exists": s.store.room_by_name(&name)?.is_some()}))
+}
+
+/// `POST rooms.delete {roomId}`.
+fn delete(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let rid = text(p, "roomId").ok_or_else(|| failure("The 'roomId' param is required"))?;
+    let room = s.rooms().readable(user, &rid).or_else(|e| {
+        // Administrators may delete rooms they are not in.
+        match s.store.room_by_id(&rid)? {
+            Some(r) if s.authz().can(user, "view-room-administration", None)? => Ok(r),
+            _ => Err(e),
+        }
+    })?;
+    s.rooms().erase(user, &room)?;
+    Ok(json!({}))
+}
+
+/// `GET rooms.isMember?roomId=&userId=|username=` → `{isMember}`.
+fn is_member(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let room = any_room(s, user, p)?;
+    let target = user_from_params(s, p).map_err(|_| failure("error-user-not-found"))?;
+    Ok(json!({"isMember": s.store.subscription(&room.id, &target.id)?.is_some()}))
+}
+
+/// `POST rooms.open {roomId}`.
+fn open(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let rid = p.str("roomId")?;
+    s.subscriptions().open(user, &rid)?;
+    Ok(json!({}))
+}
+
+/// `POST rooms.close {roomId}`.
+fn close(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let rid = p.str("roomId")?;
+    s.subscriptions().hide(user, &rid)?;
+    Ok(json!({}))
+}
+
+/// `POST rooms.saveRoomSettings {rid, …settings}` → `{rid}`.
+fn save_room_settings(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let rid = p.str("rid")?;
+    let room = s.rooms().readable(user, &rid)?;
+    let mut settings = p.0.clone();
+    settings.remove("rid");
+    s.rooms().save_settings(user, &room, &settings)?;
+    Ok(json!({"rid": rid}))
+}
+
+/// `POST rooms.changeArchivationState {rid, action: "archive"|"unarchive"}`.
+fn change_archivation_state(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let rid = p.str("rid")?;
+    let room = s.rooms().readable(user, &rid)?;
+    if p.opt_str("action").as_deref() == Some("archive") {
+        s.rooms().archive(user, &room)?;
+    } else {
+        s.rooms().unarchive(user, &room)?;
+    }
+    Ok(json!({"result": true}))
+}
+
+/// `GET rooms.autocomplete.channelAndPrivate?selector={"name": …}` → `{items}`: up to 10 of
+/// the caller's channels and groups whose name contains the text.
+fn autocomplete_channel_and_private(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let selector = p.json_object("selector")?.ok_or_else(|| failure("The 'selector' param is required"))?;
+    let name = selector.get("name").and_then(Value::as_str).unwrap_or("").to_lowercase();
+    let items: Vec<Value> = s
+        .store
+        .rooms_of_user(&user.id, &["c", "p"])?
+        .into_iter()
+        .filter(|r| r.name.as_deref().unwrap_or("").to_lowercase().contains(&name))
+        .take(10)
+        .map(|r| json!({"_id": r.id, "name": r.name, "fname": r.fname, "t": r.t}))
+        .collect();
+    Ok(json!({"items": items}))
+}
