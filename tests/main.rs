@@ -5,6 +5,7 @@ mod common;
 
 mod apps;
 mod auth;
+mod channels;
 mod commands;
 mod ddp;
 mod ddp_streams;
