@@ -9,6 +9,8 @@ mod channels;
 mod commands;
 mod ddp;
 mod ddp_streams;
+mod groups;
+mod im;
 mod misc;
 mod permissions;
 mod rate_limit;
