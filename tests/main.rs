@@ -15,6 +15,7 @@ mod misc;
 mod permissions;
 mod rate_limit;
 mod roles;
+mod rooms;
 mod sandbox;
 mod server_info;
 mod settings;
