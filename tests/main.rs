@@ -19,3 +19,5 @@ mod rooms;
 mod sandbox;
 mod server_info;
 mod settings;
+mod subscriptions;
+mod teams;
