@@ -88,7 +88,6 @@ fn groups_are_invisible_to_outsiders() {
 #[test]
 fn group_lifecycle() {
     let s = Server::start();
-    let admin = s.admin();
     let bob = s.user("bob");
     let carol = s.user("carol");
     let g = create_group(&bob, "team-a", json!({"readOnly": false}));
@@ -121,7 +120,7 @@ fn group_lifecycle() {
 
     // Roles, kick, leave.
     assert_ok(&bob.post("/api/v1/groups.addModerator", json!({"roomId": rid, "userId": carol.user_id()})));
-    let res = bob.get(&format!("/api/v1/groups.moderators?roomName=team-b"));
+    let res = bob.get("/api/v1/groups.moderators?roomName=team-b");
     assert_eq!(assert_ok(&res)["moderators"][0]["username"], "carol");
     assert_ok(&carol.post("/api/v1/groups.kick", json!({"roomId": rid, "username": "admin"})));
     let res = bob.post("/api/v1/groups.leave", json!({"roomId": rid}));
