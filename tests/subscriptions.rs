@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::channels::create_channel;
+use crate::common::ddp::Ddp;
 use crate::common::*;
 
 fn sub(api: &Api, rid: &str) -> Value {
@@ -86,4 +87,29 @@ fn read_and_unread() {
         400,
         "error-action-not-allowed",
     );
+}
+
+#[test]
+fn changes_reach_the_user_streams() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.user("bob");
+    let bob_id = bob.user_id().to_string();
+    let mut b = Ddp::resume(&bob);
+    b.sub_ok("stream-notify-user", &format!("{bob_id}/subscriptions-changed"));
+    b.sub_ok("stream-notify-user", &format!("{bob_id}/rooms-changed"));
+    let ch = create_channel(&admin, "live", json!({}));
+    let rid = ch["_id"].as_str().unwrap().to_string();
+    assert_ok(&admin.post("/api/v1/channels.invite", json!({"roomId": rid, "username": "bob"})));
+    let args = b.event("stream-notify-user", &format!("{bob_id}/subscriptions-changed"), |a| a[0] == "inserted");
+    assert_eq!(args[1]["rid"], rid.as_str());
+    // The room reaches the new member's room list.
+    let args = b.event("stream-notify-user", &format!("{bob_id}/rooms-changed"), |a| a[1]["_id"] == rid.as_str());
+    assert_eq!(args[1]["name"], "live");
+    assert_ok(&bob.post("/api/v1/rooms.favorite", json!({"roomId": rid, "favorite": true})));
+    let args = b.event("stream-notify-user", &format!("{bob_id}/subscriptions-changed"), |a| a[1]["f"] == true);
+    assert_eq!(args[0], "updated");
+    assert_ok(&admin.post("/api/v1/channels.kick", json!({"roomId": rid, "username": "bob"})));
+    let args = b.event("stream-notify-user", &format!("{bob_id}/subscriptions-changed"), |a| a[0] == "removed");
+    assert_eq!(args[1]["rid"], rid.as_str());
 }

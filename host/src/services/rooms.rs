@@ -355,6 +355,61 @@ impl Rooms<'_> {
         self.0.store.room_by_id(&direct_room_id(&[user.id.clone(), other.id.clone()]))
     }
 
+    /// `getRoomByTypeAndName`: a readable channel or group by name, or the caller's DM with
+    /// the user of that name (`t: "d"`).
+    pub fn by_type_and_name(&self, user: &User, t: &str, name: &str) -> Result<Room> {
+        let room = match t {
+            "d" => self.direct_with_username(user, name)?,
+            "c" | "p" => self.0.store.room_by_name(name.trim_start_matches('#'))?.filter(|r| r.t == t),
+            _ => None,
+        };
+        match room {
+            Some(r) if self.can_read(user, &r)? => Ok(r),
+            _ => Err(room_not_found_for(t)),
+        }
+    }
+
+    /// `getUsersOfRoom`: members of a readable room — only those not offline unless
+    /// `show_all` — with the total before paging.
+    pub fn users_of_room(
+        &self,
+        user: &User,
+        rid: &str,
+        show_all: bool,
+        filter: Option<&str>,
+        offset: usize,
+        limit: Option<usize>,
+    ) -> Result<(Vec<Value>, usize)> {
+        let room = self.readable(user, rid)?;
+        let q = MemberQuery {
+            filter: filter.map(String::from),
+            status: if show_all { vec![] } else { vec!["online".into(), "away".into(), "busy".into()] },
+            offset,
+            limit,
+            ..Default::default()
+        };
+        self.members(user, &room, &q)
+    }
+
+    /// Removes a user from every room they are in, without system messages (account
+    /// deletion). Rooms keep their other members; publishes the removals.
+    pub fn remove_from_all_rooms(&self, user: &User) -> Result<()> {
+        for sub in self.0.store.subscriptions_of_user(&user.id)? {
+            if let Some((sub, room)) = self.0.store.remove_member(&sub.rid, &user.id)? {
+                self.0.emit_subscription(ChangeAction::Removed, &sub);
+                if let Some(room) = room {
+                    self.0.emit_room(ChangeAction::Updated, &room);
+                    if room.team_main
+                        && let Some(team_id) = &room.team_id
+                    {
+                        self.0.store.delete_team_member(team_id, &user.id)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The room's name as people read it: `fname` for discussions, `name` otherwise.
     pub fn display_name(&self, room: &Room) -> String {
         if room.prid.is_some() {
