@@ -494,3 +494,40 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[test]
+fn more_denials_broadcast_members_and_hidden_types() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.user("bob");
+    let carol = s.user("carol");
+    let ch = create_channel(&admin, "strict", json!({"members": ["bob"]}));
+    let rid = ch["_id"].as_str().unwrap().to_string();
+    let res = bob.post("/api/v1/channels.setDefault", json!({"roomId": rid, "default": true}));
+    assert_error(&res, 400, "error-action-not-allowed");
+    let res = bob.post("/api/v1/channels.setJoinCode", json!({"roomId": rid, "joinCode": "1"}));
+    assert_error(&res, 400, "error-action-not-allowed");
+    assert_eq!(admin.post("/api/v1/channels.setJoinCode", json!({"roomId": rid})).status, 400);
+    assert_ok(&admin.post("/api/v1/channels.archive", json!({"roomId": rid})));
+    assert_error(&bob.post("/api/v1/channels.unarchive", json!({"roomId": rid})), 400, "error-not-authorized");
+    assert_ok(&admin.post("/api/v1/channels.unarchive", json!({"roomId": rid})));
+
+    // Mentions, like everything else, need read access to the room.
+    set_permission(&s, "view-c-room", json!(["admin"]));
+    let res = carol.get(&format!("/api/v1/channels.getAllUserMentionsByChannel?roomId={rid}"));
+    assert_error(&res, 400, "error-room-not-found");
+    assert_error(&carol.get(&format!("/api/v1/channels.history?roomId={rid}")), 400, "error-room-not-found");
+    set_permission(&s, "view-c-room", json!(["admin", "user", "bot", "app", "anonymous"]));
+
+    // Broadcast rooms hide their member list from plain members.
+    let b = create_channel(&admin, "announcements", json!({"members": ["bob"], "extraData": {"broadcast": true}}));
+    let bid = b["_id"].as_str().unwrap();
+    assert_error(&bob.get(&format!("/api/v1/channels.members?roomId={bid}")), 403, "error-unauthorized");
+    assert_eq!(assert_ok(&admin.get(&format!("/api/v1/channels.members?roomId={bid}")))["total"], 2);
+
+    // Hidden system message types stay out of the history.
+    assert_ok(&admin.post("/api/v1/channels.invite", json!({"roomId": rid, "username": "carol"})));
+    assert_eq!(message_types(&admin, "channels", &rid)[0], "au");
+    set_setting(&s, "Message_HideType_au", json!(true));
+    assert!(!message_types(&admin, "channels", &rid).contains(&"au".to_string()));
+}

@@ -145,3 +145,16 @@ fn admin_views_of_dms() {
     let c = admin.get(&format!("/api/v1/im.counters?roomId={rid}&userId={}", bob.user_id()));
     assert_eq!(assert_ok(&c)["joined"], true);
 }
+
+#[test]
+fn outsiders_cannot_close_or_delete_a_dm() {
+    let s = Server::start();
+    let bob = s.user("bob");
+    s.user("carol");
+    let eve = s.user("eve");
+    let res = bob.post("/api/v1/im.create", json!({"username": "carol"}));
+    let rid = assert_ok(&res)["room"]["_id"].as_str().unwrap().to_string();
+    assert_error(&eve.post("/api/v1/im.close", json!({"roomId": rid})), 400, "error-room-not-found");
+    assert_error(&eve.post("/api/v1/im.delete", json!({"roomId": rid})), 400, "error-room-not-found");
+    assert_error(&eve.post("/api/v1/im.close", json!({})), 400, "error-room-param-not-provided");
+}

@@ -248,3 +248,39 @@ fn mute_and_unmute() {
     let res = admin.post("/api/v1/rooms.muteUser", json!({"roomId": dmid, "username": "bob"}));
     assert_error(&res, 400, "error-invalid-room-type");
 }
+
+#[test]
+fn small_room_endpoints() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.user("bob");
+    let eve = s.user("eve");
+    let ch = create_channel(&admin, "misc", json!({"members": ["bob"]}));
+    let rid = ch["_id"].as_str().unwrap().to_string();
+    assert_eq!(assert_ok(&bob.get("/api/v1/rooms.nameExists?roomName=misc"))["exists"], true);
+    assert_eq!(assert_ok(&bob.get("/api/v1/rooms.nameExists?roomName=nope"))["exists"], false);
+    let res = bob.get(&format!("/api/v1/rooms.isMember?roomId={rid}&username=eve"));
+    assert_eq!(assert_ok(&res)["isMember"], false);
+    let res = bob.get(&format!("/api/v1/rooms.isMember?roomId={rid}&userId={}", bob.user_id()));
+    assert_eq!(assert_ok(&res)["isMember"], true);
+    assert_ok(&bob.post("/api/v1/rooms.close", json!({"roomId": rid})));
+    assert_ok(&bob.post("/api/v1/rooms.open", json!({"roomId": rid})));
+    assert_error(&eve.post("/api/v1/rooms.open", json!({"roomId": rid})), 400, "error-room-not-found");
+    let res = bob.post("/api/v1/rooms.saveRoomSettings", json!({"rid": rid, "roomTopic": "x"}));
+    assert_error(&res, 400, "error-action-not-allowed");
+    let res =
+        admin.post("/api/v1/rooms.saveRoomSettings", json!({"rid": rid, "roomTopic": "x", "roomDescription": "y"}));
+    assert_eq!(assert_ok(&res)["rid"], rid.as_str());
+    let res = admin.post("/api/v1/rooms.saveRoomSettings", json!({"rid": rid, "nonsense": 1}));
+    assert_error(&res, 400, "error-invalid-settings");
+    let res = admin.post("/api/v1/rooms.changeArchivationState", json!({"rid": rid, "action": "archive"}));
+    assert_ok(&res);
+    let res = admin.post("/api/v1/rooms.changeArchivationState", json!({"rid": rid, "action": "unarchive"}));
+    assert_ok(&res);
+    let res = bob.get("/api/v1/rooms.autocomplete.channelAndPrivate?selector={\"name\":\"mi\"}");
+    assert_eq!(assert_ok(&res)["items"][0]["_id"], rid.as_str());
+    assert_error(&bob.post("/api/v1/rooms.delete", json!({"roomId": rid})), 400, "error-not-allowed");
+    assert_error(&eve.get(&format!("/api/v1/rooms.adminRooms.getRoom?rid={rid}")), 403, "error-unauthorized");
+    assert_ok(&admin.post("/api/v1/rooms.delete", json!({"roomId": rid})));
+    assert_eq!(assert_ok(&bob.get("/api/v1/rooms.nameExists?roomName=misc"))["exists"], false);
+}

@@ -253,3 +253,16 @@ fn convert_to_channel() {
     assert!(ch.get("teamId").is_none());
     assert_eq!(bob.get(&format!("/api/v1/teams.info?teamId={tid}")).body["error"], "team-does-not-exist");
 }
+
+#[test]
+fn outsiders_cannot_leave_or_list() {
+    let s = Server::start();
+    let bob = s.user("bob");
+    let eve = s.user("eve");
+    let team = create_team(&bob, "closed", 1, vec![]);
+    let tid = team["_id"].as_str().unwrap().to_string();
+    let res = eve.post("/api/v1/teams.leave", json!({"teamId": tid}));
+    assert_eq!(res.body["error"], "member-does-not-exist");
+    assert_error(&eve.get(&format!("/api/v1/teams.listRooms?teamId={tid}")), 403, "error-unauthorized");
+    assert_error(&eve.get("/api/v1/teams.autocomplete"), 400, "error-param-required");
+}
