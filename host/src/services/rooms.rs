@@ -269,6 +269,31 @@ impl Rooms<'_> {
         if self.can_read(user, &room)? { Ok(room) } else { Err(room_not_found()) }
     }
 
+    /// Whether `user` may post in `room` (`canSendMessage`): they must be able to read it, it
+    /// must not be archived, a read-only room needs `post-readonly` (or the user listed in
+    /// `unmuted`), and muted users can't speak.
+    pub fn can_post(&self, user: &User, room: &Room) -> Result<()> {
+        if !self.can_read(user, room)? {
+            return Err(not_allowed());
+        }
+        if room.archived {
+            return Err(Error::bad("error-room-archived", "This room is archived"));
+        }
+        if room.ro && !self.0.authz().can(user, "post-readonly", Some(&room.id))? {
+            let unmuted = room.extra.get("unmuted").and_then(Value::as_array);
+            if !unmuted.is_some_and(|u| u.iter().any(|n| n.as_str() == Some(user.username.as_str()))) {
+                return Err(Error::bad(
+                    "error-room-read-only",
+                    "You can't send messages because the room is readonly.",
+                ));
+            }
+        }
+        if room.muted.iter().any(|u| u == &user.username) {
+            return Err(Error::bad("error-user-muted", "You have been muted and cannot speak in this room"));
+        }
+        Ok(())
+    }
+
     /// A room by id, else by name (`getRoomIdByNameOrId`, `/join #name`).
     pub fn by_id_or_name(&self, id_or_name: &str) -> Result<Option<Room>> {
         if let Some(r) = self.0.store.room_by_id(id_or_name)? {
@@ -1861,6 +1886,48 @@ fn apply_setting(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn services() -> (std::sync::Arc<Services>, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("orbit-rooms-unit-{}", ids::random_id()));
+        let config = crate::config::Config::from_vars([
+            ("ORBIT_DATA_DIR".to_string(), dir.display().to_string()),
+            ("ORBIT_BCRYPT_COST".to_string(), "4".to_string()),
+        ]);
+        (crate::server::open(config).unwrap(), dir)
+    }
+
+    fn user(s: &Services, name: &str) -> User {
+        s.accounts()
+            .insert(crate::services::accounts::NewUser {
+                username: name.into(),
+                email: Some(format!("{name}@example.com")),
+                password: Some("Passw0rd!x".into()),
+                ..Default::default()
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn posting_rules() {
+        let (s, dir) = services();
+        let owner = user(&s, "owner");
+        let bob = user(&s, "bob");
+        let eve = user(&s, "eve");
+        let new = NewRoom { t: "p".into(), name: "club".into(), members: vec!["bob".into()], ..Default::default() };
+        let room = s.rooms().create(&owner, new).unwrap();
+        assert!(s.rooms().can_post(&bob, &room).is_ok());
+        assert_eq!(s.rooms().can_post(&eve, &room).unwrap_err().id(), "error-not-allowed");
+        let room = s.rooms().set_muted(&owner, &room, "bob", true).unwrap();
+        assert_eq!(s.rooms().can_post(&bob, &room).unwrap_err().id(), "error-user-muted");
+        let room = s.rooms().set_muted(&owner, &room, "bob", false).unwrap();
+        let room = s.rooms().save_setting(&owner, &room, "readOnly", json!(true)).unwrap();
+        assert_eq!(s.rooms().can_post(&bob, &room).unwrap_err().id(), "error-room-read-only");
+        assert!(s.rooms().can_post(&owner, &room).is_ok(), "owners hold post-readonly");
+        let room = s.rooms().archive(&owner, &room).unwrap();
+        assert_eq!(s.rooms().can_post(&owner, &room).unwrap_err().id(), "error-room-archived");
+        drop(s);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn dm_ids_are_sorted_concatenations() {
