@@ -64,6 +64,7 @@ fn read_and_unread() {
     assert_ok(&bob.post("/api/v1/subscriptions.unread", json!({"roomId": rid})));
     let unread = sub(&bob, &rid);
     assert_eq!(unread["alert"], true);
+    assert_eq!(unread["unread"], 1);
     assert!(unread["ls"].as_str().unwrap() < after["ls"].as_str().unwrap());
     // From a given message: the inviter's `au` message.
     let h = bob.get(&format!("/api/v1/channels.history?roomId={rid}"));

@@ -9,7 +9,7 @@ use super::rooms::room_not_found;
 use crate::bus::ChangeAction;
 use crate::error::{Error, Result};
 use crate::models::{Room, Subscription, User};
-use crate::store::Tombstone;
+use crate::store::{HistoryQuery, Tombstone};
 use crate::time::Date;
 
 /// Subscriptions operations.
@@ -175,13 +175,18 @@ impl Subscriptions<'_> {
             (None, None) => return Err(Error::param_required("roomId")),
         };
         let before = Date(ts.0 - 1);
+        // The unread counter covers the messages from the first unread one on.
+        let unread = self.0.store.count_room_history(&HistoryQuery {
+            rid: rid.clone(),
+            oldest: Some(ts),
+            inclusive: true,
+            ..Default::default()
+        })? as i64;
         self.modify(user, &rid, &mut |s| {
             s.open = true;
             s.alert = true;
             s.ls = Some(before);
-            if s.unread == 0 {
-                s.unread = 1;
-            }
+            s.unread = unread.max(1);
             Ok(())
         })?
         .ok_or_else(|| Error::bad("error-subscription-not-found", "Subscription not found"))
