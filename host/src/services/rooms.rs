@@ -711,7 +711,13 @@ impl Rooms<'_> {
             .iter()
             .map(|m| direct_subscription(&room, m, &sorted, m.id == me.id || members.len() > 2, now))
             .collect();
-        self.0.store.insert_room(&room, &subs)?;
+        if let Err(e) = self.0.store.insert_room(&room, &subs) {
+            // Created concurrently by the other member.
+            return match self.0.store.room_by_id(&room.id)? {
+                Some(existing) => Ok(existing),
+                None => Err(e),
+            };
+        }
         self.0.emit_room(ChangeAction::Inserted, &room);
         for sub in &subs {
             self.0.emit_subscription(ChangeAction::Inserted, sub);
@@ -738,7 +744,12 @@ impl Rooms<'_> {
         } else {
             sub.ls = Some(now);
         }
-        let after = self.0.store.add_member(&sub)?.unwrap_or_else(|| room.clone());
+        let after = match self.0.store.add_member(&sub) {
+            Ok(after) => after.unwrap_or_else(|| room.clone()),
+            // Joined concurrently.
+            Err(e) if e.id() == "error-user-already-in-room" => return Ok(false),
+            Err(e) => return Err(e),
+        };
         self.0.emit_subscription(ChangeAction::Inserted, &sub);
         self.0.emit_room(ChangeAction::Updated, &after);
         if !silenced {

@@ -161,7 +161,8 @@ pub trait RoomStore {
     /// Inserts a subscription as it is (the room's `usersCount` is the caller's business).
     fn insert_subscription(&self, sub: &Subscription) -> Result<()>;
     /// Adds a member: inserts the subscription and bumps the room's `usersCount`, atomically.
-    /// Returns the room after the change.
+    /// Returns the room after the change; `error-user-already-in-room` when the user already
+    /// has a subscription to the room.
     fn add_member(&self, sub: &Subscription) -> Result<Option<Room>>;
     /// Replaces a subscription. Prefer [`RoomStore::modify_subscription`].
     fn update_subscription(&self, sub: &Subscription) -> Result<()>;

@@ -351,6 +351,9 @@ impl RoomStore for SqliteStore {
 
     fn add_member(&self, sub: &Subscription) -> Result<Option<Room>> {
         self.write(|tx| {
+            if read_subscription(tx, &sub.rid, &sub.u.id)?.is_some() {
+                return Err(Error::bad("error-user-already-in-room", "The user is already in the room"));
+            }
             put_subscription(tx, sub)?;
             change_users_count(tx, &sub.rid, 1)
         })
