@@ -114,10 +114,10 @@ fn messages(s: &Services, user: &User, p: &Params) -> Result<Value> {
 /// `GET im.messages.others?roomId=`: any DM's messages, for holders of
 /// `view-room-administration` when `API_Enable_Direct_Message_History_EndPoint` is on.
 fn messages_others(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    s.authz().require(user, "view-room-administration", None)?;
     if !s.settings.bool("API_Enable_Direct_Message_History_EndPoint") {
         return Err(Error::bad("error-endpoint-disabled", "This endpoint is disabled"));
     }
-    s.authz().require(user, "view-room-administration", None)?;
     let rid = text(p, "roomId")
         .ok_or_else(|| Error::bad("error-roomid-param-not-provided", "The parameter \"roomId\" is required"))?;
     let room = s.store.room_by_id(&rid)?.filter(Room::is_direct).ok_or_else(|| {
