@@ -118,7 +118,12 @@ fn history_where(q: &HistoryQuery) -> (String, Vec<SqlValue>) {
         sql.push_str(" AND (tmid IS NULL OR json_extract(doc, '$.tshow') = 1)");
     }
     if let Some(uid) = &q.mentioning {
-        sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(doc, '$.mentions') WHERE json_extract(value, '$._id') = ?)");
+        // Documents are compact JSON (see `docs::encode`): the cheap text test skips every message
+        // without mentions before any JSON is parsed.
+        sql.push_str(
+            " AND instr(doc, '\"mentions\":[{') > 0
+              AND EXISTS (SELECT 1 FROM json_each(doc, '$.mentions') WHERE json_extract(value, '$._id') = ?)",
+        );
         args.push(SqlValue::Text(uid.clone()));
     }
     if q.only_files {
