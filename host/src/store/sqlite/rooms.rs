@@ -627,6 +627,75 @@ fn put_team_member(tx: &Transaction, m: &TeamMember) -> Result<()> {
 mod tests {
     use super::*;
 
+    use crate::models::{Mention, UserRef};
+    use crate::store::MessageStore;
+
+    fn message(rid: &str, i: i64, t: Option<&str>, mention: Option<&str>) -> Message {
+        Message {
+            id: format!("m{i}"),
+            rid: rid.into(),
+            msg: format!("text {i}"),
+            ts: Date(1_000 + i),
+            u: UserRef { id: "u1".into(), username: "one".into(), name: None },
+            updated_at: Date(1_000 + i),
+            t: t.map(String::from),
+            mentions: mention
+                .map(|id| vec![Mention { id: id.into(), username: "x".into(), name: None, kind: None }])
+                .unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn history_ranges_types_mentions_and_cleaning() {
+        let dir = std::env::temp_dir().join(format!("orbit-room-store-{}", crate::ids::random_id()));
+        let store = SqliteStore::open(&dir).unwrap();
+        let room = Room { id: "R".into(), t: "c".into(), name: Some("r".into()), ..Default::default() };
+        store.insert_room(&room, &[]).unwrap();
+        for i in 0..10 {
+            let t = if i % 3 == 0 { Some("uj") } else { None };
+            let mention = if i % 4 == 0 { Some("u2") } else { None };
+            store.insert_message(&message("R", i, t, mention)).unwrap();
+        }
+        let q = |f: &dyn Fn(&mut HistoryQuery)| {
+            let mut q = HistoryQuery { rid: "R".into(), ..Default::default() };
+            f(&mut q);
+            let ids: Vec<String> = store.room_history(&q).unwrap().into_iter().map(|m| m.id).collect();
+            (ids, store.count_room_history(&q).unwrap())
+        };
+        let (ids, total) = q(&|q| q.limit = Some(3));
+        assert_eq!((ids, total), (vec!["m9".to_string(), "m8".into(), "m7".into()], 10));
+        let (ids, _) = q(&|q| {
+            q.oldest = Some(Date(1_002));
+            q.latest = Some(Date(1_005));
+        });
+        assert_eq!(ids, vec!["m4", "m3"]);
+        let (ids, _) = q(&|q| {
+            q.oldest = Some(Date(1_002));
+            q.latest = Some(Date(1_005));
+            q.inclusive = true;
+            q.oldest_first = true;
+        });
+        assert_eq!(ids, vec!["m2", "m3", "m4", "m5"]);
+        let (_, total) = q(&|q| q.exclude_types = vec!["uj".into()]);
+        assert_eq!(total, 6);
+        let (ids, total) = q(&|q| q.mentioning = Some("u2".into()));
+        assert_eq!((ids, total), (vec!["m8".to_string(), "m4".into(), "m0".into()], 3));
+        let deleted = store
+            .clean_room_history(&CleanHistory {
+                rid: "R".into(),
+                oldest: Date(1_000),
+                latest: Date(1_009),
+                inclusive: false,
+                limit: Some(2),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(deleted, vec!["m1", "m2"]);
+        assert_eq!(q(&|_| {}).1, 8);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     #[test]
     fn like_patterns_escape_wildcards() {
         assert_eq!(like_pattern("a_b%c"), "%a\\_b\\%c%");
