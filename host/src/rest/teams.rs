@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::paging::ListOptions;
 use super::params::Params;
-use super::rooms::{get_bare, page_of, post_bare, text};
+use super::rooms::{failure, get_bare, page_of, post_bare, text};
 use crate::error::{Error, Result};
 use crate::models::User;
 use crate::services::Services;
@@ -91,6 +91,7 @@ fn create(s: &Services, user: &User, p: &Params) -> Result<Value> {
         members: p.list("members"),
         room_id: room.and_then(|r| r.get("id")).and_then(Value::as_str).map(String::from),
         read_only: room.and_then(|r| r.get("readOnly")).and_then(Value::as_bool).unwrap_or(false),
+        extra: room.and_then(|r| r.get("extraData")).and_then(Value::as_object).cloned().unwrap_or_default(),
         owner: text(p, "owner"),
     };
     let team = s.teams().create(user, new)?;
@@ -99,7 +100,7 @@ fn create(s: &Services, user: &User, p: &Params) -> Result<Value> {
 
 /// `GET teams.info?teamId=|teamName=` → `{teamInfo}`.
 fn info(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let team = team(s, p)?;
+    let team = team(s, p).map_err(|e| if e.id() == "team-does-not-exist" { failure("Team not found") } else { e })?;
     let team = s.teams().info(user, &team)?;
     Ok(json!({"teamInfo": s.teams().view(&team)}))
 }

@@ -41,6 +41,8 @@ pub struct NewTeam {
     pub read_only: bool,
     /// The owner, when not the caller.
     pub owner: Option<String>,
+    /// Extra fields of a new main room (`room.extraData`).
+    pub extra: serde_json::Map<String, Value>,
 }
 
 /// Filters of `teams.members`.
@@ -196,7 +198,7 @@ impl Teams<'_> {
                     .collect();
                 // The team exists first so the room can carry its id.
                 self.0.store.insert_team(&team, &members)?;
-                let mut extra = serde_json::Map::new();
+                let mut extra = new.extra.clone();
                 extra.insert("teamId".into(), json!(team.id));
                 extra.insert("teamMain".into(), json!(true));
                 let room = self.0.rooms().create_unchecked(
