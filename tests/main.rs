@@ -6,6 +6,7 @@ mod common;
 mod apps;
 mod auth;
 mod channels;
+mod chat;
 mod commands;
 mod ddp;
 mod ddp_streams;

@@ -4,6 +4,7 @@
 pub mod apps;
 pub mod auth;
 pub mod channels;
+pub mod chat;
 pub mod commands;
 pub mod im;
 pub mod info;
@@ -37,6 +38,7 @@ pub fn router(svc: Arc<Services>) -> Router {
         .merge(login::routes())
         .merge(users::routes())
         .merge(channels::routes())
+        .merge(chat::routes())
         .merge(im::routes())
         .merge(rooms::routes())
         .merge(subscriptions::routes())

@@ -297,6 +297,8 @@ pub const SETTINGS: &[SettingDefault] = &[
     s("Password_History_Amount", "int", "5", false, "Accounts"),
     // More Message settings used by clients and later features
     s("Message_MaxAll", "int", "0", true, "Message"),
+    s("Notifications_Max_Room_Members", "int", "100", true, "Notifications"),
+    s("Message_CustomFields_Enabled", "boolean", "false", true, "Message"),
     s("DirectMesssage_maxUsers", "int", "8", true, "Message"),
     s("Message_QuoteChainLimit", "int", "2", true, "Message"),
     s("Message_AllowConvertLongMessagesToAttachment", "boolean", "true", true, "Message"),

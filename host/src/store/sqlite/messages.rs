@@ -1,63 +1,339 @@
-use rusqlite::{OptionalExtension, params};
+use std::collections::HashMap;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 
 use super::SqliteStore;
 use super::docs::{collect, decode, encode};
-use crate::error::Result;
-use crate::models::{Message, Room};
-use crate::store::MessageStore;
+use super::rooms::{like_pattern, put_room, read_room};
+use crate::error::{Error, Result};
+use crate::models::{Message, Room, Subscription};
+use crate::store::{
+    DeletedScope, MessageEffects, MessageFilter, MessageSort, MessageStore, SavedMessage, ThreadBump, Tombstone,
+    UnreadBump,
+};
 use crate::time::Date;
+
+fn read_message(c: &Connection, id: &str) -> Result<Option<Message>> {
+    let doc: Option<String> =
+        c.prepare_cached("SELECT doc FROM messages WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
+    doc.map(|d| decode(&d)).transpose()
+}
+
+fn put_message(tx: &Transaction, m: &Message) -> Result<()> {
+    tx.prepare_cached("UPDATE messages SET tmid = ?2, updated_at = ?3, doc = ?4 WHERE id = ?1")?.execute(params![
+        m.id,
+        m.tmid,
+        m.updated_at.0,
+        encode(m)?
+    ])?;
+    Ok(())
+}
+
+fn insert_row(tx: &Transaction, m: &Message) -> Result<()> {
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO messages (id, rid, ts, tmid, updated_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(id) DO NOTHING",
+        )?
+        .execute(params![m.id, m.rid, m.ts.0, m.tmid, m.updated_at.0, encode(m)?])?;
+    if inserted == 0 {
+        return Err(Error::bad("error-message-already-exists", "A message with that _id already exists"));
+    }
+    Ok(())
+}
+
+/// Bumps the room's counters (and last message); returns the room after the change.
+fn bump_room(tx: &Transaction, m: &Message, set_last: bool) -> Result<Option<Room>> {
+    let Some(mut room) = read_room(tx, &m.rid)? else { return Ok(None) };
+    room.msgs += 1;
+    if set_last {
+        room.lm = Some(m.ts);
+        room.last_message = Some(crate::time::storage(|| serde_json::to_value(m))?);
+    }
+    room.updated_at = m.updated_at;
+    put_room(tx, &room)?;
+    Ok(Some(room))
+}
+
+/// Runs one subscription `UPDATE … RETURNING id, doc` and keeps the new documents by id.
+fn update_subs(tx: &Transaction, sql: &str, args: Vec<SqlValue>, changed: &mut HashMap<String, String>) -> Result<()> {
+    let mut stmt = tx.prepare_cached(sql)?;
+    let mut rows = stmt.query(params_from_iter(args))?;
+    while let Some(row) = rows.next()? {
+        changed.insert(row.get(0)?, row.get(1)?);
+    }
+    Ok(())
+}
+
+fn json_ids(ids: &[String]) -> SqlValue {
+    SqlValue::Text(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
+}
+
+/// `unread`, `userMentions`, `groupMentions`, `alert` and `open` of the other members.
+fn bump_unread(
+    tx: &Transaction,
+    rid: &str,
+    now: i64,
+    u: &UnreadBump,
+    changed: &mut HashMap<String, String>,
+) -> Result<()> {
+    let rid = || SqlValue::Text(rid.to_string());
+    if !u.user_mentions.is_empty() {
+        update_subs(
+            tx,
+            "UPDATE subscriptions SET doc = json_set(doc,
+                 '$.userMentions', coalesce(json_extract(doc, '$.userMentions'), 0) + 1,
+                 '$.unread', coalesce(json_extract(doc, '$.unread'), 0) + ?3,
+                 '$.alert', json('true'), '$.open', json('true'), '$._updatedAt', ?4)
+             WHERE rid = ?1 AND user_id IN (SELECT value FROM json_each(?2))
+             RETURNING id, doc",
+            vec![rid(), json_ids(&u.user_mentions), SqlValue::Integer(u.user_mentions_unread as i64), now.into()],
+            changed,
+        )?;
+    } else if u.group_mention {
+        update_subs(
+            tx,
+            "UPDATE subscriptions SET doc = json_set(doc,
+                 '$.groupMentions', coalesce(json_extract(doc, '$.groupMentions'), 0) + 1,
+                 '$.unread', coalesce(json_extract(doc, '$.unread'), 0) + ?3,
+                 '$.alert', json('true'), '$.open', json('true'), '$._updatedAt', ?4)
+             WHERE rid = ?1 AND user_id != ?2
+             RETURNING id, doc",
+            vec![rid(), SqlValue::Text(u.sender.clone()), SqlValue::Integer(u.group_mention_unread as i64), now.into()],
+            changed,
+        )?;
+    }
+    if u.unread_all && !u.group_mention {
+        let mut excluded = u.user_mentions.clone();
+        excluded.push(u.sender.clone());
+        update_subs(
+            tx,
+            "UPDATE subscriptions SET doc = json_set(doc,
+                 '$.unread', coalesce(json_extract(doc, '$.unread'), 0) + 1,
+                 '$.alert', json('true'), '$.open', json('true'), '$._updatedAt', ?3)
+             WHERE rid = ?1 AND user_id NOT IN (SELECT value FROM json_each(?2))
+             RETURNING id, doc",
+            vec![rid(), json_ids(&excluded), now.into()],
+            changed,
+        )?;
+    }
+    if u.alert_all {
+        // Only the subscriptions not yet alerted or open change: in a busy room this is usually
+        // none, so a message costs no subscription writes.
+        update_subs(
+            tx,
+            "UPDATE subscriptions SET doc = json_set(doc, '$.alert', json('true'), '$.open', json('true'),
+                 '$._updatedAt', ?3)
+             WHERE rid = ?1 AND user_id != ?2
+               AND (json_extract(doc, '$.alert') IS NOT 1 OR json_extract(doc, '$.open') IS NOT 1)
+             RETURNING id, doc",
+            vec![rid(), SqlValue::Text(u.sender.clone()), now.into()],
+            changed,
+        )?;
+    }
+    Ok(())
+}
+
+/// The thread parent's counters, then `tunread` (and alerts) of its followers.
+fn bump_thread(
+    tx: &Transaction,
+    m: &Message,
+    t: &ThreadBump,
+    changed: &mut HashMap<String, String>,
+) -> Result<Option<Message>> {
+    let Some(mut parent) = read_message(tx, &t.tmid)? else { return Ok(None) };
+    parent.tcount = Some(parent.tcount.unwrap_or(0) + 1);
+    parent.tlm = Some(m.ts);
+    let replies = parent.replies.get_or_insert_with(Vec::new);
+    for uid in &t.add_replies {
+        if !replies.contains(uid) {
+            replies.push(uid.clone());
+        }
+    }
+    parent.updated_at = m.updated_at;
+    put_message(tx, &parent)?;
+    let followers: Vec<String> = parent.replies.iter().flatten().filter(|id| **id != t.sender).cloned().collect();
+    if !followers.is_empty() {
+        let alert = if t.alert_followers { "'$.alert', json('true'), '$.open', json('true')," } else { "" };
+        let sql = format!(
+            "UPDATE subscriptions SET doc = json_set(
+                 CASE WHEN EXISTS (SELECT 1 FROM json_each(doc, '$.tunread') WHERE value = ?3) THEN doc
+                      WHEN json_type(doc, '$.tunread') = 'array' THEN json_insert(doc, '$.tunread[#]', ?3)
+                      ELSE json_set(doc, '$.tunread', json_array(?3)) END,
+                 {alert} '$._updatedAt', ?4)
+             WHERE rid = ?1 AND user_id IN (SELECT value FROM json_each(?2))
+             RETURNING id, doc"
+        );
+        let args = vec![
+            SqlValue::Text(m.rid.clone()),
+            json_ids(&followers),
+            SqlValue::Text(t.tmid.clone()),
+            m.updated_at.0.into(),
+        ];
+        update_subs(tx, &sql, args, changed)?;
+    }
+    Ok(Some(parent))
+}
+
+/// The `WHERE` clause and arguments of a [`MessageFilter`]. The expressions for pinned, thread
+/// and discussion messages match the partial indexes of migration 5.
+fn filter_where(f: &MessageFilter) -> Result<(String, Vec<SqlValue>, bool)> {
+    let mut sql = String::from("1");
+    let mut args = Vec::new();
+    let mut fts = false;
+    if let Some(rid) = &f.rid {
+        sql.push_str(" AND m.rid = ?");
+        args.push(SqlValue::Text(rid.clone()));
+    }
+    if let Some(tmid) = &f.tmid {
+        sql.push_str(" AND m.tmid = ?");
+        args.push(SqlValue::Text(tmid.clone()));
+    }
+    if f.threads_only {
+        sql.push_str(" AND json_extract(m.doc, '$.tcount') IS NOT NULL");
+    }
+    if let Some(ids) = &f.ids {
+        sql.push_str(" AND m.id IN (SELECT value FROM json_each(?))");
+        args.push(json_ids(ids));
+    }
+    if let Some(uid) = &f.followed_by {
+        sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(m.doc, '$.replies') WHERE value = ?)");
+        args.push(SqlValue::Text(uid.clone()));
+    }
+    if f.pinned {
+        sql.push_str(" AND json_extract(m.doc, '$.pinned') = 1");
+    }
+    if let Some(uid) = &f.starred_by {
+        sql.push_str(
+            " AND json_extract(m.doc, '$.starred') IS NOT NULL
+              AND EXISTS (SELECT 1 FROM json_each(m.doc, '$.starred') WHERE json_extract(value, '$._id') = ?)",
+        );
+        args.push(SqlValue::Text(uid.clone()));
+    }
+    if let Some(uid) = &f.mentioning {
+        sql.push_str(
+            " AND instr(m.doc, '\"mentions\":[{') > 0
+              AND EXISTS (SELECT 1 FROM json_each(m.doc, '$.mentions') WHERE json_extract(value, '$._id') = ?)",
+        );
+        args.push(SqlValue::Text(uid.clone()));
+    }
+    if f.discussions_only {
+        sql.push_str(" AND json_extract(m.doc, '$.drid') IS NOT NULL");
+    }
+    if !f.words.is_empty() {
+        fts = true;
+        let query = f.words.iter().map(|w| format!("\"{}\"*", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ");
+        sql.push_str(" AND f.messages_fts MATCH ?");
+        args.push(SqlValue::Text(query));
+    }
+    if f.with_urls {
+        sql.push_str(" AND instr(m.doc, '\"urls\":[{') > 0");
+    }
+    if let Some(text) = &f.contains {
+        sql.push_str(" AND json_extract(m.doc, '$.msg') LIKE ? ESCAPE '\\'");
+        args.push(SqlValue::Text(like_pattern(text)));
+    }
+    if let Some(username) = &f.from_username {
+        sql.push_str(" AND json_extract(m.doc, '$.u.username') = ?");
+        args.push(SqlValue::Text(username.clone()));
+    }
+    if f.exclude_system {
+        sql.push_str(" AND json_extract(m.doc, '$.t') IS NULL");
+    }
+    if let Some(d) = f.after {
+        sql.push_str(" AND m.ts > ?");
+        args.push(d.0.into());
+    }
+    if let Some(d) = f.before {
+        sql.push_str(" AND m.ts < ?");
+        args.push(d.0.into());
+    }
+    if let Some(d) = f.updated_after {
+        sql.push_str(" AND m.updated_at > ?");
+        args.push(d.0.into());
+    }
+    Ok((sql, args, fts))
+}
+
+fn find(c: &Connection, f: &MessageFilter) -> Result<(Vec<Message>, usize)> {
+    let (clause, args, fts) = filter_where(f)?;
+    let from = if fts { "messages_fts f JOIN messages m ON m.rowid = f.rowid" } else { "messages m" };
+    let dir = if f.ascending { "ASC" } else { "DESC" };
+    let order = match f.sort {
+        // Full-text matches come in rowid order, which is insertion order: the index answers the
+        // newest page without sorting every match.
+        MessageSort::Ts if fts => format!("f.rowid {dir}"),
+        MessageSort::Ts => format!("m.ts {dir}, m.id {dir}"),
+        MessageSort::ThreadLastMessage => format!("json_extract(m.doc, '$.tlm') {dir}, m.id {dir}"),
+        MessageSort::UpdatedAt => format!("m.updated_at {dir}, m.id {dir}"),
+    };
+    let total: i64 = c
+        .prepare_cached(&format!("SELECT count(*) FROM {from} WHERE {clause}"))?
+        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+    let mut page_args = args;
+    page_args.push(SqlValue::Integer(f.limit.map_or(-1, |l| l as i64)));
+    page_args.push(SqlValue::Integer(f.offset as i64));
+    let sql = format!("SELECT m.doc FROM {from} WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?");
+    let docs = collect(&mut *c.prepare_cached(&sql)?, params_from_iter(page_args))?;
+    Ok((docs, total as usize))
+}
 
 impl MessageStore for SqliteStore {
     fn insert_message(&self, m: &Message) -> Result<()> {
+        self.save_message(m, &MessageEffects { set_last_message: true, ..Default::default() }).map(|_| ())
+    }
+
+    fn save_message(&self, m: &Message, effects: &MessageEffects) -> Result<SavedMessage> {
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO messages (id, rid, ts, tmid, updated_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![m.id, m.rid, m.ts.0, m.tmid, m.updated_at.0, encode(m)?],
-            )?;
-            let doc: Option<String> = tx
-                .prepare_cached("SELECT doc FROM rooms WHERE id = ?1")?
-                .query_row([&m.rid], |r| r.get(0))
-                .optional()?;
-            if let Some(doc) = doc {
-                let mut room: Room = decode(&doc)?;
-                room.msgs += 1;
-                room.lm = Some(m.ts);
-                room.last_message = Some(crate::time::storage(|| serde_json::to_value(m))?);
-                room.updated_at = m.updated_at;
-                tx.execute("UPDATE rooms SET doc = ?2 WHERE id = ?1", params![room.id, encode(&room)?])?;
+            insert_row(tx, m)?;
+            let room = bump_room(tx, m, effects.set_last_message)?;
+            let mut changed = HashMap::new();
+            if let Some(u) = &effects.unread {
+                bump_unread(tx, &m.rid, m.updated_at.0, u, &mut changed)?;
             }
-            Ok(())
+            let parent = match &effects.thread {
+                Some(t) => bump_thread(tx, m, t, &mut changed)?,
+                None => None,
+            };
+            let subscriptions = changed.values().map(|doc| decode::<Subscription>(doc)).collect::<Result<Vec<_>>>()?;
+            Ok(SavedMessage { room, subscriptions, parent })
         })
     }
 
     fn update_message(&self, m: &Message) -> Result<()> {
+        self.write(|tx| put_message(tx, m))
+    }
+
+    fn modify_message(&self, id: &str, f: &mut dyn FnMut(&mut Message) -> Result<()>) -> Result<Option<Message>> {
         self.write(|tx| {
-            tx.execute(
-                "UPDATE messages SET tmid = ?2, updated_at = ?3, doc = ?4 WHERE id = ?1",
-                params![m.id, m.tmid, m.updated_at.0, encode(m)?],
-            )?;
-            Ok(())
+            let Some(mut m) = read_message(tx, id)? else { return Ok(None) };
+            f(&mut m)?;
+            put_message(tx, &m)?;
+            Ok(Some(m))
         })
     }
 
-    fn delete_message(&self, id: &str) -> Result<()> {
+    fn delete_message(&self, id: &str) -> Result<Option<Message>> {
         self.write(|tx| {
+            let Some(m) = read_message(tx, id)? else { return Ok(None) };
+            let now = Date::now();
             tx.execute(
-                "INSERT OR REPLACE INTO deleted_messages (id, rid, deleted_at)
-                 SELECT id, rid, ?2 FROM messages WHERE id = ?1",
-                params![id, Date::now().0],
+                "INSERT OR REPLACE INTO deleted_messages (id, rid, deleted_at, tmid, was_thread) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, m.rid, now.0, m.tmid, m.tcount.is_some()],
             )?;
             tx.execute("DELETE FROM messages WHERE id = ?1", [id])?;
-            Ok(())
+            let Some(tmid) = &m.tmid else { return Ok(None) };
+            let Some(mut parent) = read_message(tx, tmid)? else { return Ok(None) };
+            parent.tcount = Some((parent.tcount.unwrap_or(1) - 1).max(0));
+            parent.updated_at = now;
+            put_message(tx, &parent)?;
+            Ok(Some(parent))
         })
     }
 
     fn message(&self, id: &str) -> Result<Option<Message>> {
-        self.read(|c| {
-            let doc: Option<String> =
-                c.prepare_cached("SELECT doc FROM messages WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
-            doc.map(|d| decode(&d)).transpose()
-        })
+        self.read(|c| read_message(c, id))
     }
 
     fn room_messages_before(&self, rid: &str, before: Option<Date>, limit: usize) -> Result<Vec<Message>> {
@@ -79,5 +355,37 @@ impl MessageStore for SqliteStore {
 
     fn clean_room_history(&self, query: &crate::store::CleanHistory) -> Result<Vec<String>> {
         self.write_clean_history(query)
+    }
+
+    fn find_messages(&self, filter: &MessageFilter) -> Result<(Vec<Message>, usize)> {
+        self.read(|c| find(c, filter))
+    }
+
+    fn deleted_messages_since(
+        &self,
+        rid: &str,
+        scope: DeletedScope<'_>,
+        since: Date,
+        offset: usize,
+        limit: Option<usize>,
+    ) -> Result<(Vec<Tombstone>, usize)> {
+        let (clause, tmid) = match scope {
+            DeletedScope::Room => ("rid = ?1 AND deleted_at > ?2 AND ?3 IS NULL", None),
+            DeletedScope::Thread(t) => ("rid = ?1 AND deleted_at > ?2 AND tmid = ?3", Some(t)),
+            DeletedScope::ThreadParents => ("rid = ?1 AND deleted_at > ?2 AND was_thread = 1 AND ?3 IS NULL", None),
+        };
+        self.read(|c| {
+            let total: i64 = c
+                .prepare_cached(&format!("SELECT count(*) FROM deleted_messages WHERE {clause}"))?
+                .query_row(params![rid, since.0, tmid], |r| r.get(0))?;
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT id, deleted_at FROM deleted_messages WHERE {clause} ORDER BY deleted_at DESC LIMIT ?4 OFFSET ?5"
+            ))?;
+            let rows = stmt
+                .query_map(params![rid, since.0, tmid, limit.map_or(-1, |l| l as i64), offset as i64], |r| {
+                    Ok(Tombstone { id: r.get(0)?, deleted_at: Date(r.get(1)?) })
+                })?;
+            Ok((rows.collect::<rusqlite::Result<Vec<_>>>()?, total as usize))
+        })
     }
 }

@@ -39,7 +39,7 @@ fn put_subscription(tx: &Transaction, sub: &Subscription) -> Result<()> {
     Ok(())
 }
 
-fn put_room(tx: &Transaction, room: &Room) -> Result<()> {
+pub(super) fn put_room(tx: &Transaction, room: &Room) -> Result<()> {
     tx.execute(
         "UPDATE rooms SET t = ?2, name = ?3, doc = ?4 WHERE id = ?1",
         params![room.id, room.t, room_name_column(room), encode(room)?],
@@ -48,7 +48,7 @@ fn put_room(tx: &Transaction, room: &Room) -> Result<()> {
     Ok(())
 }
 
-fn read_room(c: &Connection, id: &str) -> Result<Option<Room>> {
+pub(super) fn read_room(c: &Connection, id: &str) -> Result<Option<Room>> {
     let doc: Option<String> =
         c.prepare_cached("SELECT doc FROM rooms WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
     doc.map(|d| decode(&d)).transpose()
@@ -84,7 +84,7 @@ fn tombstones(stmt: &mut rusqlite::Statement<'_>, p: impl rusqlite::Params) -> R
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
-fn like_pattern(text: &str) -> String {
+pub(super) fn like_pattern(text: &str) -> String {
     let mut out = String::from("%");
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {

@@ -1,0 +1,184 @@
+//! Editing and deleting messages, under the `Message_Allow*` settings, the time limits and the
+//! `edit-message` / `delete-message` / `delete-own-message` / `force-delete-message` permissions.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::{Messages, message_not_found};
+use crate::bus::{ChangeAction, Event};
+use crate::error::{Error, Result};
+use crate::models::{Message, Room, User};
+use crate::time::Date;
+
+fn not_allowed() -> Error {
+    Error::bad("error-action-not-allowed", "Not allowed")
+}
+
+/// Whole minutes since `ts`.
+fn minutes_since(ts: Date) -> i64 {
+    (Date::now().0 - ts.0) / 60_000
+}
+
+impl Messages<'_> {
+    /// Replaces the text of a message (`chat.update`, `updateMessage`). The room id must match.
+    pub fn update(
+        &self,
+        user: &User,
+        rid: &str,
+        id: &str,
+        text: &str,
+        custom_fields: Option<Value>,
+    ) -> Result<Message> {
+        let s = self.0;
+        let original = s
+            .store
+            .message(id)?
+            .ok_or_else(|| Error::bad("error-invalid-message", format!("No message found with the id of \"{id}\".")))?;
+        if original.rid != rid {
+            return Err(Error::bad(
+                "error-invalid-room",
+                "The room id provided does not match where the message is from.",
+            ));
+        }
+        if original.is_system() {
+            return Err(Error::bad("error-action-not-allowed", "Message editing not allowed"));
+        }
+        let room = s.rooms().get(rid)?;
+        let may_edit_any = s.authz().can(user, "edit-message", Some(rid))?;
+        let own = original.u.id == user.id;
+        if !may_edit_any && (!s.settings.bool("Message_AllowEditing") || !own) {
+            return Err(Error::bad("error-action-not-allowed", "Message editing not allowed"));
+        }
+        let block = s.settings.int("Message_AllowEditing_BlockEditInMinutes", 0);
+        if block != 0
+            && !s.authz().can(user, "bypass-time-limit-edit-and-delete", Some(rid))?
+            && minutes_since(original.ts) >= block
+        {
+            return Err(Error::bad("error-message-editing-blocked", "Message editing is blocked"));
+        }
+        s.rooms().can_post(user, &room)?;
+        let max = s.settings.int("Message_MaxAllowedSize", 5000);
+        if max > 0 && text.chars().count() as i64 > max {
+            return Err(Error::bad("error-message-size-exceeded", "Message size exceeds Message_MaxAllowedSize"));
+        }
+        if custom_fields.is_some() && !s.settings.bool("Message_CustomFields_Enabled") {
+            return Err(Error::bad("error-invalid-params", "Custom fields not enabled"));
+        }
+        let author = s.store.user_by_id(&original.u.id)?;
+        let mentions = self.mentions(author.as_ref().unwrap_or(user), &room, text)?;
+        let channels = self.channel_links(author.as_ref().unwrap_or(user), text)?;
+        let now = Date::now();
+        let text = text.to_string();
+        let updated = s
+            .store
+            .modify_message(id, &mut |m| {
+                // A file message keeps its text; the edit changes the file's description.
+                match m.attachments.as_mut().and_then(|a| a.first_mut()).and_then(Value::as_object_mut) {
+                    Some(first) if first.contains_key("description") => {
+                        first.insert("description".into(), json!(text));
+                    }
+                    _ => m.msg = text.clone(),
+                }
+                m.mentions = mentions.clone();
+                m.channels = channels.clone();
+                if let Some(cf) = &custom_fields {
+                    m.extra.insert("customFields".into(), cf.clone());
+                }
+                m.edited_at = Some(now);
+                m.edited_by =
+                    Some(crate::models::UserRef { id: user.id.clone(), username: user.username.clone(), name: None });
+                m.updated_at = now;
+                Ok(())
+            })?
+            .ok_or_else(message_not_found)?;
+        self.refresh_last_message(&room, &updated, false)?;
+        self.publish_update(updated)
+    }
+
+    /// Whether `user` may delete `message` (upstream's `canDeleteMessage`).
+    pub fn can_delete(&self, user: &User, message: &Message) -> Result<bool> {
+        let s = self.0;
+        let rid = message.rid.as_str();
+        if s.authz().can(user, "force-delete-message", Some(rid))? {
+            return Ok(true);
+        }
+        if !s.settings.bool("Message_AllowDeleting") {
+            return Ok(false);
+        }
+        let allowed = s.authz().can(user, "delete-message", Some(rid))?
+            || (message.u.id == user.id && s.authz().can(user, "delete-own-message", Some(rid))?);
+        if !allowed {
+            return Ok(false);
+        }
+        let block = s.settings.int("Message_AllowDeleting_BlockDeleteInMinutes", 0);
+        if block != 0 && !s.authz().can(user, "bypass-time-limit-edit-and-delete", Some(rid))? {
+            return Ok(minutes_since(message.ts) <= block);
+        }
+        Ok(true)
+    }
+
+    /// Deletes a message as `actor` (`chat.delete`, `deleteMessage`). With
+    /// `Message_ShowDeletedStatus` the message stays as a `rm` placeholder. Returns the message
+    /// as it was.
+    pub fn delete(&self, actor: &User, message: &Message) -> Result<Message> {
+        let s = self.0;
+        let room = s.store.room_by_id(&message.rid)?.ok_or_else(message_not_found)?;
+        if !s.rooms().can_read(actor, &room)? || !self.can_delete(actor, message)? {
+            return Err(not_allowed());
+        }
+        if s.settings.bool("Message_ShowDeletedStatus") {
+            let now = Date::now();
+            let placeholder = s
+                .store
+                .modify_message(&message.id, &mut |m| {
+                    m.t = Some("rm".into());
+                    m.msg = String::new();
+                    m.urls = Some(Vec::new());
+                    m.mentions.clear();
+                    m.attachments = Some(Vec::new());
+                    m.reactions = None;
+                    m.edited_at = Some(now);
+                    m.edited_by = Some(actor.as_ref_named());
+                    m.updated_at = now;
+                    Ok(())
+                })?
+                .ok_or_else(message_not_found)?;
+            self.refresh_last_message(&room, &placeholder, false)?;
+            self.publish_update(placeholder)?;
+            return Ok(message.clone());
+        }
+        let parent = s.store.delete_message(&message.id)?;
+        s.bus.publish(Event::MessageDeleted { rid: message.rid.clone(), message_id: message.id.clone() });
+        if let Some(parent) = parent {
+            self.publish_update(parent)?;
+        }
+        self.refresh_last_message(&room, message, true)?;
+        Ok(message.clone())
+    }
+
+    /// Keeps the room's `lastMessage` in step when its last message changed or went away.
+    fn refresh_last_message(&self, room: &Room, message: &Message, deleted: bool) -> Result<()> {
+        let s = self.0;
+        let is_last =
+            room.last_message.as_ref().and_then(|m| m.get("_id")).and_then(Value::as_str) == Some(message.id.as_str());
+        if !is_last || !s.settings.bool("Store_Last_Message") {
+            return Ok(());
+        }
+        let replacement = if deleted {
+            s.store.room_messages_before(&room.id, None, 1)?.into_iter().next()
+        } else {
+            Some(message.clone())
+        };
+        let value = replacement.map(|m| crate::time::storage(|| serde_json::to_value(&m))).transpose()?;
+        let updated = s.store.modify_room(&room.id, &mut |r| {
+            r.last_message = value.clone();
+            r.updated_at = Date::now();
+            Ok(())
+        })?;
+        if let Some(room) = updated {
+            s.bus.publish(Event::RoomChanged { action: ChangeAction::Updated, room: Arc::new(room) });
+        }
+        Ok(())
+    }
+}

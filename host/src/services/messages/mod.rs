@@ -1,0 +1,119 @@
+//! Messages: the send pipeline, editing and deleting, reactions, pins, stars, threads, search and
+//! the message lists, and system messages. Every change publishes its event on the bus.
+
+mod actions;
+mod edit;
+mod notify;
+pub mod parse;
+mod queries;
+mod send;
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+pub use queries::{MessageList, ThreadListKind, deleted_view};
+pub use send::Draft;
+
+use super::Services;
+use crate::bus::Event;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::models::{Message, Room, User};
+use crate::store::MessageEffects;
+use crate::time::Date;
+
+/// Messages operations.
+pub struct Messages<'a>(pub &'a Services);
+
+impl Services {
+    /// Messages operations.
+    pub fn messages(&self) -> Messages<'_> {
+        Messages(self)
+    }
+}
+
+/// What became of text typed into a room.
+#[derive(Debug)]
+pub enum Typed {
+    /// Posted as a message.
+    Sent(Box<Message>),
+    /// Ran as a slash command; nothing was posted.
+    Command,
+}
+
+/// `error-message-not-found`, as the `chat.*` endpoints answer an unknown message id.
+pub fn message_not_found() -> Error {
+    Error::bad("error-message-not-found", "The provided \"messageId\" does not match any existing message.")
+}
+
+impl Messages<'_> {
+    /// Text typed into a room (`sendMessage`, `chat.sendMessage`): `/command args` runs the
+    /// command instead of being posted; anything else is sent.
+    pub fn send_typed(&self, user: &User, draft: Draft) -> Result<Typed> {
+        if draft.attachments.is_none()
+            && let Some(rid) = Some(draft.rid.as_str()).filter(|r| !r.is_empty())
+            && self.0.commands().intercept(user, rid, draft.tmid.as_deref(), &draft.msg)?
+        {
+            return Ok(Typed::Command);
+        }
+        self.send(user, draft).map(|m| Typed::Sent(Box::new(m)))
+    }
+
+    /// A message `user` may read, by id (`error-message-not-found` otherwise, so that messages
+    /// of rooms the user can't see stay invisible).
+    pub fn readable(&self, user: &User, id: &str) -> Result<(Message, Room)> {
+        let message = self.0.store.message(id)?.ok_or_else(message_not_found)?;
+        let room = self.0.store.room_by_id(&message.rid)?.ok_or_else(message_not_found)?;
+        if !self.0.rooms().can_read(user, &room)? {
+            return Err(Error::bad("error-not-allowed", "Not allowed"));
+        }
+        Ok((message, room))
+    }
+
+    /// Writes a system message (`t`: `uj`, `ul`, `au`, `ru`, `room_changed_topic`, …) in `room`
+    /// on behalf of `actor`, unless the room has system messages turned off. `extra` fields are
+    /// merged into the message. Publishes `MessageSaved`.
+    pub fn system(
+        &self,
+        room: &Room,
+        t: &str,
+        msg: &str,
+        actor: &User,
+        extra: Map<String, Value>,
+    ) -> Result<Option<Message>> {
+        if !room.sys_mes {
+            return Ok(None);
+        }
+        let now = Date::now();
+        let message = Message {
+            id: ids::random_id(),
+            rid: room.id.clone(),
+            msg: msg.to_string(),
+            ts: now,
+            u: actor.as_ref_named(),
+            updated_at: now,
+            t: Some(t.to_string()),
+            groupable: Some(false),
+            extra,
+            ..Default::default()
+        };
+        let saved =
+            self.0.store.save_message(&message, &MessageEffects { set_last_message: true, ..Default::default() })?;
+        let room = saved.room.unwrap_or_else(|| room.clone());
+        self.0.bus.publish(Event::MessageSaved {
+            message: Arc::new(message.clone()),
+            room: Arc::new(room),
+            is_new: true,
+        });
+        Ok(Some(message))
+    }
+
+    /// Publishes a changed message of `rid`.
+    fn publish_update(&self, message: Message) -> Result<Message> {
+        let room = self.0.rooms().get(&message.rid)?;
+        let message = Arc::new(message);
+        self.0.bus.publish(Event::MessageSaved { message: message.clone(), room: Arc::new(room), is_new: false });
+        Ok(Arc::unwrap_or_clone(message))
+    }
+}

@@ -1,0 +1,250 @@
+//! Reading messages: one message, the lists of a room (pinned, starred, mentions, threads,
+//! discussions), search, and the sync endpoints.
+
+use serde_json::{Value, json};
+
+use super::{Messages, message_not_found, parse};
+use crate::error::{Error, Result};
+use crate::models::{Message, Room, User};
+use crate::store::{DeletedScope, MessageFilter, MessageSort, Tombstone};
+use crate::time::Date;
+
+/// A page of messages with the total before paging.
+pub struct MessageList {
+    pub messages: Vec<Message>,
+    pub total: usize,
+}
+
+/// Which threads `chat.getThreadsList` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadListKind {
+    All,
+    Following,
+    Unread,
+}
+
+fn not_allowed() -> Error {
+    Error::bad("error-not-allowed", "Not allowed")
+}
+
+/// `{_id, _deletedAt}` of a deleted message.
+pub fn deleted_view(t: &Tombstone) -> Value {
+    json!({"_id": t.id, "_deletedAt": t.deleted_at})
+}
+
+impl Messages<'_> {
+    /// A room `user` may read, for the list endpoints (`error-not-allowed` otherwise).
+    pub fn readable_room(&self, user: &User, rid: &str) -> Result<Room> {
+        let room = self.0.store.room_by_id(rid)?.ok_or_else(not_allowed)?;
+        if !self.0.rooms().can_read(user, &room)? {
+            return Err(not_allowed());
+        }
+        Ok(room)
+    }
+
+    /// One message (`chat.getMessage`, `getSingleMessage`).
+    pub fn get(&self, user: &User, id: &str) -> Result<Message> {
+        let message = self.0.store.message(id)?.ok_or_else(message_not_found)?;
+        let room = self.0.store.room_by_id(&message.rid)?.ok_or_else(message_not_found)?;
+        if !self.0.rooms().can_read(user, &room)? {
+            return Err(Error::bad("error-action-not-allowed", "Not allowed"));
+        }
+        Ok(message)
+    }
+
+    /// Runs a filter scoped to a readable room.
+    pub fn list(&self, user: &User, rid: &str, filter: MessageFilter) -> Result<MessageList> {
+        let room = self.readable_room(user, rid)?;
+        let filter = MessageFilter { rid: Some(room.id), ..filter };
+        let (messages, total) = self.0.store.find_messages(&filter)?;
+        Ok(MessageList { messages, total })
+    }
+
+    /// Threads of a room (`chat.getThreadsList`), most recently active first by default.
+    pub fn threads(
+        &self,
+        user: &User,
+        rid: &str,
+        kind: ThreadListKind,
+        text: Option<&str>,
+        mut filter: MessageFilter,
+    ) -> Result<MessageList> {
+        self.threads_enabled()?;
+        filter.threads_only = true;
+        filter.contains = text.filter(|t| !t.is_empty()).map(String::from);
+        match kind {
+            ThreadListKind::All => {}
+            ThreadListKind::Following => filter.followed_by = Some(user.id.clone()),
+            ThreadListKind::Unread => {
+                let sub = self.0.store.subscription(rid, &user.id)?;
+                filter.ids = Some(sub.map(|s| s.tunread).unwrap_or_default());
+            }
+        }
+        self.list(user, rid, filter)
+    }
+
+    fn threads_enabled(&self) -> Result<()> {
+        if self.0.settings.bool("Threads_enabled") {
+            Ok(())
+        } else {
+            Err(Error::bad("error-not-allowed", "Threads Disabled"))
+        }
+    }
+
+    /// The thread parent `tmid` and its room, readable by `user`.
+    fn thread(&self, user: &User, tmid: &str) -> Result<(Message, Room)> {
+        self.threads_enabled()?;
+        let parent =
+            self.0.store.message(tmid)?.ok_or_else(|| Error::bad("error-invalid-message", "Invalid Message"))?;
+        let room = self.readable_room(user, &parent.rid)?;
+        Ok((parent, room))
+    }
+
+    /// Replies of a thread (`chat.getThreadMessages`, `getThreadMessages`), oldest first.
+    pub fn thread_messages(&self, user: &User, tmid: &str, filter: MessageFilter) -> Result<MessageList> {
+        let (parent, room) = self.thread(user, tmid)?;
+        let filter = MessageFilter { rid: Some(room.id), tmid: Some(parent.id), ..filter };
+        let (messages, total) = self.0.store.find_messages(&filter)?;
+        Ok(MessageList { messages, total })
+    }
+
+    /// Threads of a room changed and removed since a time (`chat.syncThreadsList`).
+    pub fn sync_threads(&self, user: &User, rid: &str, since: Date) -> Result<(Vec<Message>, Vec<Tombstone>)> {
+        self.threads_enabled()?;
+        let room = self.readable_room(user, rid)?;
+        let filter = MessageFilter {
+            rid: Some(room.id.clone()),
+            threads_only: true,
+            updated_after: Some(since),
+            sort: MessageSort::UpdatedAt,
+            ..Default::default()
+        };
+        let (updated, _) = self.0.store.find_messages(&filter)?;
+        let (removed, _) =
+            self.0.store.deleted_messages_since(&room.id, DeletedScope::ThreadParents, since, 0, None)?;
+        Ok((updated, removed))
+    }
+
+    /// Replies of a thread changed and removed since a time (`chat.syncThreadMessages`).
+    pub fn sync_thread_messages(&self, user: &User, tmid: &str, since: Date) -> Result<(Vec<Message>, Vec<Tombstone>)> {
+        let (parent, room) = self.thread(user, tmid)?;
+        let filter = MessageFilter {
+            rid: Some(room.id.clone()),
+            tmid: Some(parent.id.clone()),
+            updated_after: Some(since),
+            sort: MessageSort::UpdatedAt,
+            ..Default::default()
+        };
+        let (updated, _) = self.0.store.find_messages(&filter)?;
+        let (removed, _) =
+            self.0.store.deleted_messages_since(&room.id, DeletedScope::Thread(&parent.id), since, 0, None)?;
+        Ok((updated, removed))
+    }
+
+    /// Messages changed and deleted since `since` (`chat.syncMessages` with `lastUpdate`).
+    pub fn sync(&self, user: &User, rid: &str, since: Date) -> Result<(Vec<Message>, Vec<Tombstone>)> {
+        let room = self.readable_room(user, rid)?;
+        let filter = MessageFilter {
+            rid: Some(room.id.clone()),
+            updated_after: Some(since),
+            sort: MessageSort::Ts,
+            ..Default::default()
+        };
+        let (updated, _) = self.0.store.find_messages(&filter)?;
+        let (deleted, _) = self.0.store.deleted_messages_since(&room.id, DeletedScope::Room, since, 0, None)?;
+        Ok((updated, deleted))
+    }
+
+    /// One page of `chat.syncMessages` by cursor: `type` `UPDATED` (messages by `_updatedAt`) or
+    /// `DELETED` (tombstones). `next`/`previous` are millisecond cursors; returns the items as
+    /// JSON plus the `{next, previous}` cursors.
+    pub fn sync_page(
+        &self,
+        user: &User,
+        rid: &str,
+        deleted: bool,
+        next: Option<i64>,
+        previous: Option<i64>,
+        count: usize,
+    ) -> Result<(Vec<Value>, Value)> {
+        let room = self.readable_room(user, rid)?;
+        let count = count.max(1);
+        // (time, item) pairs, sorted ascending for `next`/no cursor and descending for `previous`.
+        let mut items: Vec<(i64, Value)> = if deleted {
+            let since = Date(if previous.is_some() { 0 } else { next.unwrap_or(0) });
+            let (all, _) = self.0.store.deleted_messages_since(&room.id, DeletedScope::Room, since, 0, None)?;
+            all.iter().map(|t| (t.deleted_at.0, deleted_view(t))).collect()
+        } else {
+            let filter = MessageFilter {
+                rid: Some(room.id.clone()),
+                updated_after: Some(Date(if previous.is_some() { 0 } else { next.unwrap_or(0) })),
+                sort: MessageSort::UpdatedAt,
+                ascending: previous.is_none(),
+                limit: previous.map(|_| count + 1).or(next.map(|_| count + 1)),
+                ..Default::default()
+            };
+            let (messages, _) = self.0.store.find_messages(&filter)?;
+            messages.into_iter().map(|m| (m.updated_at.0, serde_json::to_value(&m).unwrap_or(Value::Null))).collect()
+        };
+        if let Some(p) = previous {
+            items.retain(|(t, _)| *t < p);
+            items.sort_by_key(|item| std::cmp::Reverse(item.0));
+        } else {
+            items.sort_by_key(|item| item.0);
+        }
+        let paged = next.is_some() || previous.is_some();
+        let more = paged && items.len() > count;
+        if paged {
+            items.truncate(count);
+        }
+        let first = items.first().map(|(t, _)| t.to_string());
+        let last = items.last().map(|(t, _)| t.to_string());
+        let cursor = match previous {
+            Some(_) => json!({"next": first, "previous": last.filter(|_| more)}),
+            None => json!({"next": last.filter(|_| more), "previous": first}),
+        };
+        Ok((items.into_iter().map(|(_, v)| v).collect(), cursor))
+    }
+
+    /// Deleted messages of a room since a time (`chat.getDeletedMessages`).
+    pub fn deleted_since(
+        &self,
+        user: &User,
+        rid: &str,
+        since: Date,
+        offset: usize,
+        count: Option<usize>,
+    ) -> Result<(Vec<Tombstone>, usize)> {
+        let room = self.readable_room(user, rid)?;
+        self.0.store.deleted_messages_since(&room.id, DeletedScope::Room, since, offset, count)
+    }
+
+    /// Searches a room's messages (`chat.search`, `messageSearch`): words (full text, prefix
+    /// match) and upstream's operators. Newest first unless `order:asc`.
+    pub fn search(&self, user: &User, rid: &str, text: &str, offset: usize, count: usize) -> Result<Vec<Message>> {
+        let q = parse::search_query(text);
+        let mentioning = match &q.mention {
+            Some(name) => match self.0.store.user_by_username(name)? {
+                Some(u) => Some(u.id),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
+        let filter = MessageFilter {
+            words: q.words,
+            from_username: q.from,
+            mentioning,
+            starred_by: q.starred.then(|| user.id.clone()),
+            pinned: q.pinned,
+            with_urls: q.has_url,
+            after: q.after.map(Date),
+            before: q.before.map(Date),
+            ascending: q.ascending,
+            exclude_system: true,
+            offset,
+            limit: Some(count),
+            ..Default::default()
+        };
+        Ok(self.list(user, rid, filter)?.messages)
+    }
+}
