@@ -9,6 +9,7 @@ mod channels;
 mod chat;
 mod commands;
 mod ddp;
+mod ddp_messages;
 mod ddp_streams;
 mod groups;
 mod im;

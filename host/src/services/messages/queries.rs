@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::{Messages, message_not_found, parse};
 use crate::error::{Error, Result};
 use crate::models::{Message, Room, User};
-use crate::store::{DeletedScope, MessageFilter, MessageSort, Tombstone};
+use crate::store::{DeletedScope, HistoryQuery, MessageFilter, MessageSort, Tombstone};
 use crate::time::Date;
 
 /// A page of messages with the total before paging.
@@ -246,5 +246,119 @@ impl Messages<'_> {
             ..Default::default()
         };
         Ok(self.list(user, rid, filter)?.messages)
+    }
+}
+
+/// What `loadHistory` answers: messages before `end` (newest first), and with a last-seen mark
+/// the first unread message and how many unread ones were not loaded.
+pub struct HistoryPage {
+    pub messages: Vec<Message>,
+    pub first_unread: Option<Message>,
+    pub unread_not_loaded: usize,
+}
+
+impl Messages<'_> {
+    fn visible(&self, room: &Room, show_thread_messages: bool) -> HistoryQuery {
+        HistoryQuery {
+            rid: room.id.clone(),
+            exclude_types: self.0.rooms().hidden_types(room),
+            exclude_thread_replies: !show_thread_messages,
+            ..Default::default()
+        }
+    }
+
+    /// `loadHistory`: up to `limit` messages before `end` (now when absent), newest first.
+    pub fn load_history(
+        &self,
+        user: &User,
+        rid: &str,
+        end: Option<Date>,
+        limit: usize,
+        ls: Option<Date>,
+        show_thread_messages: bool,
+    ) -> Result<HistoryPage> {
+        let room = self.readable_room(user, rid)?;
+        let base = self.visible(&room, show_thread_messages);
+        let q = HistoryQuery { latest: Some(end.unwrap_or_else(Date::now)), limit: Some(limit), ..base.clone() };
+        let messages = self.0.store.room_history(&q)?;
+        let mut page = HistoryPage { messages, first_unread: None, unread_not_loaded: 0 };
+        if let (Some(ls), Some(oldest_loaded)) = (ls, page.messages.last().map(|m| m.ts)) {
+            let unread = HistoryQuery { oldest: Some(ls), oldest_first: true, ..base };
+            page.first_unread = self.0.store.room_history(&HistoryQuery { limit: Some(1), ..unread.clone() })?.pop();
+            page.unread_not_loaded =
+                self.0.store.count_room_history(&HistoryQuery { latest: Some(oldest_loaded), ..unread })?;
+        }
+        Ok(page)
+    }
+
+    /// `loadNextMessages`: up to `limit` messages after `end` (the beginning when absent),
+    /// oldest first.
+    pub fn load_next(&self, user: &User, rid: &str, end: Option<Date>, limit: usize) -> Result<Vec<Message>> {
+        let room = self.readable_room(user, rid)?;
+        let q = HistoryQuery { oldest: end, oldest_first: true, limit: Some(limit), ..self.visible(&room, true) };
+        self.0.store.room_history(&q)
+    }
+
+    /// `loadSurroundingMessages`: up to `limit / 2` messages before the given one (newest first),
+    /// the message, then up to `limit / 2` after it (oldest first), with whether more exist on
+    /// each side.
+    pub fn load_surrounding(&self, user: &User, id: &str, limit: usize) -> Result<(Vec<Message>, bool, bool)> {
+        let (main, room) = self.readable(user, id)?;
+        let before_limit = limit.div_ceil(2);
+        let after_limit = limit / 2;
+        let base = self.visible(&room, true);
+        let mut messages = self.0.store.room_history(&HistoryQuery {
+            latest: Some(main.ts),
+            limit: Some(before_limit),
+            ..base.clone()
+        })?;
+        let more_before = messages.len() == before_limit;
+        let after = self.0.store.room_history(&HistoryQuery {
+            oldest: Some(main.ts),
+            oldest_first: true,
+            limit: Some(after_limit),
+            ..base
+        })?;
+        let more_after = after.len() == after_limit;
+        messages.push(main);
+        messages.extend(after);
+        Ok((messages, more_before, more_after))
+    }
+
+    /// `loadMissedMessages`: every visible message after `start`, newest first.
+    pub fn load_missed(&self, user: &User, rid: &str, start: Date) -> Result<Vec<Message>> {
+        let room = self.readable_room(user, rid)?;
+        self.0.store.room_history(&HistoryQuery { oldest: Some(start), ..self.visible(&room, true) })
+    }
+
+    /// `getMessages`: the given messages that `user` may read.
+    pub fn get_many(&self, user: &User, ids: &[String]) -> Result<Vec<Message>> {
+        let filter = MessageFilter { ids: Some(ids.to_vec()), ..Default::default() };
+        let (messages, _) = self.0.store.find_messages(&filter)?;
+        let mut out = Vec::with_capacity(messages.len());
+        for m in messages {
+            if let Some(room) = self.0.store.room_by_id(&m.rid)?
+                && self.0.rooms().can_read(user, &room)?
+            {
+                out.push(m);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `readThreads`: the thread is no longer unread for `user`.
+    pub fn read_thread(&self, user: &User, tmid: &str) -> Result<()> {
+        let (parent, room) = self.thread(user, tmid)?;
+        let sub = self.0.store.modify_subscription(&room.id, &user.id, &mut |sub| {
+            sub.tunread.retain(|t| *t != parent.id);
+            Ok(())
+        })?;
+        if let Some(sub) = sub {
+            self.0.bus.publish(crate::bus::Event::SubscriptionChanged {
+                action: crate::bus::ChangeAction::Updated,
+                subscription: std::sync::Arc::new(sub),
+            });
+        }
+        Ok(())
     }
 }
