@@ -93,6 +93,8 @@ pub struct MessageFilter {
     pub offset: usize,
     /// `None`: no limit.
     pub limit: Option<usize>,
+    /// Don't count the matches (the total is reported as 0): searches stop after their page.
+    pub skip_total: bool,
 }
 
 /// Order of [`MessageStore::find_messages`].

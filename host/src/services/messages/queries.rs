@@ -243,6 +243,7 @@ impl Messages<'_> {
             exclude_system: true,
             offset,
             limit: Some(count),
+            skip_total: true,
             ..Default::default()
         };
         Ok(self.list(user, rid, filter)?.messages)

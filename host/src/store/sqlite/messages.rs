@@ -268,9 +268,12 @@ fn find(c: &Connection, f: &MessageFilter) -> Result<(Vec<Message>, usize)> {
         MessageSort::ThreadLastMessage => format!("json_extract(m.doc, '$.tlm') {dir}, m.id {dir}"),
         MessageSort::UpdatedAt => format!("m.updated_at {dir}, m.id {dir}"),
     };
-    let total: i64 = c
-        .prepare_cached(&format!("SELECT count(*) FROM {from} WHERE {clause}"))?
-        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+    let total: i64 = if f.skip_total {
+        0
+    } else {
+        c.prepare_cached(&format!("SELECT count(*) FROM {from} WHERE {clause}"))?
+            .query_row(params_from_iter(args.iter()), |r| r.get(0))?
+    };
     let mut page_args = args;
     page_args.push(SqlValue::Integer(f.limit.map_or(-1, |l| l as i64)));
     page_args.push(SqlValue::Integer(f.offset as i64));
