@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use super::Services;
 use super::accounts::NewUser;
 use crate::error::Result;
-use crate::models::{Room, Subscription, User, UserRef};
+use crate::models::{Room, User};
 use crate::time::Date;
 
 /// Seeds what a fresh database needs and applies `OVERWRITE_SETTING_*`. Safe to run at every
@@ -158,31 +158,11 @@ fn seed_admin(svc: &Services) -> Result<()> {
     Ok(())
 }
 
-/// Adds a user to every default room (`default: true`).
+/// Adds a user to every default room (`default: true`), as joining them: a subscription, the
+/// `uj` system message and the room and subscription events.
 pub fn join_default_rooms(svc: &Services, user: &User) -> Result<()> {
     for room in svc.store.rooms_by_types(&["c", "p"])?.into_iter().filter(|r| r.is_default) {
-        if svc.store.subscription(&room.id, &user.id)?.is_some() {
-            continue;
-        }
-        let now = Date::now();
-        let sub = Subscription {
-            id: crate::ids::random_id(),
-            rid: room.id.clone(),
-            u: UserRef { id: user.id.clone(), username: user.username.clone(), name: user.name.clone() },
-            name: room.name.clone().unwrap_or_default(),
-            fname: room.fname.clone(),
-            t: room.t.clone(),
-            ts: now,
-            ls: Some(now),
-            open: true,
-            updated_at: now,
-            ..Default::default()
-        };
-        svc.store.insert_subscription(&sub)?;
-        let mut room = room;
-        room.users_count += 1;
-        room.updated_at = now;
-        svc.store.update_room(&room)?;
+        svc.rooms().add_user(&room, user, None, false)?;
     }
     Ok(())
 }
