@@ -201,6 +201,16 @@ fn discussions() {
     assert_eq!(list.body["total"], 1);
     let info = eve.get(&format!("/api/v1/rooms.info?roomId={did}"));
     assert_eq!(assert_ok(&info)["parent"]["_id"], rid.as_str());
+    // A reply becomes the discussion's first message; the parent lists it in chat.getDiscussions.
+    let res = bob
+        .post("/api/v1/rooms.createDiscussion", json!({"prid": rid, "t_name": "With reply", "reply": "first words"}));
+    let d2 = assert_ok(&res)["discussion"]["_id"].as_str().unwrap().to_string();
+    let h = bob.get(&format!("/api/v1/groups.history?roomId={d2}"));
+    let texts: Vec<&str> =
+        assert_ok(&h)["messages"].as_array().unwrap().iter().filter_map(|m| m["msg"].as_str()).collect();
+    assert!(texts.contains(&"first words"), "{texts:?}");
+    let list = bob.get(&format!("/api/v1/chat.getDiscussions?roomId={rid}"));
+    assert_eq!(assert_ok(&list)["total"], 2);
 
     // Bad input and denials.
     let res = bob.post("/api/v1/rooms.createDiscussion", json!({"prid": rid}));

@@ -354,7 +354,15 @@ fn create_discussion(s: &Services, user: &User, p: &Params) -> Result<Value> {
     };
     let discussion = s.rooms().create_discussion(
         user,
-        NewDiscussion { prid, pmid: text(p, "pmid"), name, users: p.list("users"), encrypted, topic: text(p, "topic") },
+        NewDiscussion {
+            prid,
+            pmid: text(p, "pmid"),
+            name,
+            users: p.list("users"),
+            encrypted,
+            topic: text(p, "topic"),
+            reply: text(p, "reply"),
+        },
     )?;
     let mut view = s.rooms().view(&discussion);
     view["rid"] = json!(discussion.id);

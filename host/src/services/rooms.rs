@@ -152,6 +152,8 @@ pub struct NewDiscussion {
     pub users: Vec<String>,
     pub encrypted: Option<bool>,
     pub topic: Option<String>,
+    /// A first message the creator posts in the discussion.
+    pub reply: Option<String>,
 }
 
 /// Options of [`Rooms::history`] (`channels.history`, `im.history`, `loadHistory`).
@@ -1446,6 +1448,11 @@ impl Rooms<'_> {
                 room: Arc::new(parent.clone()),
                 is_new: false,
             });
+        }
+        if let Some(reply) = new.reply.filter(|r| !r.trim().is_empty()) {
+            let draft =
+                crate::services::messages::Draft { rid: discussion.id.clone(), msg: reply, ..Default::default() };
+            self.0.messages().send(user, draft)?;
         }
         Ok(discussion)
     }
