@@ -398,6 +398,8 @@ fn search_uses_words_and_operators() {
     assert_eq!(search("release from:bob"), vec!["the release is broken"]);
     assert_eq!(search("release order:asc"), vec!["Deploying the release now", "the release is broken"]);
     assert!(search("nothing-matches").is_empty());
+    let res = bob.get(&format!("/api/v1/chat.search?roomId={rid}&searchText=release"));
+    assert!(assert_ok(&res)["messages"][0]["score"].as_f64().is_some_and(|s| s > 0.0), "{}", res.body);
     let res = bob.get(&format!("/api/v1/chat.search?roomId={rid}&searchText=release&count=1"));
     assert_eq!(assert_ok(&res)["messages"].as_array().unwrap().len(), 1);
     assert_error(&bob.get(&format!("/api/v1/chat.search?roomId={rid}")), 400, "error-searchText-param-not-provided");

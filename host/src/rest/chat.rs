@@ -12,7 +12,9 @@ use super::rooms::{failure, get_with, post_with, text};
 use crate::error::{Error, Result};
 use crate::models::User;
 use crate::services::Services;
-use crate::services::messages::{Draft, MessageList, ThreadListKind, Typed, deleted_view, message_not_found};
+use crate::services::messages::{
+    Draft, MessageList, ThreadListKind, Typed, deleted_view, message_not_found, trash_view,
+};
 use crate::store::{MessageFilter, MessageSort};
 use crate::time::Date;
 
@@ -400,14 +402,14 @@ fn updated_since(p: &Params) -> Result<Date> {
 fn sync_threads_list(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let rid = required(p, "rid")?;
     let (update, remove) = s.messages().sync_threads(user, &rid, updated_since(p)?)?;
-    Ok(json!({"threads": {"update": update, "remove": remove.iter().map(deleted_view).collect::<Vec<_>>()}}))
+    Ok(json!({"threads": {"update": update, "remove": remove.iter().map(trash_view).collect::<Vec<_>>()}}))
 }
 
 /// `GET chat.syncThreadMessages?tmid&updatedSince` → `{messages: {update, remove}}`.
 fn sync_thread_messages(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let tmid = required(p, "tmid")?;
     let (update, remove) = s.messages().sync_thread_messages(user, &tmid, updated_since(p)?)?;
-    Ok(json!({"messages": {"update": update, "remove": remove.iter().map(deleted_view).collect::<Vec<_>>()}}))
+    Ok(json!({"messages": {"update": update, "remove": remove.iter().map(trash_view).collect::<Vec<_>>()}}))
 }
 
 /// `GET chat.getMessageReadReceipts?messageId` → `{receipts}`.

@@ -97,6 +97,25 @@ pub fn search_query(text: &str) -> SearchQuery {
     q
 }
 
+/// Relevance of `text` for search `words`, as MongoDB's text score: each word occurrence
+/// (prefix match, case-insensitive) counts `0.5 + 0.5 × occurrences / tokens`.
+pub fn text_score(text: &str, words: &[String]) -> f64 {
+    let tokens: Vec<String> =
+        text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(str::to_lowercase).collect();
+    if tokens.is_empty() {
+        return 0.0;
+    }
+    let mut score = 0.0;
+    for w in words {
+        let w = w.to_lowercase();
+        let hits = tokens.iter().filter(|t| t.starts_with(&w)).count() as f64;
+        if hits > 0.0 {
+            score += hits * (0.5 + 0.5 * hits / tokens.len() as f64);
+        }
+    }
+    (score * 1000.0).round() / 1000.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +132,13 @@ mod tests {
     fn channels_are_linked_with_a_hash() {
         assert_eq!(linked_channels("see #general, and #dev-ops."), vec!["general", "dev-ops"]);
         assert_eq!(linked_channels("issue#12"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn text_score_prefers_denser_matches() {
+        let words = vec!["release".to_string()];
+        assert!(text_score("release", &words) > text_score("the release is broken", &words));
+        assert_eq!(text_score("nothing here", &words), 0.0);
     }
 
     #[test]

@@ -32,6 +32,11 @@ pub fn deleted_view(t: &Tombstone) -> Value {
     json!({"_id": t.id, "_deletedAt": t.deleted_at})
 }
 
+/// A deleted message as the thread sync endpoints list it: `{_id, _deletedAt, __collection__}`.
+pub fn trash_view(t: &Tombstone) -> Value {
+    json!({"_id": t.id, "_deletedAt": t.deleted_at, "__collection__": "rocketchat_message"})
+}
+
 impl Messages<'_> {
     /// A room `user` may read, for the list endpoints (`error-not-allowed` otherwise).
     pub fn readable_room(&self, user: &User, rid: &str) -> Result<Room> {
@@ -231,7 +236,7 @@ impl Messages<'_> {
             None => None,
         };
         let filter = MessageFilter {
-            words: q.words,
+            words: q.words.clone(),
             from_username: q.from,
             mentioning,
             starred_by: q.starred.then(|| user.id.clone()),
@@ -246,7 +251,11 @@ impl Messages<'_> {
             skip_total: true,
             ..Default::default()
         };
-        Ok(self.list(user, rid, filter)?.messages)
+        let mut messages = self.list(user, rid, filter)?.messages;
+        for m in &mut messages {
+            m.extra.insert("score".into(), json!(parse::text_score(&m.msg, &q.words)));
+        }
+        Ok(messages)
     }
 }
 
