@@ -155,3 +155,41 @@ fn thread_methods() {
 fn chrono_ms(v: &Value) -> i64 {
     chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().timestamp_millis()
 }
+
+#[test]
+fn direct_messages_and_mentions_notify_the_recipient() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.user("bob");
+    let mut b = Ddp::resume(&bob);
+    let key = format!("{}/notification", bob.user_id());
+    b.sub_ok("stream-notify-user", &key);
+    let dm = assert_ok(&admin.post("/api/v1/im.create", json!({"username": "bob"})))["room"]["_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    send(&admin, &dm, "are you there?");
+    let args = b.event("stream-notify-user", &key, |a| a[0]["payload"]["rid"] == dm.as_str());
+    assert_eq!(args[0]["text"], "are you there?");
+    assert_eq!(args[0]["payload"]["sender"]["username"], "admin");
+    assert_eq!(args[0]["payload"]["type"], "d");
+    // In a channel only a mention notifies.
+    let ch = create_channel(&admin, "notify", json!({"members": ["bob"]}));
+    let rid = ch["_id"].as_str().unwrap();
+    send(&admin, rid, "nothing for bob");
+    send(&admin, rid, "@bob look");
+    let args = b.event("stream-notify-user", &key, |a| a[0]["payload"]["rid"] == rid);
+    assert_eq!(args[0]["text"], "admin: @bob look");
+    assert_eq!(args[0]["title"], "#notify");
+    // Muting notifications for the room silences them.
+    assert_ok(&bob.post(
+        "/api/v1/rooms.saveNotification",
+        json!({"roomId": rid, "notifications": {"desktopNotifications": "nothing"}}),
+    ));
+    b.clear();
+    send(&admin, rid, "@bob again");
+    send(&admin, &dm, "ping");
+    let args = b.event("stream-notify-user", &key, |a| a[0]["payload"]["rid"] == dm.as_str());
+    assert_eq!(args[0]["text"], "ping");
+    assert!(!b.received(|f| f["fields"]["args"][0]["text"] == "admin: @bob again"));
+}
