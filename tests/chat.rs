@@ -463,3 +463,63 @@ fn slash_commands_typed_as_messages_are_not_posted() {
     let m = send(&admin, "GENERAL", "/nosuchcommand hi");
     assert_eq!(m["msg"], "/nosuchcommand hi");
 }
+
+#[test]
+fn outsiders_get_nothing_from_a_private_room() {
+    let s = Server::start();
+    let admin = s.admin();
+    let eve = s.user("eve");
+    let g = assert_ok(&admin.post("/api/v1/groups.create", json!({"name": "vault"})))["group"]["_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let m = send(&admin, &g, "secret @admin https://example.com");
+    let id = m["_id"].as_str().unwrap();
+    let reply = admin.post("/api/v1/chat.sendMessage", json!({"message": {"rid": g, "msg": "in thread", "tmid": id}}));
+    assert_ok(&reply);
+    assert_ok(&admin.post("/api/v1/chat.pinMessage", json!({"messageId": id})));
+    let since = "2000-01-01T00:00:00.000Z";
+    let reads = [
+        format!("/api/v1/chat.getMessage?msgId={id}"),
+        format!("/api/v1/chat.getDeletedMessages?roomId={g}&since={since}"),
+        format!("/api/v1/chat.syncMessages?roomId={g}&lastUpdate={since}"),
+        format!("/api/v1/chat.search?roomId={g}&searchText=secret"),
+        format!("/api/v1/chat.getPinnedMessages?roomId={g}"),
+        format!("/api/v1/chat.getStarredMessages?roomId={g}"),
+        format!("/api/v1/chat.getMentionedMessages?roomId={g}"),
+        format!("/api/v1/chat.getDiscussions?roomId={g}"),
+        format!("/api/v1/chat.getThreadsList?rid={g}"),
+        format!("/api/v1/chat.getThreadMessages?tmid={id}"),
+        format!("/api/v1/chat.syncThreadsList?rid={g}&updatedSince={since}"),
+        format!("/api/v1/chat.syncThreadMessages?tmid={id}&updatedSince={since}"),
+        format!("/api/v1/chat.getMessageReadReceipts?messageId={id}"),
+        format!("/api/v1/chat.ignoreUser?rid={g}&userId={}", admin.user_id()),
+    ];
+    for path in &reads {
+        let res = eve.get(path);
+        assert!(res.status == 400 || res.status == 403, "{path}: {} {}", res.status, res.body);
+        assert!(!res.body.to_string().contains("secret"), "{path} leaked: {}", res.body);
+    }
+    let writes = [
+        ("/api/v1/chat.update", json!({"roomId": g, "msgId": id, "text": "mine now"})),
+        ("/api/v1/chat.delete", json!({"roomId": g, "msgId": id})),
+        ("/api/v1/chat.react", json!({"messageId": id, "emoji": "smile"})),
+        ("/api/v1/chat.pinMessage", json!({"messageId": id})),
+        ("/api/v1/chat.unPinMessage", json!({"messageId": id})),
+        ("/api/v1/chat.starMessage", json!({"messageId": id})),
+        ("/api/v1/chat.followMessage", json!({"mid": id})),
+        ("/api/v1/chat.unfollowMessage", json!({"mid": id})),
+        ("/api/v1/chat.reportMessage", json!({"messageId": id, "description": "x"})),
+        ("/api/v1/chat.postMessage", json!({"roomId": g, "text": "x"})),
+    ];
+    for (path, body) in &writes {
+        let res = eve.post(path, body.clone());
+        assert!(res.status == 400 || res.status == 403, "{path}: {} {}", res.status, res.body);
+    }
+    // Nothing changed.
+    let m = assert_ok(&admin.get(&format!("/api/v1/chat.getMessage?msgId={id}")))["message"].clone();
+    assert_eq!(m["msg"], "secret @admin https://example.com");
+    assert!(m.get("reactions").is_none() && m.get("starred").is_none());
+    assert_eq!(m["pinned"], true);
+    assert_eq!(m["replies"].as_array().unwrap().len(), 1);
+}
