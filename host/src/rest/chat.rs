@@ -138,11 +138,18 @@ fn send_message(s: &Services, user: &User, p: &Params) -> Result<Value> {
     }
     match s.messages().send_typed(user, draft.clone())? {
         Typed::Sent(message) => Ok(json!({"message": message})),
-        // The command ran; nothing was stored. Answer with the typed message as it was.
-        Typed::Command => Ok(json!({"message": {
-            "_id": draft.id, "rid": draft.rid, "msg": draft.msg, "ts": Date::now(),
-            "u": user.as_ref_named(), "_updatedAt": Date::now(),
-        }})),
+        // The command ran; nothing was stored. Answer with the typed message as it was (with
+        // the client's `_id` when it chose one).
+        Typed::Command => {
+            let mut message = json!({
+                "rid": draft.rid, "msg": draft.msg, "ts": Date::now(), "u": user.as_ref_named(),
+                "_updatedAt": Date::now(),
+            });
+            if let Some(id) = draft.id {
+                message["_id"] = json!(id);
+            }
+            Ok(json!({"message": message}))
+        }
     }
 }
 
