@@ -21,5 +21,6 @@ mod rooms;
 mod sandbox;
 mod server_info;
 mod settings;
+mod slash_commands;
 mod subscriptions;
 mod teams;

@@ -20,6 +20,7 @@ use crate::bus::Event;
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::models::{Message, User};
+use crate::services::messages::Draft;
 use crate::time::Date;
 
 /// Upstream limits previews to ten items.
@@ -292,62 +293,22 @@ impl Commands<'_> {
         Ok(true)
     }
 
-    /// Posts a message for an app, as `author` (its bot user or the invoker); slash commands in
-    /// the text are not interpreted. Returns its id.
-    ///
-    /// Interim: until the messages service has its send pipeline, this stores the message and
-    /// publishes it itself, with the essential checks (room exists and is not archived; a human
-    /// author must be a member (or the room a public channel they can read), not muted, and hold
-    /// `post-readonly` in read-only rooms; a thread parent must be in the room). Mentions,
-    /// unread counters and thread counters are the pipeline's job.
+    /// Posts a message for an app, as `author` (its bot user or the invoker), through the
+    /// messages pipeline (mentions, unread counters, threads, events); slash commands in the text
+    /// are not interpreted. Returns its id.
     pub fn post_from_app(&self, author: &User, rid: &str, tmid: Option<&str>, text: &str) -> Result<String> {
         if text.trim().is_empty() {
             return Err(Error::bad("error-invalid-msg", "The message is empty"));
         }
-        let room = self.0.rooms().get(rid)?;
-        if room.archived {
-            return Err(Error::bad("error-room-archived", "This room is archived"));
-        }
-        if author.kind == "user" {
-            if !self.0.rooms().can_read(author, &room)? {
-                return Err(Error::forbidden("error-not-allowed", "Not allowed to post in this room"));
-            }
-            if room.muted.iter().any(|u| u == &author.username) {
-                return Err(Error::forbidden("error-user-muted", "You have been muted and cannot speak in this room"));
-            }
-            if room.ro && !self.0.authz().can(author, "post-readonly", Some(rid))? {
-                return Err(Error::forbidden("error-action-not-allowed", "This room is read only"));
-            }
-        }
-        if let Some(tmid) = tmid {
-            let parent = self.0.store.message(tmid)?;
-            if parent.is_none_or(|m| m.rid != rid) {
-                return Err(Error::bad("error-invalid-thread", "Invalid thread."));
-            }
-        }
-        let now = Date::now();
-        let message = Message {
-            id: ids::random_id(),
-            rid: rid.to_string(),
-            msg: text.to_string(),
-            ts: now,
-            u: author.as_ref_named(),
-            updated_at: now,
-            tmid: tmid.map(String::from),
-            ..Default::default()
-        };
-        self.0.store.insert_message(&message)?;
-        let room = self.0.store.room_by_id(rid)?.unwrap_or(room);
-        let id = message.id.clone();
-        self.0.bus.publish(Event::MessageSaved { message: Arc::new(message), room: Arc::new(room), is_new: true });
-        Ok(id)
+        let draft =
+            Draft { rid: rid.to_string(), msg: text.to_string(), tmid: tmid.map(String::from), ..Default::default() };
+        Ok(self.0.messages().send_from_app(author, draft)?.id)
     }
 
-    /// Replaces the text of a message the app's bot (or, during a command, the invoker) wrote.
-    ///
-    /// Interim like [`Commands::post_from_app`]: until the messages service can edit messages.
+    /// Replaces the text of a message the app's bot (or, during a command, the invoker) wrote,
+    /// through the messages service's edit rules.
     pub fn update_from_app(&self, bot: &User, invoker: Option<&User>, id: &str, text: &str) -> Result<()> {
-        let mut message =
+        let message =
             self.0.store.message(id)?.ok_or_else(|| Error::bad("error-invalid-message", "Message not found"))?;
         let editor = if message.u.id == bot.id {
             bot
@@ -356,18 +317,7 @@ impl Commands<'_> {
                 .filter(|u| u.id == message.u.id)
                 .ok_or_else(|| Error::forbidden("error-action-not-allowed", "The app may only edit its own messages"))?
         };
-        if message.is_system() {
-            return Err(Error::bad("error-action-not-allowed", "System messages can't be edited"));
-        }
-        let now = Date::now();
-        message.msg = text.to_string();
-        message.edited_at = Some(now);
-        message.edited_by = Some(editor.as_ref_named());
-        message.updated_at = now;
-        self.0.store.update_message(&message)?;
-        let room = self.0.rooms().get(&message.rid)?;
-        self.0.bus.publish(Event::MessageSaved { message: Arc::new(message), room: Arc::new(room), is_new: false });
-        Ok(())
+        self.0.messages().update_from_app(editor, id, text).map(|_| ())
     }
 }
 

@@ -15,6 +15,7 @@ use orbit_apps::{AppHost, CallContext, HostResult};
 use crate::error::{Error, Result};
 use crate::models;
 use crate::services::Services;
+use crate::services::rooms::NewRoom;
 
 /// The [`AppHost`] the runtime calls. Holds the services weakly: the runtime lives inside them.
 pub struct ServerHost {
@@ -39,6 +40,17 @@ impl ServerHost {
             return f(&svc).map_err(host_error);
         }
         svc.blocking(f).await.map_err(host_error)
+    }
+
+    /// Mutes or unmutes a member as the acting user.
+    async fn set_muted(&self, cx: &CallContext, room_id: &str, username: &str, mute: bool) -> HostResult<()> {
+        let (rid, username) = (room_id.to_string(), username.trim_start_matches('@').to_string());
+        self.act(cx, move |s, user| {
+            let room = s.rooms().readable(user, &rid)?;
+            named_user(s, &username)?;
+            s.rooms().set_muted(user, &room, &username, mute).map(|_| ())
+        })
+        .await
     }
 
     /// Runs `f` as the acting user.
@@ -103,9 +115,11 @@ pub fn host_error(error: Error) -> HostError {
     }
 }
 
-/// Answer for actions whose service does not exist yet.
-fn not_supported(what: &str) -> HostError {
-    HostError::Failed(format!("{what} is not supported by this server yet"))
+/// A user by username, or `error-invalid-user`.
+fn named_user(s: &Services, username: &str) -> Result<models::User> {
+    s.store
+        .user_by_username(username)?
+        .ok_or_else(|| Error::bad("error-invalid-user", format!("User {username} not found")))
 }
 
 fn room_kind(t: &str) -> RoomKind {
@@ -262,54 +276,100 @@ impl AppHost for ServerHost {
         .await
     }
 
-    async fn join_room(&self, _cx: &CallContext, _room_id: &str) -> HostResult<()> {
-        Err(not_supported("Joining rooms"))
+    async fn join_room(&self, cx: &CallContext, room_id: &str) -> HostResult<()> {
+        let rid = room_id.to_string();
+        self.act(cx, move |s, user| {
+            let room = s.rooms().readable(user, &rid)?;
+            s.rooms().join(user, &room, None).map(|_| ())
+        })
+        .await
     }
 
-    async fn leave_room(&self, _cx: &CallContext, _room_id: &str) -> HostResult<()> {
-        Err(not_supported("Leaving rooms"))
+    async fn leave_room(&self, cx: &CallContext, room_id: &str) -> HostResult<()> {
+        let rid = room_id.to_string();
+        self.act(cx, move |s, user| {
+            let room = s.rooms().readable(user, &rid)?;
+            s.rooms().leave(user, &room)
+        })
+        .await
     }
 
-    async fn invite_users(&self, _cx: &CallContext, _room_id: &str, _usernames: &[String]) -> HostResult<()> {
-        Err(not_supported("Inviting users"))
+    async fn invite_users(&self, cx: &CallContext, room_id: &str, usernames: &[String]) -> HostResult<()> {
+        let (rid, usernames) = (room_id.to_string(), usernames.to_vec());
+        self.act(cx, move |s, user| {
+            let room = s.rooms().readable(user, &rid)?;
+            s.rooms().add_users(user, &room, &usernames)
+        })
+        .await
     }
 
-    async fn kick_user(&self, _cx: &CallContext, _room_id: &str, _username: &str) -> HostResult<()> {
-        Err(not_supported("Removing users from rooms"))
+    async fn kick_user(&self, cx: &CallContext, room_id: &str, username: &str) -> HostResult<()> {
+        let (rid, username) = (room_id.to_string(), username.trim_start_matches('@').to_string());
+        self.act(cx, move |s, user| {
+            let room = s.rooms().readable(user, &rid)?;
+            let target = named_user(s, &username)?;
+            s.rooms().kick(user, &room, &target)
+        })
+        .await
     }
 
-    async fn set_room_topic(&self, _cx: &CallContext, _room_id: &str, _topic: &str) -> HostResult<()> {
-        Err(not_supported("Changing room topics"))
+    async fn set_room_topic(&self, cx: &CallContext, room_id: &str, topic: &str) -> HostResult<()> {
+        let (rid, topic) = (room_id.to_string(), topic.to_string());
+        self.act(cx, move |s, user| {
+            let room = s.rooms().readable(user, &rid)?;
+            s.rooms().save_setting(user, &room, "roomTopic", serde_json::Value::String(topic)).map(|_| ())
+        })
+        .await
     }
 
     async fn create_room(
         &self,
-        _cx: &CallContext,
-        _name: &str,
-        _kind: NewRoomKind,
-        _members: &[String],
+        cx: &CallContext,
+        name: &str,
+        kind: NewRoomKind,
+        members: &[String],
     ) -> HostResult<String> {
-        Err(not_supported("Creating rooms"))
+        let (name, members) = (name.trim_start_matches('#').to_string(), members.to_vec());
+        let t = match kind {
+            NewRoomKind::Channel => "c",
+            NewRoomKind::Group => "p",
+        };
+        self.act(cx, move |s, user| {
+            let new = NewRoom { t: t.into(), name, members, ..Default::default() };
+            s.rooms().create(user, new).map(|room| room.id)
+        })
+        .await
     }
 
-    async fn open_direct(&self, _cx: &CallContext, _username: &str) -> HostResult<String> {
-        Err(not_supported("Opening direct messages"))
+    async fn open_direct(&self, cx: &CallContext, username: &str) -> HostResult<String> {
+        let username = username.trim_start_matches('@').to_string();
+        self.act(cx, move |s, user| s.rooms().create_direct(user, &[username], false).map(|room| room.id)).await
     }
 
-    async fn archive_room(&self, _cx: &CallContext, _room_id: &str) -> HostResult<()> {
-        Err(not_supported("Archiving rooms"))
+    async fn archive_room(&self, cx: &CallContext, room_id: &str) -> HostResult<()> {
+        let rid = room_id.to_string();
+        self.act(cx, move |s, user| {
+            let room = s.rooms().readable(user, &rid)?;
+            s.rooms().archive(user, &room).map(|_| ())
+        })
+        .await
     }
 
-    async fn unarchive_room(&self, _cx: &CallContext, _room_id: &str) -> HostResult<()> {
-        Err(not_supported("Unarchiving rooms"))
+    async fn unarchive_room(&self, cx: &CallContext, room_id: &str) -> HostResult<()> {
+        let rid = room_id.to_string();
+        self.act(cx, move |s, user| {
+            let room = s.rooms().readable(user, &rid)?;
+            s.rooms().unarchive(user, &room).map(|_| ())
+        })
+        .await
     }
 
-    async fn mute_user(&self, _cx: &CallContext, _room_id: &str, _username: &str) -> HostResult<()> {
-        Err(not_supported("Muting users"))
+    async fn mute_user(&self, cx: &CallContext, room_id: &str, username: &str) -> HostResult<()> {
+        self.set_muted(cx, room_id, username, true).await
     }
 
-    async fn unmute_user(&self, _cx: &CallContext, _room_id: &str, _username: &str) -> HostResult<()> {
-        Err(not_supported("Unmuting users"))
+    async fn unmute_user(&self, cx: &CallContext, room_id: &str, username: &str) -> HostResult<()> {
+        self.set_muted(cx, room_id, username, false).await
     }
 
     async fn set_status_text(&self, cx: &CallContext, text: &str) -> HostResult<()> {

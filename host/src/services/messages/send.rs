@@ -176,7 +176,18 @@ impl Messages<'_> {
     /// impersonation fields; parses mentions, channels and links; stores the message with its
     /// effects; publishes the events and the notifications. Slash commands are not interpreted
     /// here (see [`Messages::send_typed`]).
-    pub fn send(&self, user: &User, mut draft: Draft) -> Result<Message> {
+    pub fn send(&self, user: &User, draft: Draft) -> Result<Message> {
+        self.send_checked(user, draft, true)
+    }
+
+    /// Sends a message for an app (`message-writer` import): as [`Messages::send`] for a human
+    /// author (the command's invoker); the app's bot user, like upstream's app bridge, may post in
+    /// any room that is not archived, member or not.
+    pub fn send_from_app(&self, author: &User, draft: Draft) -> Result<Message> {
+        self.send_checked(author, draft, author.kind == "user")
+    }
+
+    fn send_checked(&self, user: &User, mut draft: Draft, check_access: bool) -> Result<Message> {
         let s = self.0;
         if draft.tshow && draft.tmid.is_none() {
             return Err(Error::bad("invalid-params", "tshow provided but missing tmid"));
@@ -218,7 +229,11 @@ impl Messages<'_> {
             return Err(Error::param_required("rid"));
         }
         let room = s.store.room_by_id(&draft.rid)?.ok_or_else(|| Error::bad("error-invalid-room", "Invalid room"))?;
-        s.rooms().can_post(user, &room)?;
+        if check_access {
+            s.rooms().can_post(user, &room)?;
+        } else if room.archived {
+            return Err(Error::bad("error-room-archived", "This room is archived"));
+        }
         if (draft.alias.as_deref().is_some_and(|a| !a.is_empty())
             || draft.avatar.as_deref().is_some_and(|a| !a.is_empty()))
             && !s.authz().can(user, "message-impersonate", Some(&room.id))?
