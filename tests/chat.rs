@@ -47,6 +47,11 @@ fn post_message_to_rooms_channels_and_users() {
     let texts: Vec<&str> =
         assert_ok(&hist)["messages"].as_array().unwrap().iter().filter_map(|m| m["msg"].as_str()).collect();
     assert!(texts.contains(&"from bob") && texts.contains(&"hello"));
+    // The room's last message is the newest one, with REST (ISO) dates.
+    let info = admin.get(&format!("/api/v1/channels.info?roomId={rid}"));
+    let last = &assert_ok(&info)["channel"]["lastMessage"];
+    assert_eq!(last["msg"], "from bob");
+    assert!(last["ts"].is_string() && last["_updatedAt"].is_string(), "{last}");
     // `@user` opens the direct message.
     let res = admin.post("/api/v1/chat.postMessage", json!({"channel": "@bob", "text": "psst"}));
     let dm = assert_ok(&res)["message"]["rid"].as_str().unwrap().to_string();

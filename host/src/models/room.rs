@@ -59,7 +59,7 @@ pub struct Room {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lm: Option<Date>,
     #[serde(rename = "lastMessage", default, skip_serializing_if = "Option::is_none")]
-    pub last_message: Option<Value>,
+    pub last_message: Option<Box<super::Message>>,
     /// Parent room of a discussion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prid: Option<String>,

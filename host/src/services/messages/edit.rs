@@ -183,8 +183,7 @@ impl Messages<'_> {
     /// Keeps the room's `lastMessage` in step when its last message changed or went away.
     fn refresh_last_message(&self, room: &Room, message: &Message, deleted: bool) -> Result<()> {
         let s = self.0;
-        let is_last =
-            room.last_message.as_ref().and_then(|m| m.get("_id")).and_then(Value::as_str) == Some(message.id.as_str());
+        let is_last = room.last_message.as_ref().is_some_and(|m| m.id == message.id);
         if !is_last || !s.settings.bool("Store_Last_Message") {
             return Ok(());
         }
@@ -193,9 +192,8 @@ impl Messages<'_> {
         } else {
             Some(message.clone())
         };
-        let value = replacement.map(|m| crate::time::storage(|| serde_json::to_value(&m))).transpose()?;
         let updated = s.store.modify_room(&room.id, &mut |r| {
-            r.last_message = value.clone();
+            r.last_message = replacement.clone().map(Box::new);
             r.updated_at = Date::now();
             Ok(())
         })?;

@@ -49,7 +49,7 @@ fn bump_room(tx: &Transaction, m: &Message, set_last: bool) -> Result<Option<Roo
     room.msgs += 1;
     if set_last {
         room.lm = Some(m.ts);
-        room.last_message = Some(crate::time::storage(|| serde_json::to_value(m))?);
+        room.last_message = Some(Box::new(m.clone()));
     }
     room.updated_at = m.updated_at;
     put_room(tx, &room)?;
