@@ -10,6 +10,7 @@ mod chat;
 mod commands;
 mod ddp;
 mod ddp_messages;
+mod ddp_room_methods;
 mod ddp_streams;
 mod groups;
 mod im;
