@@ -25,3 +25,4 @@ mod settings;
 mod slash_commands;
 mod subscriptions;
 mod teams;
+mod user_admin;

@@ -50,3 +50,28 @@ impl FromRequestParts<Arc<Services>> for MaybeAuth {
         }
     }
 }
+
+/// The second factor sent with a request (`X-2fa-code`, `X-2fa-method`), for endpoints that
+/// protect an action with two-factor authentication. Never fails.
+#[derive(Debug, Clone, Default)]
+pub struct SecondFactor {
+    pub code: Option<String>,
+    pub method: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SecondFactor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> std::result::Result<Self, Self::Rejection> {
+        let get = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+        };
+        Ok(SecondFactor { code: get("x-2fa-code"), method: get("x-2fa-method") })
+    }
+}

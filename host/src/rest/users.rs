@@ -7,13 +7,16 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::auth::Auth;
+use super::auth::{Auth, SecondFactor};
 use super::paging::ListOptions;
-use super::params::{Body, Query};
+use super::params::{Body, Params, Query};
 use super::reply::{Reply, ok};
-use crate::error::Error;
+use super::rooms::{get_with, post_with, text, user_from_params};
+use crate::error::{Error, Result};
+use crate::models::User;
 use crate::services::Services;
 use crate::services::accounts::NewUser;
+use crate::services::users::Registration;
 
 /// Routes of this family.
 pub fn routes() -> Router<Arc<Services>> {
@@ -22,34 +25,29 @@ pub fn routes() -> Router<Arc<Services>> {
         .route("/api/v1/users.create", post(create))
         .route("/api/v1/users.info", get(info))
         .route("/api/v1/users.list", get(list))
+        .route("/api/v1/users.update", post_with(update))
+        .route("/api/v1/users.updateOwnBasicInfo", post(update_own_basic_info))
+        .route("/api/v1/users.setActiveStatus", post_with(set_active_status))
+        .route("/api/v1/users.delete", post_with(delete))
+        .route("/api/v1/users.deleteOwnAccount", post_with(delete_own_account))
+        .route("/api/v1/users.createToken", post_with(create_token))
+        .route("/api/v1/users.getUsernameSuggestion", get_with(username_suggestion))
+        .route("/api/v1/users.checkUsernameAvailability", get_with(check_username_availability))
+        .route("/api/v1/users.forgotPassword", post(forgot_password))
+        .route("/api/v1/users.removeOtherTokens", post(remove_other_tokens))
 }
 
 /// `POST users.register`: `{username, email, pass, name, secretURL?}` → `{user}`.
 async fn register(State(svc): State<Arc<Services>>, Body(p): Body) -> Reply {
     let user = svc
         .blocking(move |s| {
-            let form = s.settings.string("Accounts_RegistrationForm");
-            let secret_ok = form == "Secret URL"
-                && p.opt_str("secretURL")
-                    .is_some_and(|u| u == s.settings.string("Accounts_RegistrationForm_SecretURL"));
-            if form == "Disabled" || (form != "Public" && !secret_ok) {
-                return Err(Error::forbidden("error-user-registration-disabled", "User registration is disabled"));
-            }
-            let new = NewUser {
-                username: p.str("username")?,
-                email: Some(p.str("email")?),
-                name: match p.opt_str("name") {
-                    Some(n) => Some(n),
-                    None if s.settings.bool("Accounts_RequireNameForSignUp") => {
-                        return Err(Error::param_required("name"));
-                    }
-                    None => None,
-                },
-                password: Some(p.str("pass")?),
-                join_default_channels: true,
-                ..Default::default()
-            };
-            s.accounts().insert(new)
+            s.users().register(Registration {
+                username: Some(p.str("username")?),
+                email: p.str("email")?,
+                password: p.str("pass")?,
+                name: p.opt_str("name"),
+                secret_url: p.opt_str("secretURL"),
+            })
         })
         .await?;
     Ok(ok(json!({"user": svc.accounts().public_view(&user, true)})))
@@ -118,4 +116,91 @@ async fn list(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Qu
         })
         .await?;
     Ok(ok(body))
+}
+
+/// `POST users.update {userId, data: {...}}` → `{user}`.
+fn update(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let id = text(p, "userId").ok_or_else(|| Error::param_required("userId"))?;
+    let data = p.json_object("data")?.ok_or_else(|| Error::param_required("data"))?;
+    let updated = s.users().update(user, id.trim(), &data)?;
+    let full = s.authz().can(user, "view-full-other-user-info", None)? || updated.id == user.id;
+    Ok(json!({"user": s.accounts().public_view(&updated, full)}))
+}
+
+/// `POST users.updateOwnBasicInfo {data: {...}, customFields?}` → `{user}`. Changing the email
+/// or password needs `data.currentPassword` and the second factor (`X-2fa-code`).
+async fn update_own_basic_info(
+    State(svc): State<Arc<Services>>,
+    Auth(caller): Auth,
+    tfa: SecondFactor,
+    Body(p): Body,
+) -> Reply {
+    let user = svc
+        .blocking(move |s| {
+            let mut data = p.json_object("data")?.ok_or_else(|| Error::param_required("data"))?;
+            if let Some(cf) = p.json_object("customFields")? {
+                data.insert("customFields".into(), Value::Object(cf));
+            }
+            let user = s.users().update_own(&caller.user, &data, tfa.code.as_deref(), tfa.method.as_deref())?;
+            Ok(s.accounts().me_view(&user))
+        })
+        .await?;
+    Ok(ok(json!({"user": user})))
+}
+
+/// `POST users.setActiveStatus {userId, activeStatus, confirmRelinquish?}` → `{user: {_id, active}}`.
+fn set_active_status(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let id = text(p, "userId").ok_or_else(|| Error::param_required("userId"))?;
+    let active = match p.get("activeStatus") {
+        Some(Value::Bool(b)) => *b,
+        None => return Err(Error::param_required("activeStatus")),
+        Some(_) => return Err(Error::invalid_param("activeStatus")),
+    };
+    let updated = s.users().set_active(user, id.trim(), active, p.bool("confirmRelinquish", false)?)?;
+    Ok(json!({"user": {"_id": updated.id, "active": updated.active}}))
+}
+
+/// `POST users.delete {userId, confirmRelinquish?}`.
+fn delete(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let id = text(p, "userId").ok_or_else(|| Error::param_required("userId"))?;
+    s.users().delete(user, id.trim())?;
+    Ok(json!({}))
+}
+
+/// `POST users.deleteOwnAccount {password, confirmRelinquish?}`.
+fn delete_own_account(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let password = text(p, "password").ok_or_else(|| Error::param_required("password"))?;
+    s.users().delete_own(user, &password)?;
+    Ok(json!({}))
+}
+
+/// `POST users.createToken {userId|username, secret?}` → `{data: {userId, authToken}}`.
+fn create_token(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let target = user_from_params(s, p)?;
+    let (user_id, token) = s.users().create_token(user, &target.id, p.opt_str("secret").as_deref())?;
+    Ok(json!({"data": {"userId": user_id, "authToken": token}}))
+}
+
+/// `GET users.getUsernameSuggestion` → `{result}`.
+fn username_suggestion(s: &Services, user: &User, _: &Params) -> Result<Value> {
+    Ok(json!({"result": s.users().username_suggestion(user)?}))
+}
+
+/// `GET users.checkUsernameAvailability?username=` → `{result: bool}`.
+fn check_username_availability(s: &Services, _: &User, p: &Params) -> Result<Value> {
+    let username = text(p, "username").ok_or_else(|| Error::param_required("username"))?;
+    Ok(json!({"result": s.users().username_available(username.trim())?}))
+}
+
+/// `POST users.forgotPassword {email}`: the same answer whether or not the address is known.
+async fn forgot_password(State(svc): State<Arc<Services>>, Body(p): Body) -> Reply {
+    let email = p.str("email")?;
+    svc.blocking(move |s| s.users().forgot_password(&email)).await?;
+    Ok(ok(json!({})))
+}
+
+/// `POST users.removeOtherTokens`: ends the caller's other sessions.
+async fn remove_other_tokens(State(svc): State<Arc<Services>>, Auth(caller): Auth) -> Reply {
+    svc.blocking(move |s| s.users().remove_other_tokens(&caller.user, &caller.token)).await?;
+    Ok(ok(json!({})))
 }

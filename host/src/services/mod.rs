@@ -20,6 +20,7 @@ pub mod statistics;
 pub mod subscriptions;
 pub mod teams;
 pub mod two_factor;
+pub mod users;
 
 use std::sync::Arc;
 

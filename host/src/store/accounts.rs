@@ -76,4 +76,8 @@ pub trait AccountStore {
     fn set_avatar(&self, user_id: &str, avatar: Option<(&str, &[u8])>) -> Result<()>;
     /// The stored avatar: content type and bytes.
     fn avatar(&self, user_id: &str) -> Result<Option<(String, Vec<u8>)>>;
+    /// Carries a username change everywhere the old name is copied, in one transaction: the
+    /// user's subscriptions (`u.username`), other members' direct-message subscriptions (`name`),
+    /// rooms (`u.username`, direct messages' `usernames`, `muted`) and messages (`u.username`).
+    fn rename_user(&self, user_id: &str, old: &str, new: &str) -> Result<()>;
 }

@@ -142,6 +142,12 @@ pub trait MessageStore {
     fn clean_room_history(&self, query: &super::CleanHistory) -> Result<Vec<String>>;
     /// Messages matching `filter`, in its order and page, with the total before paging.
     fn find_messages(&self, filter: &MessageFilter) -> Result<(Vec<Message>, usize)>;
+    /// Deletes every message a user sent (account erasure), recording the deletions; returns
+    /// `(rid, id)` of each.
+    fn delete_messages_of_user(&self, user_id: &str) -> Result<Vec<(String, String)>>;
+    /// Reassigns a user's messages to `to` (account erasure with `Unlink`), keeping the old
+    /// username visible as the alias.
+    fn unlink_messages_of_user(&self, user_id: &str, to: &crate::models::UserRef) -> Result<()>;
     /// Deleted messages of a room in `scope` deleted after `since`, newest first, paged, with
     /// the total.
     fn deleted_messages_since(

@@ -7,6 +7,7 @@ use super::{Args, Failure, Invocation, MethodDef, Outcome, SessionChange, anon, 
 use crate::error::Error;
 use crate::ids;
 use crate::services::accounts::{Caller, LoginResult, password_digest};
+use crate::services::users::Registration;
 
 /// The methods of this family.
 pub const METHODS: &[MethodDef] = &[
@@ -16,6 +17,9 @@ pub const METHODS: &[MethodDef] = &[
     anon("sendEmailCode", send_email_code),
     logged("2fa:enable-email", enable_email),
     logged("2fa:disable-email", disable_email),
+    anon("registerUser", register_user),
+    anon("sendForgotPasswordEmail", send_forgot_password_email),
+    anon("resetPassword", reset_password),
 ];
 
 /// `login`: `[{user: {username|email|id}, password: {digest, algorithm}|string}]`,
@@ -141,4 +145,47 @@ fn disable_email(inv: &mut Invocation<'_>, _: &Args<'_>) -> Outcome {
     inv.svc.two_factor().check_action(&user, code.as_deref(), method.flatten().as_deref())?;
     inv.svc.two_factor().set_email_enabled(&user, false)?;
     Ok(Some(json!(true)))
+}
+
+/// `registerUser({email, pass, name, username?, secretURL?})` → the new user's id.
+fn register_user(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    let form = args.object(0)?;
+    let text = |k: &str| -> Result<Option<String>, Failure> { super::field_opt_str(form, k) };
+    let registration = Registration {
+        username: text("username")?,
+        email: text("email")?.ok_or_else(match_failed)?,
+        password: text("pass")?.ok_or_else(match_failed)?,
+        name: text("name")?,
+        secret_url: text("secretURL")?,
+    };
+    let user = inv.svc.users().register(registration)?;
+    Ok(Some(json!(user.id)))
+}
+
+/// `sendForgotPasswordEmail(email)` → `true`, known address or not.
+fn send_forgot_password_email(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    let email = args.str(0)?;
+    inv.svc.users().forgot_password(&email)?;
+    Ok(Some(json!(true)))
+}
+
+/// `resetPassword(token, password)`: sets the new password and logs the connection in →
+/// `{id, token, tokenExpires, type: "password"}`.
+fn reset_password(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    let (token, password) = (args.str(0)?, args.str(1)?);
+    let user = inv.svc.users().reset_password(&token, &password)?;
+    let result = inv.svc.accounts().issue_session(user)?;
+    let stored = inv
+        .svc
+        .store
+        .token(&ids::hash_token(&result.token))?
+        .ok_or_else(|| Error::LoginFailed("You've been logged out by the server. Please log in again.".into()))?;
+    let answer = json!({
+        "id": result.user.id,
+        "token": result.token,
+        "tokenExpires": result.expires.to_ejson(),
+        "type": "password",
+    });
+    inv.session = Some(SessionChange::Login(Box::new(Caller { user: result.user, token: stored })));
+    Ok(Some(answer))
 }

@@ -185,4 +185,40 @@ impl AccountStore for SqliteStore {
                 .optional()?)
         })
     }
+
+    fn rename_user(&self, user_id: &str, old: &str, new: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE subscriptions SET doc = json_set(doc, '$.u.username', ?2) WHERE user_id = ?1",
+                params![user_id, new],
+            )?;
+            tx.execute(
+                "UPDATE subscriptions SET doc = json_set(doc, '$.name', ?3, '$.fname', ?3)
+                 WHERE user_id != ?1 AND json_extract(doc, '$.t') = 'd' AND json_extract(doc, '$.name') = ?2
+                   AND rid IN (SELECT rid FROM subscriptions WHERE user_id = ?1)",
+                params![user_id, old, new],
+            )?;
+            // Arrays of usernames: rewrite the element equal to the old name.
+            for path in ["$.usernames", "$.muted"] {
+                tx.execute(
+                    &format!(
+                        "UPDATE rooms SET doc = json_set(doc, '{path}', (
+                             SELECT json_group_array(CASE WHEN value = ?1 THEN ?2 ELSE value END)
+                             FROM json_each(doc, '{path}')))
+                         WHERE EXISTS (SELECT 1 FROM json_each(doc, '{path}') WHERE value = ?1)"
+                    ),
+                    params![old, new],
+                )?;
+            }
+            tx.execute(
+                "UPDATE rooms SET doc = json_set(doc, '$.u.username', ?2) WHERE json_extract(doc, '$.u._id') = ?1",
+                params![user_id, new],
+            )?;
+            tx.execute(
+                "UPDATE messages SET doc = json_set(doc, '$.u.username', ?2) WHERE json_extract(doc, '$.u._id') = ?1",
+                params![user_id, new],
+            )?;
+            Ok(())
+        })
+    }
 }

@@ -364,6 +364,38 @@ impl MessageStore for SqliteStore {
         self.read(|c| find(c, filter))
     }
 
+    fn delete_messages_of_user(&self, user_id: &str) -> Result<Vec<(String, String)>> {
+        self.write(|tx| {
+            let rows: Vec<(String, String)> = {
+                let mut stmt = tx.prepare("SELECT rid, id FROM messages WHERE json_extract(doc, '$.u._id') = ?1")?;
+                let rows = stmt.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            let now = Date::now().0;
+            for (rid, id) in &rows {
+                tx.execute(
+                    "INSERT OR REPLACE INTO deleted_messages (id, rid, deleted_at) VALUES (?1, ?2, ?3)",
+                    params![id, rid, now],
+                )?;
+                tx.execute("DELETE FROM messages WHERE id = ?1", [id])?;
+            }
+            Ok(rows)
+        })
+    }
+
+    fn unlink_messages_of_user(&self, user_id: &str, to: &crate::models::UserRef) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE messages SET updated_at = ?4, doc = json_set(doc,
+                     '$.alias', coalesce(json_extract(doc, '$.alias'), json_extract(doc, '$.u.username')),
+                     '$.u', json_object('_id', ?2, 'username', ?3), '$._updatedAt', ?4)
+                 WHERE json_extract(doc, '$.u._id') = ?1",
+                params![user_id, to.id, to.username, Date::now().0],
+            )?;
+            Ok(())
+        })
+    }
+
     fn deleted_messages_since(
         &self,
         rid: &str,

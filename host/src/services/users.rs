@@ -1,0 +1,565 @@
+//! User administration: editing profiles (by admins and by the users themselves), activating
+//! and deactivating, deleting accounts, tokens for other users, username suggestions and
+//! password resets. The rules are upstream's `saveUser`, `saveUserProfile`, `deleteUser` and
+//! `setUserActiveStatus`.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::Services;
+use super::accounts::{hash_password, verify_password};
+use crate::bus::Event;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::models::{Email, User, UserRef};
+use crate::store::LoginToken;
+use crate::time::Date;
+
+/// User administration operations.
+pub struct Users<'a>(pub &'a Services);
+
+impl Services {
+    /// User administration operations.
+    pub fn users(&self) -> Users<'_> {
+        Users(self)
+    }
+}
+
+fn not_allowed(message: &str) -> Error {
+    Error::bad("error-action-not-allowed", message.to_string())
+}
+
+fn str_field(data: &Map<String, Value>, key: &str) -> Result<Option<String>> {
+    match data.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+        Some(_) => Err(Error::invalid_param(key)),
+    }
+}
+
+fn bool_field(data: &Map<String, Value>, key: &str) -> Result<Option<bool>> {
+    match data.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(Error::invalid_param(key)),
+    }
+}
+
+/// A self-service registration form.
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub username: Option<String>,
+    pub email: String,
+    /// Plain text.
+    pub password: String,
+    pub name: Option<String>,
+    pub secret_url: Option<String>,
+}
+
+/// The changes `users.update` and `users.updateOwnBasicInfo` accept.
+#[derive(Debug, Default)]
+struct ProfileChanges {
+    username: Option<String>,
+    name: Option<String>,
+    email: Option<String>,
+    /// Plain text.
+    password: Option<String>,
+    status_text: Option<String>,
+    bio: Option<String>,
+    nickname: Option<String>,
+    custom_fields: Option<Map<String, Value>>,
+}
+
+impl ProfileChanges {
+    fn read(data: &Map<String, Value>, password_key: &str) -> Result<Self> {
+        let custom_fields = match data.get("customFields") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(o)) => Some(o.clone()),
+            Some(_) => return Err(Error::invalid_param("customFields")),
+        };
+        Ok(ProfileChanges {
+            username: str_field(data, "username")?.filter(|s| !s.is_empty()),
+            name: str_field(data, "name")?.or(str_field(data, "realname")?),
+            email: str_field(data, "email")?.filter(|s| !s.is_empty()).map(|e| e.to_lowercase()),
+            password: str_field(data, password_key)?.filter(|s| !s.is_empty()),
+            status_text: str_field(data, "statusText")?,
+            bio: str_field(data, "bio")?,
+            nickname: str_field(data, "nickname")?,
+            custom_fields,
+        })
+    }
+}
+
+impl Users<'_> {
+    fn target(&self, user_id: &str) -> Result<User> {
+        self.0.store.user_by_id(user_id)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))
+    }
+
+    /// Whether `user` is the only active admin left.
+    fn last_active_admin(&self, user: &User) -> Result<bool> {
+        if !user.has_role("admin") || !user.active {
+            return Ok(false);
+        }
+        let active_admins = self.0.store.all_users()?.iter().filter(|u| u.active && u.has_role("admin")).count();
+        Ok(active_admins <= 1)
+    }
+
+    /// `users.update`: `actor` edits `user_id` with `data` (`email`, `name`, `password`,
+    /// `username`, `active`, `roles`, `verified`, `requirePasswordChange`, `customFields`,
+    /// `statusText`, `bio`, `nickname`). Returns the user after the change.
+    pub fn update(&self, actor: &User, user_id: &str, data: &Map<String, Value>) -> Result<User> {
+        let s = self.0;
+        let authz = s.authz();
+        let mut user = self.target(user_id)?;
+        let myself = actor.id == user.id;
+        let edit_others = authz.can(actor, "edit-other-user-info", None)?;
+        let edit_password = authz.can(actor, "edit-other-user-password", None)?;
+        if !edit_others && !myself {
+            return Err(not_allowed("Not allowed"));
+        }
+        let changes = ProfileChanges::read(data, "password")?;
+        // Changing oneself follows the profile settings; admins editing others don't.
+        let gated = !edit_others || myself;
+        let allowed = |setting: &str| s.settings.bool(setting) || !gated;
+        if !s.settings.bool("Accounts_AllowUserProfileChange") && !edit_others && !edit_password {
+            return Err(not_allowed("Edit user profile is not allowed"));
+        }
+        let refuse = |what: &str| Err(not_allowed(&format!("Edit {what} is not allowed")));
+        if changes.username.as_ref().is_some_and(|u| *u != user.username) && !allowed("Accounts_AllowUsernameChange") {
+            return refuse("username");
+        }
+        if changes.name.is_some() && !allowed("Accounts_AllowRealNameChange") {
+            return refuse("user real name");
+        }
+        if changes.status_text.is_some() && !allowed("Accounts_AllowUserStatusMessageChange") {
+            return refuse("user status");
+        }
+        if changes.email.as_deref().is_some_and(|e| Some(e) != user.email()) && !allowed("Accounts_AllowEmailChange") {
+            return refuse("user email");
+        }
+        if changes.password.is_some() {
+            if !myself && !edit_password {
+                return Err(not_allowed("Editing user password is not allowed"));
+            }
+            if !allowed("Accounts_AllowPasswordChange") {
+                return refuse("user password");
+            }
+        }
+        let roles: Option<Vec<String>> = match data.get("roles") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(a)) => Some(
+                a.iter()
+                    .map(|r| r.as_str().map(String::from).ok_or_else(|| Error::invalid_param("roles")))
+                    .collect::<Result<_>>()?,
+            ),
+            Some(_) => return Err(Error::invalid_param("roles")),
+        };
+        if let Some(roles) = &roles {
+            let mut sorted = roles.clone();
+            sorted.sort();
+            let mut current = user.roles.clone();
+            current.sort();
+            if sorted != current {
+                authz.require(actor, "assign-roles", None).map_err(|_| not_allowed("Assign roles is not allowed"))?;
+                if roles.iter().any(|r| r == "admin") && !user.has_role("admin") {
+                    authz.require(actor, "assign-admin-role", None)?;
+                }
+                if user.has_role("admin") && !roles.iter().any(|r| r == "admin") && self.last_active_admin(&user)? {
+                    return Err(not_allowed("Leaving the app without admins is not allowed"));
+                }
+                for role in roles {
+                    if s.roles().by_id(role)?.is_none() {
+                        return Err(Error::bad("error-invalid-role", format!("Role {role} does not exist")));
+                    }
+                }
+            }
+        }
+        let active = bool_field(data, "active")?;
+        if let Some(active) = active
+            && active != user.active
+        {
+            authz
+                .require(actor, "edit-other-user-active-status", None)
+                .map_err(|_| not_allowed("Editing user active status is not allowed"))?;
+        }
+        self.apply(&mut user, changes)?;
+        if let Some(roles) = roles {
+            user.roles = roles;
+        }
+        if let Some(v) = bool_field(data, "verified")? {
+            user.emails.iter_mut().for_each(|e| e.verified = v);
+        }
+        if let Some(v) = bool_field(data, "requirePasswordChange")? {
+            user.require_password_change = v;
+        }
+        user.updated_at = Date::now();
+        s.store.update_user(&user)?;
+        if let Some(active) = active
+            && active != user.active
+        {
+            return self.set_active(actor, &user.id, active, true);
+        }
+        s.bus.publish(Event::UserUpdated { user: Arc::new(user.clone()), fields: vec![] });
+        Ok(user)
+    }
+
+    /// Applies profile changes: validates and checks availability, carries a new username
+    /// everywhere, and hashes a new password (other sessions stay).
+    fn apply(&self, user: &mut User, changes: ProfileChanges) -> Result<()> {
+        let s = self.0;
+        let accounts = s.accounts();
+        if let Some(username) = changes.username.filter(|u| *u != user.username) {
+            accounts.validate_username(&username)?;
+            accounts.ensure_available(Some(&username), None, Some(&user.id))?;
+            let old = std::mem::replace(&mut user.username, username.clone());
+            s.store.update_user(user)?;
+            s.store.rename_user(&user.id, &old, &username)?;
+            s.bus.publish(Event::UserNameChanged { user: Arc::new(user.clone()) });
+        }
+        if let Some(name) = changes.name {
+            if name.is_empty() && s.settings.bool("Accounts_RequireNameForSignUp") {
+                return Err(Error::bad("error-the-field-is-required", "The field Name is required"));
+            }
+            user.name = Some(name);
+        }
+        if let Some(email) = changes.email.filter(|e| Some(e.as_str()) != user.email()) {
+            accounts.ensure_available(None, Some(&email), Some(&user.id))?;
+            user.emails = vec![Email { address: email, verified: false }];
+        }
+        if let Some(password) = changes.password {
+            accounts.validate_password(&password)?;
+            let mut creds = s.store.credentials(&user.id)?;
+            creds.password = Some(hash_password(&ids::sha256_hex(&password), s.config.bcrypt_cost)?);
+            s.store.set_credentials(&user.id, &creds)?;
+        }
+        if let Some(text) = changes.status_text {
+            user.status_text = Some(text.chars().take(120).collect());
+        }
+        if let Some(bio) = changes.bio {
+            user.bio = Some(bio.chars().take(260).collect());
+        }
+        if let Some(nickname) = changes.nickname {
+            user.nickname = Some(nickname.chars().take(120).collect());
+        }
+        if let Some(cf) = changes.custom_fields {
+            user.custom_fields.get_or_insert_with(Map::new).extend(cf);
+        }
+        Ok(())
+    }
+
+    /// `users.updateOwnBasicInfo`: the caller edits their own profile (`email`, `name`,
+    /// `username`, `nickname`, `statusText`, `bio`, `newPassword` + `currentPassword`,
+    /// `customFields`). A new email or password needs the current password (hex SHA-256 or
+    /// plain) and passes the second-factor check (`code`/`method` from `X-2fa-*`).
+    pub fn update_own(
+        &self,
+        user: &User,
+        data: &Map<String, Value>,
+        code: Option<&str>,
+        method: Option<&str>,
+    ) -> Result<User> {
+        let s = self.0;
+        let mut me = self.target(&user.id)?;
+        let changes = ProfileChanges::read(data, "newPassword")?;
+        let refuse = |what: &str| Err(not_allowed(&format!("Edit {what} is not allowed")));
+        if !s.settings.bool("Accounts_AllowUserProfileChange") {
+            return Err(not_allowed("Edit user profile is not allowed"));
+        }
+        if changes.username.as_ref().is_some_and(|u| *u != me.username)
+            && !s.settings.bool("Accounts_AllowUsernameChange")
+        {
+            return refuse("username");
+        }
+        if changes.name.is_some() && !s.settings.bool("Accounts_AllowRealNameChange") {
+            return refuse("user real name");
+        }
+        if changes.status_text.is_some() && !s.settings.bool("Accounts_AllowUserStatusMessageChange") {
+            return refuse("user status");
+        }
+        let email_change = changes.email.as_deref().is_some_and(|e| Some(e) != me.email());
+        if email_change && !s.settings.bool("Accounts_AllowEmailChange") {
+            return refuse("user email");
+        }
+        if changes.password.is_some() && !s.settings.bool("Accounts_AllowPasswordChange") {
+            return refuse("user password");
+        }
+        if email_change || changes.password.is_some() {
+            let creds = s.store.credentials(&me.id)?;
+            if let Some(hash) = creds.password {
+                let current = str_field(data, "currentPassword")?
+                    .filter(|p| !p.is_empty())
+                    .ok_or_else(|| Error::bad("error-invalid-password", "Invalid password"))?;
+                let digest = if current.len() == 64 && current.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    current.to_ascii_lowercase()
+                } else {
+                    ids::sha256_hex(&current)
+                };
+                if !verify_password(&digest, &hash) {
+                    return Err(Error::bad("error-invalid-password", "Invalid password"));
+                }
+            }
+            s.two_factor().check_action(&me, code, method)?;
+        }
+        self.apply(&mut me, changes)?;
+        me.updated_at = Date::now();
+        s.store.update_user(&me)?;
+        s.bus.publish(Event::UserUpdated { user: Arc::new(me.clone()), fields: vec![] });
+        Ok(me)
+    }
+
+    /// `users.setActiveStatus`: activates or deactivates a user. Deactivation ends every session
+    /// of the user; the last active admin can't be deactivated.
+    pub fn set_active(&self, actor: &User, user_id: &str, active: bool, _confirm_relinquish: bool) -> Result<User> {
+        let s = self.0;
+        s.authz().require(actor, "edit-other-user-active-status", None)?;
+        let mut user = self.target(user_id)?;
+        if !active && self.last_active_admin(&user)? {
+            return Err(not_allowed("Leaving the app without an active admin is not allowed"));
+        }
+        user.active = active;
+        user.updated_at = Date::now();
+        s.store.update_user(&user)?;
+        if !active {
+            s.store.delete_sessions_except(&user.id, None)?;
+            for token in s.store.user_tokens(&user.id, None)? {
+                s.store.delete_token(&token.hashed_token)?;
+            }
+        }
+        s.bus.publish(Event::UserUpdated { user: Arc::new(user.clone()), fields: vec!["active"] });
+        Ok(user)
+    }
+
+    /// `users.delete`: `actor` (with `delete-user`) deletes a user.
+    pub fn delete(&self, actor: &User, user_id: &str) -> Result<()> {
+        self.0.authz().require(actor, "delete-user", None)?;
+        let user = self.target(user_id)?;
+        self.erase(&user)
+    }
+
+    /// `users.deleteOwnAccount`: the caller deletes their account after confirming their
+    /// password (hex SHA-256 or plain), when `Accounts_AllowDeleteOwnAccount` is on.
+    pub fn delete_own(&self, user: &User, password: &str) -> Result<()> {
+        let s = self.0;
+        if !s.settings.bool("Accounts_AllowDeleteOwnAccount") {
+            return Err(Error::bad("error-not-allowed", "Not allowed"));
+        }
+        let creds = s.store.credentials(&user.id)?;
+        if let Some(hash) = creds.password {
+            let digest = if password.len() == 64 && password.bytes().all(|b| b.is_ascii_hexdigit()) {
+                password.to_ascii_lowercase()
+            } else {
+                ids::sha256_hex(password)
+            };
+            if !verify_password(&digest, &hash) {
+                return Err(Error::bad("error-invalid-password", "Invalid password"));
+            }
+        }
+        self.erase(user)
+    }
+
+    /// Removes an account: refuses the last admin; removes the user from every room (their
+    /// direct messages go too); deletes or unlinks their messages (`Message_ErasureType`:
+    /// `Delete`, `Unlink` to `rocket.cat`, or `Keep`); deletes the user with credentials and
+    /// tokens; publishes `UserDeleted`.
+    fn erase(&self, user: &User) -> Result<()> {
+        let s = self.0;
+        if user.has_role("admin") && self.last_active_admin(user)? {
+            return Err(not_allowed("Leaving the app without admins is not allowed"));
+        }
+        match s.settings.string("Message_ErasureType").as_str() {
+            "Keep" => {}
+            "Unlink" => {
+                let cat = s.store.user_by_username("rocket.cat")?;
+                let to = cat.map(|c| c.as_ref_named()).unwrap_or(UserRef {
+                    id: "rocket.cat".into(),
+                    username: "rocket.cat".into(),
+                    name: None,
+                });
+                s.store.unlink_messages_of_user(&user.id, &to)?;
+            }
+            _ => {
+                for (rid, id) in s.store.delete_messages_of_user(&user.id)? {
+                    s.bus.publish(Event::MessageDeleted { rid, message_id: id });
+                }
+            }
+        }
+        let directs: Vec<String> = s
+            .store
+            .subscriptions_of_user(&user.id)?
+            .into_iter()
+            .filter(|sub| sub.t == "d")
+            .map(|sub| sub.rid)
+            .collect();
+        s.rooms().remove_from_all_rooms(user)?;
+        for rid in directs {
+            if let Some(room) = s.store.room_by_id(&rid)?
+                && room.uids.len() <= 2
+            {
+                s.store.delete_room(&rid)?;
+                s.emit_room(crate::bus::ChangeAction::Removed, &room);
+            }
+        }
+        s.store.delete_user(&user.id)?;
+        s.bus.publish(Event::UserDeleted { user_id: user.id.clone(), username: user.username.clone() });
+        Ok(())
+    }
+
+    /// `users.createToken`: a session token for another user, when the server was started with
+    /// `CREATE_TOKENS_FOR_USERS=true` and the caller holds `user-generate-access-token` (and
+    /// gives `CREATE_TOKENS_FOR_USERS_SECRET` when one is set). Returns `(userId, token)`.
+    pub fn create_token(&self, actor: &User, user_id: &str, secret: Option<&str>) -> Result<(String, String)> {
+        let s = self.0;
+        if !s.config.create_tokens_for_users {
+            return Err(Error::forbidden("error-not-authorized", "Not authorized"));
+        }
+        if let Some(expected) = &s.config.create_tokens_secret
+            && secret != Some(expected.as_str())
+        {
+            return Err(Error::forbidden("error-not-authorized", "Not authorized"));
+        }
+        s.authz().require(actor, "user-generate-access-token", None)?;
+        let user = self.target(user_id)?;
+        let session = s.accounts().issue_session(user)?;
+        Ok((session.user.id, session.token))
+    }
+
+    /// Whether a username is free (and valid).
+    pub fn username_available(&self, username: &str) -> Result<bool> {
+        let valid = self.0.accounts().validate_username(username).is_ok();
+        Ok(valid && self.0.store.user_by_username(username)?.is_none())
+    }
+
+    /// `users.getUsernameSuggestion`: a free username from the user's name, then their email,
+    /// then `user-<n>`.
+    pub fn username_suggestion(&self, user: &User) -> Result<String> {
+        let slug = |text: &str| -> String {
+            let mut out = String::new();
+            for c in text.trim().to_lowercase().chars() {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    out.push(c);
+                } else if c.is_whitespace() && !out.ends_with('.') {
+                    out.push('.');
+                }
+            }
+            out.trim_matches('.').to_string()
+        };
+        let mut candidates = Vec::new();
+        if let Some(name) = &user.name {
+            candidates.push(slug(name));
+        }
+        if let Some(email) = user.email() {
+            candidates.push(slug(email.split('@').next().unwrap_or_default()));
+        }
+        for c in candidates.into_iter().filter(|c| !c.is_empty()) {
+            if c == user.username || self.username_available(&c)? {
+                return Ok(c);
+            }
+            for n in 1..100 {
+                let numbered = format!("{c}-{n}");
+                if self.username_available(&numbered)? {
+                    return Ok(numbered);
+                }
+            }
+        }
+        loop {
+            let candidate = format!("user-{}", ids::random_id().to_lowercase());
+            if self.username_available(&candidate)? {
+                return Ok(candidate);
+            }
+        }
+    }
+
+    /// `users.forgotPassword`: when the email belongs to a user, stores a reset token (hashed,
+    /// valid for a day) and mails the reset link. Answers the same either way, so addresses
+    /// can't be probed.
+    pub fn forgot_password(&self, email: &str) -> Result<()> {
+        let s = self.0;
+        if !s.settings.bool("Accounts_PasswordReset") {
+            return Err(Error::bad("error-not-allowed", "Password reset is not enabled"));
+        }
+        let Some(user) = s.store.user_by_email(email.trim())? else { return Ok(()) };
+        let token = ids::random_token();
+        let mut creds = s.store.credentials(&user.id)?;
+        creds.reset_token = Some((ids::hash_token(&token), Date(Date::now().0 + 86_400_000)));
+        s.store.set_credentials(&user.id, &creds)?;
+        let link = format!("{}/reset-password/{token}", s.config.root_url.trim_end_matches('/'));
+        let text = format!(
+            "Hi {},\n\nSomeone asked to reset the password of your account. To choose a new one, open:\n\n{link}\n\nIf it wasn't you, ignore this email.",
+            user.display_name()
+        );
+        s.mail().send(email.trim(), "Reset your password", &text)
+    }
+
+    /// `resetPassword(token, password)`: sets a new password with a reset token and ends the
+    /// user's sessions. Returns the user.
+    pub fn reset_password(&self, token: &str, password: &str) -> Result<User> {
+        let s = self.0;
+        let hashed = ids::hash_token(token);
+        let invalid = || Error::forbidden("error-invalid-token", "Token expired");
+        let user = s
+            .store
+            .all_users()?
+            .into_iter()
+            .find(|u| {
+                s.store.credentials(&u.id).is_ok_and(|c| c.reset_token.as_ref().is_some_and(|(h, _)| *h == hashed))
+            })
+            .ok_or_else(invalid)?;
+        let mut creds = s.store.credentials(&user.id)?;
+        if creds.reset_token.as_ref().is_none_or(|(_, exp)| *exp < Date::now()) {
+            return Err(invalid());
+        }
+        s.accounts().validate_password(password)?;
+        creds.password = Some(hash_password(&ids::sha256_hex(password), s.config.bcrypt_cost)?);
+        creds.reset_token = None;
+        s.store.set_credentials(&user.id, &creds)?;
+        s.store.delete_sessions_except(&user.id, None)?;
+        Ok(user)
+    }
+
+    /// Self-service registration (`users.register`, `registerUser`): allowed by
+    /// `Accounts_RegistrationForm` (`Public`, or `Secret URL` with the matching `secret_url`).
+    /// Without a username one is suggested from the name and email. The first user becomes
+    /// admin when none exists.
+    pub fn register(&self, form: Registration) -> Result<User> {
+        let s = self.0;
+        let mode = s.settings.string("Accounts_RegistrationForm");
+        let secret_ok = mode == "Secret URL"
+            && form
+                .secret_url
+                .as_deref()
+                .is_some_and(|u| u == s.settings.string("Accounts_RegistrationForm_SecretURL"));
+        if mode == "Disabled" || (mode != "Public" && !secret_ok) {
+            return Err(Error::forbidden("error-user-registration-disabled", "User registration is disabled"));
+        }
+        let name = match form.name.filter(|n| !n.trim().is_empty()) {
+            Some(n) => Some(n),
+            None if s.settings.bool("Accounts_RequireNameForSignUp") => return Err(Error::param_required("name")),
+            None => None,
+        };
+        let username = match form.username.filter(|u| !u.trim().is_empty()) {
+            Some(u) => u,
+            None => {
+                let probe = User {
+                    name: name.clone(),
+                    emails: vec![Email { address: form.email.clone(), verified: false }],
+                    ..Default::default()
+                };
+                self.username_suggestion(&probe)?
+            }
+        };
+        s.accounts().insert(super::accounts::NewUser {
+            username,
+            email: Some(form.email),
+            name,
+            password: Some(form.password),
+            join_default_channels: true,
+            ..Default::default()
+        })
+    }
+
+    /// Ends every session of `user` but the caller's current one (`users.removeOtherTokens`).
+    pub fn remove_other_tokens(&self, user: &User, keep: &LoginToken) -> Result<()> {
+        self.0.store.delete_sessions_except(&user.id, Some(&keep.hashed_token))
+    }
+}
