@@ -3,6 +3,7 @@
 
 mod common;
 
+mod access_tokens;
 mod apps;
 mod auth;
 mod channels;

@@ -20,6 +20,7 @@ pub mod rooms;
 pub mod settings;
 pub mod subscriptions;
 pub mod teams;
+pub mod tokens;
 pub mod users;
 
 use std::sync::Arc;
@@ -37,6 +38,7 @@ pub fn router(svc: Arc<Services>) -> Router {
         .merge(info::routes())
         .merge(login::routes())
         .merge(users::routes())
+        .merge(tokens::routes())
         .merge(channels::routes())
         .merge(chat::routes())
         .merge(im::routes())

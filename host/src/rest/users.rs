@@ -141,7 +141,7 @@ async fn update_own_basic_info(
             if let Some(cf) = p.json_object("customFields")? {
                 data.insert("customFields".into(), Value::Object(cf));
             }
-            let user = s.users().update_own(&caller.user, &data, tfa.code.as_deref(), tfa.method.as_deref())?;
+            let user = s.users().update_own(&caller, &data, tfa.code.as_deref(), tfa.method.as_deref())?;
             Ok(s.accounts().me_view(&user))
         })
         .await?;

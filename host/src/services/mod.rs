@@ -19,6 +19,7 @@ pub mod settings;
 pub mod statistics;
 pub mod subscriptions;
 pub mod teams;
+pub mod tokens;
 pub mod two_factor;
 pub mod users;
 

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use super::Services;
+use super::accounts::Caller;
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::models::User;
@@ -90,6 +91,40 @@ impl TwoFactor<'_> {
             return if super::accounts::verify_password(&digest, &hash) { Ok(()) } else { Err(invalid("password")) };
         }
         self.verify(user, &methods, code, method)
+    }
+
+    /// [`TwoFactor::check_action`] for a REST or DDP caller: a personal access token created
+    /// with `bypassTwoFactor` skips the check.
+    pub fn check_caller(&self, caller: &Caller, code: Option<&str>, method: Option<&str>) -> Result<()> {
+        if caller.token.kind == super::tokens::PERSONAL && caller.token.bypass_two_factor {
+            return Ok(());
+        }
+        self.check_action(&caller.user, code, method)
+    }
+
+    /// How many unused backup codes the user has (`2fa:checkCodesRemaining`).
+    pub fn backup_codes_remaining(&self, user: &User) -> Result<usize> {
+        let creds = self.0.store.credentials(&user.id)?;
+        if !creds.totp_enabled {
+            return Err(Error::bad("invalid-totp", "TOTP is not enabled"));
+        }
+        Ok(creds.totp_backup_codes.len())
+    }
+
+    /// New backup codes after checking a current TOTP code (`2fa:regenerateCodes`).
+    pub fn regenerate_backup_codes(&self, user: &User, code: &str) -> Result<Vec<String>> {
+        let creds = self.0.store.credentials(&user.id)?;
+        if !creds.totp_enabled {
+            return Err(Error::bad("invalid-totp", "TOTP is not enabled"));
+        }
+        if !self.verify_totp(user, code)? {
+            return Err(invalid("totp"));
+        }
+        let codes: Vec<String> = (0..12).map(|_| ids::random_from(b"0123456789abcdef", 8)).collect();
+        let mut creds = self.0.store.credentials(&user.id)?;
+        creds.totp_backup_codes = codes.iter().map(|c| ids::sha256_hex(c)).collect();
+        self.0.store.set_credentials(&user.id, &creds)?;
+        Ok(codes)
     }
 
     fn verify(&self, user: &User, methods: &[&'static str], code: Option<&str>, method: Option<&str>) -> Result<()> {

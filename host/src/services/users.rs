@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::Services;
-use super::accounts::{hash_password, verify_password};
+use super::accounts::{Caller, hash_password, verify_password};
 use crate::bus::Event;
 use crate::error::{Error, Result};
 use crate::ids;
@@ -254,13 +254,13 @@ impl Users<'_> {
     /// plain) and passes the second-factor check (`code`/`method` from `X-2fa-*`).
     pub fn update_own(
         &self,
-        user: &User,
+        caller: &Caller,
         data: &Map<String, Value>,
         code: Option<&str>,
         method: Option<&str>,
     ) -> Result<User> {
         let s = self.0;
-        let mut me = self.target(&user.id)?;
+        let mut me = self.target(&caller.user.id)?;
         let changes = ProfileChanges::read(data, "newPassword")?;
         let refuse = |what: &str| Err(not_allowed(&format!("Edit {what} is not allowed")));
         if !s.settings.bool("Accounts_AllowUserProfileChange") {
@@ -299,7 +299,7 @@ impl Users<'_> {
                     return Err(Error::bad("error-invalid-password", "Invalid password"));
                 }
             }
-            s.two_factor().check_action(&me, code, method)?;
+            s.two_factor().check_caller(caller, code, method)?;
         }
         self.apply(&mut me, changes)?;
         me.updated_at = Date::now();
