@@ -17,6 +17,7 @@ mod groups;
 mod im;
 mod misc;
 mod permissions;
+mod profile;
 mod rate_limit;
 mod roles;
 mod rooms;

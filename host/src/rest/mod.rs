@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod auth;
+pub mod avatars;
 pub mod channels;
 pub mod chat;
 pub mod commands;
@@ -13,6 +14,7 @@ pub mod method_call;
 pub mod misc;
 pub mod paging;
 pub mod params;
+pub mod profile;
 pub mod rate_limit;
 pub mod reply;
 pub mod roles;
@@ -39,6 +41,8 @@ pub fn router(svc: Arc<Services>) -> Router {
         .merge(login::routes())
         .merge(users::routes())
         .merge(tokens::routes())
+        .merge(profile::routes())
+        .merge(avatars::routes())
         .merge(channels::routes())
         .merge(chat::routes())
         .merge(im::routes())

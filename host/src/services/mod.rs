@@ -7,12 +7,14 @@
 pub mod accounts;
 pub mod apps;
 pub mod authz;
+pub mod avatars;
 pub mod commands;
 pub mod defaults;
 pub mod directory;
 pub mod mail;
 pub mod messages;
 pub mod presence;
+pub mod profile;
 pub mod roles;
 pub mod rooms;
 pub mod settings;
