@@ -27,4 +27,5 @@ mod settings;
 mod slash_commands;
 mod subscriptions;
 mod teams;
+mod uploads;
 mod user_admin;

@@ -23,6 +23,7 @@ pub mod settings;
 pub mod subscriptions;
 pub mod teams;
 pub mod tokens;
+pub mod uploads;
 pub mod users;
 
 use std::sync::Arc;
@@ -43,6 +44,7 @@ pub fn router(svc: Arc<Services>) -> Router {
         .merge(tokens::routes())
         .merge(profile::routes())
         .merge(avatars::routes())
+        .merge(uploads::routes())
         .merge(channels::routes())
         .merge(chat::routes())
         .merge(im::routes())

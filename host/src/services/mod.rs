@@ -23,6 +23,7 @@ pub mod subscriptions;
 pub mod teams;
 pub mod tokens;
 pub mod two_factor;
+pub mod uploads;
 pub mod users;
 
 use std::sync::Arc;

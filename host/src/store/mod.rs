@@ -11,14 +11,22 @@ mod config;
 mod messages;
 mod rooms;
 pub mod sqlite;
+mod uploads;
 
 pub use accounts::*;
 pub use apps::*;
 pub use config::*;
 pub use messages::*;
 pub use rooms::*;
+pub use uploads::*;
 
 /// All storage traits together: what the services hold.
-pub trait Store: AccountStore + ConfigStore + RoomStore + MessageStore + AppStore + Send + Sync + 'static {}
+pub trait Store:
+    AccountStore + ConfigStore + RoomStore + MessageStore + AppStore + UploadStore + Send + Sync + 'static
+{
+}
 
-impl<T: AccountStore + ConfigStore + RoomStore + MessageStore + AppStore + Send + Sync + 'static> Store for T {}
+impl<T: AccountStore + ConfigStore + RoomStore + MessageStore + AppStore + UploadStore + Send + Sync + 'static> Store
+    for T
+{
+}

@@ -34,6 +34,10 @@ pub struct Draft {
     pub groupable: Option<bool>,
     pub bot: Option<Value>,
     pub custom_fields: Option<Map<String, Value>>,
+    /// The uploaded file a file message carries (`{_id, name, type, size, format}`); server-set.
+    pub file: Option<Value>,
+    /// More server-set fields (`files`, …).
+    pub extra: Map<String, Value>,
 }
 
 fn invalid(field: &str) -> Error {
@@ -100,6 +104,7 @@ impl Draft {
             groupable,
             bot,
             custom_fields,
+            ..Default::default()
         })
     }
 }
@@ -287,7 +292,7 @@ impl Messages<'_> {
 
     /// The message document for a checked draft: author, mentions, channels and links.
     fn build(&self, user: &User, room: &Room, draft: Draft, ts: Date) -> Result<Message> {
-        let mut extra = Map::new();
+        let mut extra = draft.extra;
         if draft.tshow {
             extra.insert("tshow".into(), json!(true));
         }
@@ -318,6 +323,7 @@ impl Messages<'_> {
             avatar: draft.avatar.filter(|a| !a.is_empty()),
             groupable: draft.groupable,
             bot: draft.bot,
+            file: draft.file,
             extra,
             ..Default::default()
         })

@@ -157,6 +157,17 @@ const STEPS: &[&str] = &[
     ALTER TABLE deleted_messages ADD COLUMN tmid TEXT;
     ALTER TABLE deleted_messages ADD COLUMN was_thread INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 6: uploaded files (the bytes are in <data dir>/uploads/).
+    r#"
+    CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        rid TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX uploads_room ON uploads(rid, created_at);
+    "#,
 ];
 
 /// Applies the steps not yet recorded in `user_version`, each in its own transaction.

@@ -11,6 +11,7 @@ mod docs;
 mod messages;
 mod migrations;
 mod rooms;
+mod uploads;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
