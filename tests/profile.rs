@@ -81,6 +81,8 @@ fn status_and_presence() {
     let mut watcher = Ddp::resume(&admin);
     watcher.sub_ok("stream-notify-logged", "user-status");
     let _online = Ddp::resume(&bob);
+    // Bob's connection is registered (online) before he picks a status.
+    watcher.event("stream-notify-logged", "user-status", |a| a[0][0] == bid.as_str() && a[0][2] == 1);
     assert_ok(&bob.post("/api/v1/users.setStatus", json!({"status": "busy", "message": "in a meeting"})));
     watcher.event("stream-notify-logged", "user-status", |a| a[0][0] == bid.as_str() && a[0][2] == 3);
     let st = assert_ok(&admin.get(&format!("/api/v1/users.getStatus?userId={bid}"))).clone();

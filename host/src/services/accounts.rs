@@ -273,9 +273,13 @@ impl Accounts<'_> {
             last_token_part: None,
             bypass_two_factor: false,
         })?;
-        user.last_login = Some(now);
-        user.updated_at = now;
-        self.0.store.update_user(&user)?;
+        // Only the login time changes: concurrent changes (presence) are kept.
+        if let Some(fresh) = self.0.store.modify_user(&user.id, &mut |u| {
+            u.last_login = Some(now);
+            u.updated_at = now;
+        })? {
+            user = fresh;
+        }
         Ok(LoginResult { user, token, expires })
     }
 
@@ -291,8 +295,10 @@ impl Accounts<'_> {
         if !user.active {
             return Err(Error::LoginFailed("User is deactivated".into()));
         }
-        user.last_login = Some(Date::now());
-        self.0.store.update_user(&user)?;
+        let now = Date::now();
+        if let Some(fresh) = self.0.store.modify_user(&user.id, &mut |u| u.last_login = Some(now))? {
+            user = fresh;
+        }
         let expires = stored.expires_at.unwrap_or(Date(i64::MAX / 2));
         Ok(LoginResult { user, token: token.to_string(), expires })
     }

@@ -68,13 +68,17 @@ impl Presence<'_> {
     /// `offline`) and recomputes `status`. Unknown users are ignored (they may have been deleted
     /// while connected).
     pub fn set_connection_status(&self, user_id: &str, connection: &str) -> Result<Option<User>> {
-        let Some(mut user) = self.0.store.user_by_id(user_id)? else { return Ok(None) };
-        let status = effective_status(connection, user.status_default.as_deref());
-        if user.status_connection == connection && user.status == status {
-            return Ok(Some(user));
-        }
-        user.status_connection = connection.to_string();
-        self.store_status(user, status, false).map(Some)
+        let mut changed = false;
+        let user = self.0.store.modify_user(user_id, &mut |u| {
+            let status = effective_status(connection, u.status_default.as_deref());
+            changed = u.status != status;
+            if changed || u.status_connection != connection {
+                u.status_connection = connection.to_string();
+                u.status = status;
+                u.updated_at = crate::time::Date::now();
+            }
+        })?;
+        Ok(user.map(|u| self.announce(u, changed)))
     }
 
     /// `UserPresence:setDefaultStatus` and `users.setStatus`: the user chooses a status, shown
@@ -86,11 +90,19 @@ impl Presence<'_> {
                 "method": "UserPresence:setDefaultStatus"
             })));
         }
-        let mut user =
-            self.0.store.user_by_id(&user.id)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
-        user.status_default = Some(status.to_string());
-        let effective = effective_status(&user.status_connection, Some(status));
-        self.store_status(user, effective, false)
+        let mut changed = false;
+        let user = self
+            .0
+            .store
+            .modify_user(&user.id, &mut |u| {
+                u.status_default = Some(status.to_string());
+                let effective = effective_status(&u.status_connection, Some(status));
+                changed = u.status != effective;
+                u.status = effective;
+                u.updated_at = crate::time::Date::now();
+            })?
+            .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
+        Ok(self.announce(user, changed))
     }
 
     /// Sets the status message shown next to the user's status (`statusText`).
@@ -101,11 +113,15 @@ impl Presence<'_> {
                 format!("The status message can't exceed {STATUS_TEXT_MAX_LENGTH} characters"),
             ));
         }
-        let mut user =
-            self.0.store.user_by_id(&user.id)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
-        user.status_text = (!text.is_empty()).then(|| text.to_string());
-        let status = user.status.clone();
-        self.store_status(user, status, true)
+        let user = self
+            .0
+            .store
+            .modify_user(&user.id, &mut |u| {
+                u.status_text = (!text.is_empty()).then(|| text.to_string());
+                u.updated_at = crate::time::Date::now();
+            })?
+            .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
+        Ok(self.announce(user, true))
     }
 
     /// At start no connection is open: every user whose stored status says otherwise goes offline
@@ -124,16 +140,12 @@ impl Presence<'_> {
         Ok(changed)
     }
 
-    /// Stores the user with `status`; publishes when the status changed (or always with `announce`).
-    fn store_status(&self, mut user: User, status: String, announce: bool) -> Result<User> {
-        let changed = announce || user.status != status;
-        user.status = status;
-        user.updated_at = crate::time::Date::now();
-        self.0.store.update_user(&user)?;
+    /// Publishes the user's status when it changed; returns the user.
+    fn announce(&self, user: User, changed: bool) -> User {
         if changed {
             self.0.bus.publish(Event::UserStatus { user: user.clone().into() });
         }
-        Ok(user)
+        user
     }
 
     /// A user starts or stops an activity in a room (`user-typing`, `user-recording`,

@@ -48,8 +48,12 @@ pub trait AccountStore {
     /// Inserts a user with its credentials. Fails with `error-field-unavailable` style errors
     /// when the username or email is taken (the caller checks first; this is the last guard).
     fn insert_user(&self, user: &User, credentials: &Credentials) -> Result<()>;
-    /// Replaces a user document.
+    /// Replaces a user document. Prefer [`AccountStore::modify_user`] for changes of a stored
+    /// user that others may change at the same time.
     fn update_user(&self, user: &User) -> Result<()>;
+    /// Applies `f` to the stored user inside one transaction and returns the new state (`None`
+    /// when the user does not exist).
+    fn modify_user(&self, id: &str, f: &mut dyn FnMut(&mut User)) -> Result<Option<User>>;
     /// Deletes a user, their credentials and tokens.
     fn delete_user(&self, id: &str) -> Result<()>;
     fn user_by_id(&self, id: &str) -> Result<Option<User>>;

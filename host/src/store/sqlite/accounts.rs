@@ -42,6 +42,22 @@ impl AccountStore for SqliteStore {
         })
     }
 
+    fn modify_user(&self, id: &str, f: &mut dyn FnMut(&mut User)) -> Result<Option<User>> {
+        self.write(|tx| {
+            let doc: Option<String> =
+                tx.prepare_cached("SELECT doc FROM users WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
+            let Some(doc) = doc else { return Ok(None) };
+            let mut user: User = decode(&doc)?;
+            f(&mut user);
+            tx.execute(
+                "UPDATE users SET username = ?2, email = ?3, doc = ?4 WHERE id = ?1",
+                params![id, user.username, user.email(), encode(&user)?],
+            )
+            .map_err(unique_violation)?;
+            Ok(Some(user))
+        })
+    }
+
     fn delete_user(&self, id: &str) -> Result<()> {
         self.write(|tx| {
             tx.execute("DELETE FROM users WHERE id = ?1", [id])?;
