@@ -122,3 +122,28 @@ fn message_commands_post_through_the_pipeline() {
     assert_eq!(last["msg"], "_pings @bob now_");
     assert_eq!(last["mentions"][0]["username"], "bob");
 }
+
+#[test]
+fn commands_over_ddp_and_typed_as_messages() {
+    let s = server_with(&["builtin-commands", "hello"]);
+    let admin = s.admin();
+    let bob = s.user("bob");
+    create_channel(&admin, "ddp-lounge", json!({}));
+    let mut d = crate::common::ddp::Ddp::resume(&bob);
+    // slashCommand, as older clients call it.
+    d.call_ok("slashCommand", json!([{"cmd": "join", "params": "#ddp-lounge", "msg": {"rid": "GENERAL"}}]));
+    assert!(members(&admin, "ddp-lounge").contains(&"bob".to_string()));
+    // Typed into the composer over DDP: the command runs, nothing is posted as text.
+    d.call_ok("sendMessage", json!([{"rid": "GENERAL", "msg": "/me stretches"}]));
+    d.call_ok("sendMessage", json!([{"rid": "GENERAL", "msg": "/hello ddp"}]));
+    let hist = admin.get("/api/v1/channels.history?roomId=GENERAL&count=5");
+    let texts: Vec<String> = assert_ok(&hist)["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["msg"].as_str().map(String::from))
+        .collect();
+    assert!(texts.contains(&"_stretches_".to_string()), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.starts_with('/')), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("ddp")), "{texts:?}");
+}
