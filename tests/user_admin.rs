@@ -281,3 +281,48 @@ fn register_user_over_ddp() {
         json!("error-user-registration-disabled"),
     );
 }
+
+#[test]
+fn listing_and_creating_users() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.user("bob");
+    s.user("carol");
+    let res = admin.get("/api/v1/users.list?sort=%7B%22username%22%3A1%7D&count=2&offset=1");
+    let body = assert_ok(&res);
+    let names: Vec<&str> = body["users"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["bob", "carol"]);
+    assert_eq!((body["count"].as_i64(), body["offset"].as_i64()), (Some(2), Some(1)));
+    assert!(body["total"].as_i64().unwrap() >= 4);
+    let q = crate::channels::urlencode(r#"{"username": "carol"}"#);
+    let f = crate::channels::urlencode(r#"{"username": 1}"#);
+    let res = admin.get(&format!("/api/v1/users.list?query={q}&fields={f}"));
+    let body = assert_ok(&res);
+    assert_eq!(body["total"], 1);
+    assert_eq!(body["users"][0]["username"], "carol");
+    assert!(body["users"][0].get("name").is_none(), "{}", body["users"][0]);
+    // Emails of others only for those who may see full user info.
+    let res = bob.get("/api/v1/users.list");
+    assert!(
+        assert_ok(&res)["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u.get("emails").is_none() || u["_id"] == bob.user_id())
+    );
+    assert_eq!(admin.get("/api/v1/users.list?query=notjson").status, 400);
+    assert_eq!(s.anon().get("/api/v1/users.list").status, 401);
+    crate::channels::set_permission(&s, "view-d-room", json!(["admin"]));
+    assert_eq!(bob.get("/api/v1/users.list").status, 403);
+    // users.create: permission and bad input.
+    let new = json!({"username": "dave", "email": "dave@example.com", "name": "Dave", "password": "Passw0rd!x"});
+    assert_eq!(bob.post("/api/v1/users.create", new.clone()).status, 403);
+    assert_ok(&admin.post("/api/v1/users.create", new.clone()));
+    assert_error(&admin.post("/api/v1/users.create", new), 400, "error-field-unavailable");
+    assert_eq!(admin.post("/api/v1/users.create", json!({"username": "eve", "password": "Passw0rd!x"})).status, 400);
+    let res = admin.post(
+        "/api/v1/users.create",
+        json!({"username": "bad name", "email": "e@example.com", "name": "E", "password": "Passw0rd!x"}),
+    );
+    assert_error(&res, 400, "error-invalid-username");
+}
