@@ -145,3 +145,27 @@ fn limits_and_access() {
     set_setting(&s, "FileUpload_Enabled", json!(false));
     assert_error(&post_file(&s, &bob, &path, "a.txt", "text/plain", b"x", &[]), 400, "error-file-upload-disabled");
 }
+
+#[test]
+fn files_go_with_cleaned_history_and_deleted_rooms() {
+    let s = Server::start();
+    let admin = s.admin();
+    let ch = create_channel(&admin, "temp-files", json!({}));
+    let rid = ch["_id"].as_str().unwrap().to_string();
+    let url = |res: &Res| assert_ok(res)["message"]["attachments"][0]["title_link"].as_str().unwrap().to_string();
+    let first = url(&post_file(&s, &admin, &format!("/api/v1/rooms.upload/{rid}"), "a.txt", "text/plain", b"one", &[]));
+    assert_eq!(get_file(&s, Some(&admin), &first).status(), 200);
+    let res = admin.post(
+        "/api/v1/rooms.cleanHistory",
+        json!({"roomId": rid, "latest": "2100-01-01T00:00:00.000Z", "oldest": "2000-01-01T00:00:00.000Z"}),
+    );
+    assert_ok(&res);
+    assert_eq!(get_file(&s, Some(&admin), &first).status(), 404);
+    let second =
+        url(&post_file(&s, &admin, &format!("/api/v1/rooms.upload/{rid}"), "b.txt", "text/plain", b"two", &[]));
+    assert_ok(&admin.post("/api/v1/channels.delete", json!({"roomId": rid})));
+    assert_eq!(get_file(&s, Some(&admin), &second).status(), 404);
+    // The bytes are gone from the data directory too.
+    let left = std::fs::read_dir(s.data_dir.join("uploads")).unwrap().count();
+    assert_eq!(left, 0);
+}

@@ -1317,6 +1317,7 @@ impl Rooms<'_> {
     /// Deletes a room with its subscriptions and messages, without permission checks.
     pub(crate) fn erase_unchecked(&self, actor: &User, room: &Room) -> Result<()> {
         let subs = self.0.store.delete_room(&room.id)?;
+        self.0.uploads().remove_room_files(&room.id)?;
         for s in &subs {
             self.0.emit_subscription(ChangeAction::Removed, s);
         }
@@ -1738,6 +1739,7 @@ impl Rooms<'_> {
         }
         let q = CleanHistory { rid: room.id.clone(), ..q };
         let ids = self.0.store.clean_room_history(&q)?;
+        self.0.uploads().remove_message_files(&ids)?;
         for id in &ids {
             self.0.bus.publish(Event::MessageDeleted { rid: room.id.clone(), message_id: id.clone() });
         }

@@ -212,6 +212,22 @@ impl Uploads<'_> {
         }
     }
 
+    /// Deletes every file of a room (the room was deleted).
+    pub fn remove_room_files(&self, rid: &str) -> Result<()> {
+        for u in self.0.store.uploads_of_room(rid)? {
+            self.remove(&u.id)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the files of these messages (they were deleted in bulk).
+    pub fn remove_message_files(&self, mids: &[String]) -> Result<()> {
+        for u in self.0.store.uploads_of_messages(mids)? {
+            self.remove(&u.id)?;
+        }
+        Ok(())
+    }
+
     /// Deletes the files a message carried.
     pub fn remove_files_of(&self, message: &Message) -> Result<()> {
         let mut ids: Vec<String> = Vec::new();

@@ -379,7 +379,10 @@ impl Users<'_> {
                 s.store.unlink_messages_of_user(&user.id, &to)?;
             }
             _ => {
-                for (rid, id) in s.store.delete_messages_of_user(&user.id)? {
+                let deleted = s.store.delete_messages_of_user(&user.id)?;
+                let ids: Vec<String> = deleted.iter().map(|(_, id)| id.clone()).collect();
+                s.uploads().remove_message_files(&ids)?;
+                for (rid, id) in deleted {
                     s.bus.publish(Event::MessageDeleted { rid, message_id: id });
                 }
             }
@@ -397,6 +400,7 @@ impl Users<'_> {
                 && room.uids.len() <= 2
             {
                 s.store.delete_room(&rid)?;
+                s.uploads().remove_room_files(&rid)?;
                 s.emit_room(crate::bus::ChangeAction::Removed, &room);
             }
         }

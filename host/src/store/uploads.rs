@@ -35,4 +35,8 @@ pub trait UploadStore {
     /// Marks an upload complete and attached to message `mid`.
     fn complete_upload(&self, id: &str, mid: &str, description: Option<&str>) -> Result<Option<Upload>>;
     fn delete_upload(&self, id: &str) -> Result<()>;
+    /// Uploads of a room.
+    fn uploads_of_room(&self, rid: &str) -> Result<Vec<Upload>>;
+    /// Uploads attached to these messages.
+    fn uploads_of_messages(&self, mids: &[String]) -> Result<Vec<Upload>>;
 }

@@ -1,7 +1,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
-use super::docs::{decode, encode};
+use super::docs::{collect, decode, encode};
 use crate::error::Result;
 use crate::store::{Upload, UploadStore};
 use crate::time::Date;
@@ -44,6 +44,25 @@ impl UploadStore for SqliteStore {
         self.write(|tx| {
             tx.execute("DELETE FROM uploads WHERE id = ?1", [id])?;
             Ok(())
+        })
+    }
+
+    fn uploads_of_room(&self, rid: &str) -> Result<Vec<Upload>> {
+        self.read(|c| collect(&mut *c.prepare_cached("SELECT doc FROM uploads WHERE rid = ?1")?, [rid]))
+    }
+
+    fn uploads_of_messages(&self, mids: &[String]) -> Result<Vec<Upload>> {
+        if mids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(mids)?;
+        self.read(|c| {
+            collect(
+                &mut *c.prepare_cached(
+                    "SELECT doc FROM uploads WHERE json_extract(doc, '$.mid') IN (SELECT value FROM json_each(?1))",
+                )?,
+                [ids],
+            )
         })
     }
 }
