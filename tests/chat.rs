@@ -528,3 +528,30 @@ fn outsiders_get_nothing_from_a_private_room() {
     assert_eq!(m["pinned"], true);
     assert_eq!(m["replies"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn thread_mentions_are_tracked_per_user() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.user("bob");
+    let carol = s.user("carol");
+    let ch = create_channel(&admin, "tmentions", json!({"members": ["bob", "carol"]}));
+    let rid = ch["_id"].as_str().unwrap();
+    let tmid = send(&bob, rid, "question")["_id"].as_str().unwrap().to_string();
+    let res = admin.post(
+        "/api/v1/chat.sendMessage",
+        json!({"message": {"rid": rid, "msg": "@carol can you answer?", "tmid": tmid}}),
+    );
+    assert_ok(&res);
+    let c = sub(&carol, rid);
+    assert_eq!((c["tunread"].clone(), c["tunreadUser"].clone()), (json!([tmid]), json!([tmid])));
+    assert!(sub(&bob, rid).get("tunreadUser").is_none());
+    let res =
+        admin.post("/api/v1/chat.sendMessage", json!({"message": {"rid": rid, "msg": "@all ping", "tmid": tmid}}));
+    assert_ok(&res);
+    assert_eq!(sub(&bob, rid)["tunreadGroup"], json!([tmid]));
+    // Reading the room with its threads clears all three.
+    assert_ok(&carol.post("/api/v1/subscriptions.read", json!({"rid": rid, "readThreads": true})));
+    let c = sub(&carol, rid);
+    assert!(c.get("tunreadUser").is_none() && c.get("tunread").is_none_or(|t| t == &json!([])), "{c}");
+}

@@ -44,6 +44,10 @@ pub struct ThreadBump {
     pub sender: String,
     /// Only the reply went to the thread (no `tshow`): alert the followers.
     pub alert_followers: bool,
+    /// Users mentioned in the reply: the thread also goes to their `tunreadUser`.
+    pub user_mentions: Vec<String>,
+    /// `@all`/`@here` in the reply: the thread also goes to the followers' `tunreadGroup`.
+    pub group_mention: bool,
 }
 
 /// What [`MessageStore::save_message`] changed.

@@ -194,6 +194,7 @@ impl Messages<'_> {
         if !follow {
             let sub = s.store.modify_subscription(&room.id, &user.id, &mut |sub| {
                 sub.tunread.retain(|t| *t != tmid);
+                super::forget_thread(sub, &tmid);
                 Ok(())
             })?;
             if let Some(sub) = sub {

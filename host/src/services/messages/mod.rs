@@ -42,6 +42,18 @@ pub enum Typed {
     Command,
 }
 
+/// Drops a thread from a subscription's `tunreadUser` and `tunreadGroup` lists.
+fn forget_thread(sub: &mut crate::models::Subscription, tmid: &str) {
+    for key in ["tunreadUser", "tunreadGroup"] {
+        if let Some(list) = sub.extra.get_mut(key).and_then(Value::as_array_mut) {
+            list.retain(|v| v != tmid);
+            if list.is_empty() {
+                sub.extra.remove(key);
+            }
+        }
+    }
+}
+
 /// `error-message-not-found`, as the `chat.*` endpoints answer an unknown message id.
 pub fn message_not_found() -> Error {
     Error::bad("error-message-not-found", "The provided \"messageId\" does not match any existing message.")

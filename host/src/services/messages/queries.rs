@@ -361,6 +361,7 @@ impl Messages<'_> {
         let (parent, room) = self.thread(user, tmid)?;
         let sub = self.0.store.modify_subscription(&room.id, &user.id, &mut |sub| {
             sub.tunread.retain(|t| *t != parent.id);
+            super::forget_thread(sub, &parent.id);
             Ok(())
         })?;
         if let Some(sub) = sub {

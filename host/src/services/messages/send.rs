@@ -397,7 +397,14 @@ impl Messages<'_> {
                 add_replies.push(p.u.id.clone());
             }
             add_replies.push(user.id.clone());
-            ThreadBump { tmid: p.id.clone(), add_replies, sender: user.id.clone(), alert_followers: thread_only }
+            ThreadBump {
+                tmid: p.id.clone(),
+                add_replies,
+                sender: user.id.clone(),
+                alert_followers: thread_only,
+                user_mentions: mention_ids.clone(),
+                group_mention: to_all,
+            }
         });
         let effects =
             MessageEffects { set_last_message: !thread_only && s.settings.bool("Store_Last_Message"), unread, thread };

@@ -154,25 +154,30 @@ fn bump_thread(
     parent.updated_at = m.updated_at;
     put_message(tx, &parent)?;
     let followers: Vec<String> = parent.replies.iter().flatten().filter(|id| **id != t.sender).cloned().collect();
-    if !followers.is_empty() {
-        let alert = if t.alert_followers { "'$.alert', json('true'), '$.open', json('true')," } else { "" };
+    let add = |field: &str, users: &[String], alert: bool, changed: &mut HashMap<String, String>| -> Result<()> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        let alert = if alert { "'$.alert', json('true'), '$.open', json('true')," } else { "" };
         let sql = format!(
             "UPDATE subscriptions SET doc = json_set(
-                 CASE WHEN EXISTS (SELECT 1 FROM json_each(doc, '$.tunread') WHERE value = ?3) THEN doc
-                      WHEN json_type(doc, '$.tunread') = 'array' THEN json_insert(doc, '$.tunread[#]', ?3)
-                      ELSE json_set(doc, '$.tunread', json_array(?3)) END,
+                 CASE WHEN EXISTS (SELECT 1 FROM json_each(doc, '$.{field}') WHERE value = ?3) THEN doc
+                      WHEN json_type(doc, '$.{field}') = 'array' THEN json_insert(doc, '$.{field}[#]', ?3)
+                      ELSE json_set(doc, '$.{field}', json_array(?3)) END,
                  {alert} '$._updatedAt', ?4)
              WHERE rid = ?1 AND user_id IN (SELECT value FROM json_each(?2))
              RETURNING id, doc"
         );
-        let args = vec![
-            SqlValue::Text(m.rid.clone()),
-            json_ids(&followers),
-            SqlValue::Text(t.tmid.clone()),
-            m.updated_at.0.into(),
-        ];
-        update_subs(tx, &sql, args, changed)?;
+        let args =
+            vec![SqlValue::Text(m.rid.clone()), json_ids(users), SqlValue::Text(t.tmid.clone()), m.updated_at.0.into()];
+        update_subs(tx, &sql, args, changed)
+    };
+    add("tunread", &followers, t.alert_followers, changed)?;
+    if t.group_mention {
+        add("tunreadGroup", &followers, false, changed)?;
     }
+    let mentioned: Vec<String> = t.user_mentions.iter().filter(|u| **u != t.sender).cloned().collect();
+    add("tunreadUser", &mentioned, false, changed)?;
     Ok(Some(parent))
 }
 
