@@ -382,22 +382,43 @@ impl Rooms<'_> {
         self.0.store.room_by_id(&direct_room_id(&[user.id.clone(), other.id.clone()]))
     }
 
-    /// `getRoomByTypeAndName`: a readable channel or group by name, or the caller's DM with
-    /// the user of that name (`t: "d"`).
-    pub fn by_type_and_name(&self, user: &User, t: &str, name: &str) -> Result<Room> {
-        let room = match t {
-            "d" => self.direct_with_username(user, name)?,
-            "c" | "p" => self.0.store.room_by_name(name.trim_start_matches('#'))?.filter(|r| r.t == t),
+    /// `getRoomByTypeAndName`: a channel or group by name or id, or the caller's DM with the
+    /// user of that name (`t: "d"`). Anonymous callers (`None`) may only look up channels, and
+    /// only with `Accounts_AllowAnonymousRead`. Errors as upstream: `error-invalid-room` when
+    /// nothing matches, `error-no-permission` when the caller can't read the room.
+    pub fn by_type_and_name(&self, user: Option<&User>, t: &str, name: &str) -> Result<Room> {
+        let invalid_room = || Error::bad("error-invalid-room", "Invalid room");
+        if t.is_empty() || name.is_empty() {
+            return Err(invalid_room());
+        }
+        if user.is_none() && (t != "c" || !self.0.settings.bool("Accounts_AllowAnonymousRead")) {
+            return Err(invalid_user());
+        }
+        let room = match (t, user) {
+            ("d", Some(user)) => match self.direct_with_username(user, name)? {
+                Some(r) => Some(r),
+                None => self.0.store.room_by_id(name)?,
+            },
+            ("c" | "p", _) => match self.0.store.room_by_name(name.trim_start_matches('#'))? {
+                Some(r) => Some(r),
+                None => self.0.store.room_by_id(name)?,
+            },
             _ => None,
         };
-        match room {
-            Some(r) if self.can_read(user, &r)? => Ok(r),
-            _ => Err(room_not_found_for(t)),
+        let room = room.filter(|r| r.t == t).ok_or_else(invalid_room)?;
+        if let Some(user) = user
+            && !self.can_read(user, &room)?
+        {
+            return Err(Error::bad("error-no-permission", "No permission"));
         }
+        Ok(room)
     }
 
-    /// `getUsersOfRoom`: members of a readable room — only those not offline unless
-    /// `show_all` — with the total before paging.
+    /// `getUsersOfRoom`: members of a room the caller can read — only those not offline unless
+    /// `show_all` — and `total`, the count of all its active members (before status, filter and
+    /// paging, as upstream counts it). Errors as upstream: `error-invalid-room` without a room
+    /// id, `error-not-allowed` for an unknown room or a broadcast room without
+    /// `view-broadcast-member-list`, `not-authorized` for a room the caller can't read.
     pub fn users_of_room(
         &self,
         user: &User,
@@ -407,7 +428,16 @@ impl Rooms<'_> {
         offset: usize,
         limit: Option<usize>,
     ) -> Result<(Vec<Value>, usize)> {
-        let room = self.readable(user, rid)?;
+        if rid.is_empty() {
+            return Err(Error::bad("error-invalid-room", "Invalid room"));
+        }
+        let room = self.0.store.room_by_id(rid)?.ok_or_else(not_allowed)?;
+        if !self.can_read(user, &room)? {
+            return Err(Error::bad("not-authorized", "Not Authorized"));
+        }
+        if room.broadcast && !self.0.authz().can(user, "view-broadcast-member-list", Some(&room.id))? {
+            return Err(not_allowed());
+        }
         let q = MemberQuery {
             filter: filter.map(String::from),
             status: if show_all { vec![] } else { vec!["online".into(), "away".into(), "busy".into()] },
@@ -415,7 +445,9 @@ impl Rooms<'_> {
             limit,
             ..Default::default()
         };
-        self.members(user, &room, &q)
+        let (records, _) = self.members(user, &room, &q)?;
+        let (_, total) = self.0.store.room_members(&room.id, &MemberQuery { limit: Some(0), ..Default::default() })?;
+        Ok((records, total))
     }
 
     /// Removes a user from every room they are in, without system messages (account
@@ -453,7 +485,7 @@ impl Rooms<'_> {
 
     /// `getRoomNameById`: the name of a readable room.
     pub fn name_of(&self, user: &User, rid: &str) -> Result<String> {
-        let room = self.0.store.room_by_id(rid)?.ok_or_else(|| Error::bad("error-invalid-room", "Invalid room"))?;
+        let room = self.0.store.room_by_id(rid)?.ok_or_else(not_allowed)?;
         if !self.can_read(user, &room)? {
             return Err(not_allowed());
         }

@@ -84,6 +84,15 @@ impl Subscriptions<'_> {
         })
     }
 
+    /// `rooms/get` for an anonymous caller: the default public channels with
+    /// `Accounts_AllowAnonymousRead`, nothing otherwise.
+    pub fn anonymous_rooms(&self) -> Result<Vec<Room>> {
+        if !self.0.settings.bool("Accounts_AllowAnonymousRead") {
+            return Ok(Vec::new());
+        }
+        Ok(self.0.store.rooms_by_types(&["c"])?.into_iter().filter(|r| r.is_default).collect())
+    }
+
     fn modify(
         &self,
         user: &User,
@@ -160,17 +169,21 @@ impl Subscriptions<'_> {
     /// message must be someone else's) or, with a room id, from its last message.
     pub fn unread(&self, user: &User, first_unread_message: Option<&str>, rid: Option<&str>) -> Result<Subscription> {
         let refuse = || Error::bad("error-action-not-allowed", "Not allowed");
-        let (rid, ts) = match (first_unread_message.filter(|m| !m.is_empty()), rid.filter(|r| !r.is_empty())) {
-            (Some(mid), _) => {
+        // A room id wins over a message, as upstream.
+        let (rid, ts) = match (rid.filter(|r| !r.is_empty()), first_unread_message.filter(|m| !m.is_empty())) {
+            (Some(rid), _) => {
+                let last =
+                    self.0.store.room_messages_before(rid, None, 1)?.into_iter().next().ok_or_else(|| {
+                        Error::bad("error-no-message-for-unread", "There are no messages to mark unread")
+                    })?;
+                (rid.to_string(), last.ts)
+            }
+            (None, Some(mid)) => {
                 let m = self.0.store.message(mid)?.ok_or_else(refuse)?;
                 if m.u.id == user.id {
                     return Err(refuse());
                 }
                 (m.rid.clone(), m.ts)
-            }
-            (None, Some(rid)) => {
-                let last = self.0.store.room_messages_before(rid, None, 1)?.into_iter().next().ok_or_else(refuse)?;
-                (rid.to_string(), last.ts)
             }
             (None, None) => return Err(Error::param_required("roomId")),
         };
@@ -210,6 +223,11 @@ impl Subscriptions<'_> {
             }
             _ => return Err(Error::bad("error-invalid-settings", "Invalid settings value")),
         };
+        if matches!(field, "desktopNotifications" | "mobilePushNotifications" | "emailNotifications")
+            && !matches!(text.as_str(), "all" | "mentions" | "nothing" | "default")
+        {
+            return Err(Error::bad("error-invalid-settings", "Invalid settings value"));
+        }
         let flag = *flag;
         self.modify(user, rid, &mut |s| {
             if flag {

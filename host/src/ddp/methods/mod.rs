@@ -14,6 +14,7 @@ pub mod messages;
 pub mod presence;
 pub mod rooms;
 pub mod settings;
+pub mod subscriptions;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -81,9 +82,15 @@ fn table() -> &'static HashMap<&'static str, &'static MethodDef> {
     static TABLE: OnceLock<HashMap<&'static str, &'static MethodDef>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut map = HashMap::new();
-        for family in
-            [auth::METHODS, settings::METHODS, presence::METHODS, rooms::METHODS, messages::METHODS, commands::METHODS]
-        {
+        for family in [
+            auth::METHODS,
+            settings::METHODS,
+            presence::METHODS,
+            rooms::METHODS,
+            subscriptions::METHODS,
+            messages::METHODS,
+            commands::METHODS,
+        ] {
             for def in family {
                 map.insert(def.name, def);
             }
@@ -279,9 +286,15 @@ mod tests {
     #[test]
     fn tables_have_no_duplicates() {
         let mut seen = std::collections::HashSet::new();
-        for family in
-            [auth::METHODS, settings::METHODS, presence::METHODS, rooms::METHODS, messages::METHODS, commands::METHODS]
-        {
+        for family in [
+            auth::METHODS,
+            settings::METHODS,
+            presence::METHODS,
+            rooms::METHODS,
+            subscriptions::METHODS,
+            messages::METHODS,
+            commands::METHODS,
+        ] {
             for def in family {
                 assert!(seen.insert(def.name), "duplicate method {}", def.name);
             }

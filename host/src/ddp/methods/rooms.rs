@@ -1,56 +1,90 @@
-//! Room methods: thin adapters over `services::rooms` and `services::subscriptions`, with
-//! upstream's parameters and answers.
+//! Room methods: thin adapters over `services::rooms` (the same functions the `channels.*`,
+//! `groups.*`, `im.*` and `rooms.*` endpoints call), with upstream's positional parameters,
+//! answers and error ids. The caller's own subscription state (`hideRoom`, `readMessages`, …)
+//! lives in `subscriptions.rs`.
+//!
+//! Upstream's methods answer a room id that matches nothing with `error-invalid-room` (the
+//! getters with `error-not-allowed`), and attach `{method}` as the error's `details`.
 
 use serde_json::{Map, Value, json};
 
-use super::{Args, Failure, Invocation, MethodDef, Outcome, field_opt_str, field_str, logged, match_failed};
+use super::{Args, Failure, Invocation, MethodDef, Outcome, anon, field_str, logged, match_failed};
 use crate::error::Error;
 use crate::models::{Room, User};
 use crate::services::rooms::{NewRoom, RoomRole};
 use crate::services::subscriptions::tombstone_view;
 use crate::time;
 
+/// A table entry whose service errors carry `{method}` details, as upstream's do.
+macro_rules! method {
+    ($name:literal, $run:path) => {
+        logged($name, |inv, args| with_method($run(inv, args), inv))
+    };
+    (anon $name:literal, $run:path) => {
+        anon($name, |inv, args| with_method($run(inv, args), inv))
+    };
+}
+
 /// The methods of this family.
 pub const METHODS: &[MethodDef] = &[
-    logged("rooms/get", rooms_get),
-    logged("subscriptions/get", subscriptions_get),
-    logged("getRoomById", get_room_by_id),
-    logged("getRoomIdByNameOrId", get_room_id_by_name_or_id),
-    logged("getRoomNameById", get_room_name_by_id),
-    logged("getRoomByTypeAndName", get_room_by_type_and_name),
-    logged("getUsersOfRoom", get_users_of_room),
-    logged("canAccessRoom", can_access_room),
-    logged("createChannel", |inv, args| create(inv, args, "c")),
-    logged("createPrivateGroup", |inv, args| create(inv, args, "p")),
-    logged("createDirectMessage", create_direct_message),
-    logged("joinRoom", join_room),
-    logged("leaveRoom", leave_room),
-    logged("addUsersToRoom", add_users_to_room),
-    logged("addUserToRoom", add_user_to_room),
-    logged("removeUserFromRoom", remove_user_from_room),
-    logged("eraseRoom", erase_room),
-    logged("archiveRoom", |inv, args| archive(inv, args, true)),
-    logged("unarchiveRoom", |inv, args| archive(inv, args, false)),
-    logged("hideRoom", hide_room),
-    logged("openRoom", open_room),
-    logged("toggleFavorite", toggle_favorite),
-    logged("saveRoomSettings", save_room_settings),
-    logged("getRoomRoles", get_room_roles),
-    logged("addRoomOwner", |inv, args| set_role(inv, args, RoomRole::Owner, true)),
-    logged("removeRoomOwner", |inv, args| set_role(inv, args, RoomRole::Owner, false)),
-    logged("addRoomModerator", |inv, args| set_role(inv, args, RoomRole::Moderator, true)),
-    logged("removeRoomModerator", |inv, args| set_role(inv, args, RoomRole::Moderator, false)),
-    logged("addRoomLeader", |inv, args| set_role(inv, args, RoomRole::Leader, true)),
-    logged("removeRoomLeader", |inv, args| set_role(inv, args, RoomRole::Leader, false)),
-    logged("muteUserInRoom", |inv, args| mute(inv, args, true)),
-    logged("unmuteUserInRoom", |inv, args| mute(inv, args, false)),
-    logged("readMessages", read_messages),
-    logged("unreadMessages", unread_messages),
-    logged("saveNotificationSettings", save_notification_settings),
+    method!(anon "rooms/get", rooms_get),
+    method!("getRoomById", get_room_by_id),
+    method!("getRoomIdByNameOrId", get_room_id_by_name_or_id),
+    method!("getRoomNameById", get_room_name_by_id),
+    method!(anon "getRoomByTypeAndName", get_room_by_type_and_name),
+    method!("getUsersOfRoom", get_users_of_room),
+    method!("canAccessRoom", can_access_room),
+    method!("createChannel", create_channel),
+    method!("createPrivateGroup", create_private_group),
+    method!("createDirectMessage", create_direct_message),
+    method!("joinRoom", join_room),
+    method!("leaveRoom", leave_room),
+    method!("addUsersToRoom", add_users_to_room),
+    method!("addUserToRoom", add_user_to_room),
+    method!("removeUserFromRoom", remove_user_from_room),
+    method!("eraseRoom", erase_room),
+    method!("archiveRoom", archive_room),
+    method!("unarchiveRoom", unarchive_room),
+    method!("saveRoomSettings", save_room_settings),
+    method!("getRoomRoles", get_room_roles),
+    method!("addRoomOwner", add_room_owner),
+    method!("removeRoomOwner", remove_room_owner),
+    method!("addRoomModerator", add_room_moderator),
+    method!("removeRoomModerator", remove_room_moderator),
+    method!("addRoomLeader", add_room_leader),
+    method!("removeRoomLeader", remove_room_leader),
+    method!("muteUserInRoom", mute_user_in_room),
+    method!("unmuteUserInRoom", unmute_user_in_room),
 ];
 
-/// `{update, remove}`, or the plain list when no date was given. Call inside `time::ejson`.
-fn changes(update: Value, remove: &[crate::store::Tombstone], since_given: bool) -> Value {
+/// Adds `{method}` details to a service error that has none.
+pub(super) fn with_method(out: Outcome, inv: &Invocation<'_>) -> Outcome {
+    out.map_err(|f| match f {
+        Failure::Service(e) => match *e {
+            Error::Api { status, id, message, details: None } => {
+                Error::Api { status, id, message, details: Some(json!({"method": inv.method})) }.into()
+            }
+            other => Failure::Service(Box::new(other)),
+        },
+        other => other,
+    })
+}
+
+fn invalid_room() -> Error {
+    Error::bad("error-invalid-room", "Invalid room")
+}
+
+fn not_allowed() -> Error {
+    Error::bad("error-not-allowed", "Not allowed")
+}
+
+/// The room with id `rid`, or `missing()`.
+fn room(inv: &Invocation<'_>, rid: &str, missing: fn() -> Error) -> Result<Room, Failure> {
+    Ok(inv.svc.store.room_by_id(rid)?.ok_or_else(missing)?)
+}
+
+/// `{update, remove}` since a date, or the plain list without one. Call inside `time::ejson`.
+pub(super) fn changes(update: Value, remove: &[crate::store::Tombstone], since_given: bool) -> Value {
     if since_given {
         json!({"update": update, "remove": remove.iter().map(tombstone_view).collect::<Vec<_>>()})
     } else {
@@ -62,38 +96,29 @@ fn room_json(room: &Room) -> Value {
     time::ejson(|| room.public_view())
 }
 
-/// `rooms/get([{$date}])` → rooms, or `{update, remove}` since the date.
+/// `rooms/get([{$date}])` → the caller's rooms, or `{update, remove}` since the date. Logged
+/// out: the default channels with `Accounts_AllowAnonymousRead`, else `[]`.
 fn rooms_get(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let since = args.date(0)?;
-    let user = inv.user()?.clone();
-    let c = inv.svc.subscriptions().rooms(&user, since)?;
+    let Some(caller) = inv.caller.as_ref() else {
+        let rooms = inv.svc.subscriptions().anonymous_rooms()?;
+        return Ok(Some(time::ejson(|| Value::Array(rooms.iter().map(Room::public_view).collect()))));
+    };
+    let c = inv.svc.subscriptions().rooms(&caller.user, since)?;
     Ok(Some(time::ejson(|| {
         let update = Value::Array(c.update.iter().map(Room::public_view).collect());
         changes(update, &c.remove, since.is_some())
     })))
 }
 
-/// `subscriptions/get([{$date}])` → subscriptions, or `{update, remove}` since the date.
-fn subscriptions_get(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let since = args.date(0)?;
-    let user = inv.user()?.clone();
-    let c = inv.svc.subscriptions().get(&user, since)?;
-    Ok(Some(time::ejson(|| changes(serde_json::to_value(&c.update).unwrap_or_default(), &c.remove, since.is_some()))))
-}
-
-/// A room the caller can read, or `error-not-allowed` as upstream's getters answer.
-fn readable(inv: &Invocation<'_>, rid: &str) -> Result<(User, Room), Failure> {
-    let user = inv.user()?.clone();
-    let room = inv.svc.store.room_by_id(rid)?.ok_or_else(|| Error::bad("error-invalid-room", "Invalid room"))?;
-    if !inv.svc.rooms().can_read(&user, &room)? {
-        return Err(Error::bad("error-not-allowed", "Not allowed").into());
-    }
-    Ok((user, room))
-}
-
-/// `getRoomById(rid)` → the room.
+/// `getRoomById(rid)` → the room (`error-not-allowed` when missing or unreadable).
 fn get_room_by_id(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let (_, room) = readable(inv, &args.str(0)?)?;
+    let rid = args.str(0)?;
+    let user = inv.user()?.clone();
+    let room = room(inv, &rid, not_allowed)?;
+    if !inv.svc.rooms().can_read(&user, &room)? {
+        return Err(not_allowed().into());
+    }
     Ok(Some(room_json(&room)))
 }
 
@@ -101,9 +126,9 @@ fn get_room_by_id(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 fn get_room_id_by_name_or_id(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let key = args.str(0)?;
     let user = inv.user()?.clone();
-    let room = inv.svc.rooms().by_id_or_name(&key)?.ok_or_else(|| Error::bad("error-not-allowed", "Not allowed"))?;
+    let room = inv.svc.rooms().by_id_or_name(&key)?.ok_or_else(not_allowed)?;
     if !inv.svc.rooms().can_read(&user, &room)? {
-        return Err(Error::bad("error-not-allowed", "Not allowed").into());
+        return Err(not_allowed().into());
     }
     Ok(Some(json!(room.id)))
 }
@@ -115,40 +140,47 @@ fn get_room_name_by_id(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     Ok(Some(json!(inv.svc.rooms().name_of(&user, &rid)?)))
 }
 
-/// `getRoomByTypeAndName(type, name)` → the room.
+/// `getRoomByTypeAndName(type, name)` → the room (`name` may also be the room id).
 fn get_room_by_type_and_name(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let (t, name) = (args.str(0)?, args.str(1)?);
-    let user = inv.user()?.clone();
-    Ok(Some(room_json(&inv.svc.rooms().by_type_and_name(&user, &t, &name)?)))
+    let t = args.opt_str(0)?.unwrap_or_default();
+    let name = args.opt_str(1)?.unwrap_or_default();
+    let user = inv.caller.as_ref().map(|c| c.user.clone());
+    Ok(Some(room_json(&inv.svc.rooms().by_type_and_name(user.as_ref(), &t, &name)?)))
 }
 
 /// `getUsersOfRoom(rid, showAll, {limit, skip}, filter)` → `{total, records}`.
 fn get_users_of_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let rid = args.str(0)?;
+    let rid = args.opt_str(0)?.unwrap_or_default();
     let show_all = args.bool(1, false)?;
-    let paging = args.get(2).and_then(Value::as_object);
-    let limit = paging.and_then(|p| p.get("limit")).and_then(Value::as_u64).map(|l| l as usize);
-    let skip = paging.and_then(|p| p.get("skip")).and_then(Value::as_u64).unwrap_or(0) as usize;
+    let (limit, skip) = match args.get(2) {
+        None => (None, 0),
+        Some(Value::Object(o)) => {
+            let paging =
+                [o.get("limit").cloned().unwrap_or(Value::Null), o.get("skip").cloned().unwrap_or(Value::Null)];
+            let paging = Args(&paging);
+            (paging.count(0)?, paging.count(1)?.unwrap_or(0))
+        }
+        Some(_) => return Err(match_failed()),
+    };
     let filter = args.opt_str(3)?;
     let user = inv.user()?.clone();
     let (records, total) = inv.svc.rooms().users_of_room(&user, &rid, show_all, filter.as_deref(), skip, limit)?;
     Ok(Some(time::ejson(|| json!({"total": total, "records": records}))))
 }
 
-/// `canAccessRoom(rid, userId)` → the room with `username`, or `false`.
+/// `canAccessRoom(rid, userId)` → the room with `username`, or `false`. Asking about another
+/// user needs `view-room-administration` (upstream answers anyone, which is why it retired the
+/// method).
 fn can_access_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let (rid, uid) = (args.str(0)?, args.str(1)?);
     let svc = inv.svc;
     let Some(other) = svc.store.user_by_id(&uid)? else {
         return Err(Error::bad("error-invalid-user", "Invalid user").into());
     };
-    let Some(room) = svc.store.room_by_id(&rid)? else {
-        return Err(Error::bad("error-invalid-room", "Invalid room").into());
-    };
-    // Only about oneself, unless the caller may see the other user's rooms.
+    let room = room(inv, &rid, invalid_room)?;
     let caller = inv.user()?;
     if caller.id != other.id && !svc.authz().can(caller, "view-room-administration", None)? {
-        return Err(Error::bad("error-not-allowed", "Not allowed").into());
+        return Err(not_allowed().into());
     }
     if !svc.rooms().can_read(&other, &room)? {
         return Ok(Some(json!(false)));
@@ -158,37 +190,53 @@ fn can_access_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     Ok(Some(view))
 }
 
+fn create_channel(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    create(inv, args, "c")
+}
+
+fn create_private_group(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    create(inv, args, "p")
+}
+
+/// An optional object parameter.
+fn opt_object(args: &Args<'_>, i: usize) -> Result<Option<Map<String, Value>>, Failure> {
+    match args.get(i) {
+        None => Ok(None),
+        Some(Value::Object(o)) => Ok(Some(o.clone())),
+        Some(_) => Err(match_failed()),
+    }
+}
+
 /// `createChannel(name, members, readOnly, customFields, extraData)` /
-/// `createPrivateGroup(...)` → `{rid, inserted, ...room}`.
+/// `createPrivateGroup(...)` → `{rid, inserted, ...room}`. A missing `create-c` / `create-p`
+/// answers `error-not-allowed`, as upstream's methods do.
 fn create(inv: &mut Invocation<'_>, args: &Args<'_>, t: &str) -> Outcome {
     let name = args.str(0)?;
     let members = args.strings(1)?;
     let read_only = args.bool(2, false)?;
-    let custom_fields = match args.get(3) {
-        None => None,
-        Some(Value::Object(o)) => Some(o.clone()),
-        Some(_) => return Err(match_failed()),
-    };
-    let extra = match args.get(4) {
-        None => Map::new(),
-        Some(Value::Object(o)) => o.clone(),
-        Some(_) => return Err(match_failed()),
-    };
+    let custom_fields = opt_object(args, 3)?;
+    let extra = opt_object(args, 4)?.unwrap_or_default();
     let user = inv.user()?.clone();
     let new = NewRoom { t: t.into(), name, members, read_only, extra, custom_fields, ..Default::default() };
-    let room = inv.svc.rooms().create(&user, new)?;
+    let room = inv.svc.rooms().create(&user, new).map_err(|e| match e.id() {
+        "error-unauthorized" => not_allowed(),
+        _ => e,
+    })?;
     let mut out = room_json(&room);
     out["rid"] = json!(room.id);
     out["inserted"] = json!(true);
     Ok(Some(out))
 }
 
-/// `createDirectMessage(...usernames)` → `{rid, ...room}`.
+/// `createDirectMessage(...usernames)` → `{t: "d", rid, ...room}` (without `_id`, as upstream).
 fn create_direct_message(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let usernames: Vec<String> = (0..args.0.len()).map(|i| args.str(i)).collect::<Result<_, _>>()?;
     let user = inv.user()?.clone();
     let room = inv.svc.rooms().create_direct(&user, &usernames, false)?;
     let mut out = room_json(&room);
+    if let Some(o) = out.as_object_mut() {
+        o.remove("_id");
+    }
     out["rid"] = json!(room.id);
     Ok(Some(out))
 }
@@ -196,34 +244,38 @@ fn create_direct_message(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 /// `joinRoom(rid, joinCode?)` → `true`.
 fn join_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let rid = args.str(0)?;
-    let code = args.opt_str(1)?;
+    let code = match args.get(1) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
     let user = inv.user()?.clone();
-    let room = inv.svc.rooms().get(&rid)?;
+    let room = room(inv, &rid, invalid_room)?;
     inv.svc.rooms().join(&user, &room, code.as_deref())?;
     Ok(Some(json!(true)))
 }
 
-/// `leaveRoom(rid)` → `true`.
+/// `leaveRoom(rid)` → nothing.
 fn leave_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let rid = args.str(0)?;
     let user = inv.user()?.clone();
-    let room = inv.svc.rooms().readable(&user, &rid)?;
+    let room = room(inv, &rid, invalid_room)?;
     inv.svc.rooms().leave(&user, &room)?;
-    Ok(Some(json!(true)))
+    Ok(None)
 }
 
 /// `addUsersToRoom({rid, users})` → `true`.
 fn add_users_to_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let o = args.object(0)?;
-    let rid = field_str(o, "rid")?;
+    let rid = o.get("rid").and_then(Value::as_str).map(String::from).ok_or_else(invalid_room)?;
     let users: Vec<String> = match o.get("users") {
         Some(Value::Array(a)) => {
             a.iter().map(|v| v.as_str().map(String::from).ok_or_else(match_failed)).collect::<Result<_, _>>()?
         }
-        _ => return Err(match_failed()),
+        _ => return Err(Error::bad("error-invalid-arguments", "Invalid arguments").into()),
     };
     let user = inv.user()?.clone();
-    let room = inv.svc.rooms().readable(&user, &rid)?;
+    let room = room(inv, &rid, invalid_room)?;
     inv.svc.rooms().add_users(&user, &room, &users)?;
     Ok(Some(json!(true)))
 }
@@ -234,24 +286,27 @@ fn add_user_to_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let rid = field_str(o, "rid")?;
     let username = field_str(o, "username")?;
     let user = inv.user()?.clone();
-    let room = inv.svc.rooms().readable(&user, &rid)?;
+    let room = room(inv, &rid, invalid_room)?;
     inv.svc.rooms().add_users(&user, &room, &[username])?;
     Ok(Some(json!(true)))
 }
 
-/// The user named by `username` in an object parameter.
-fn named(inv: &Invocation<'_>, o: &Map<String, Value>) -> Result<User, Failure> {
-    let username = field_str(o, "username")?;
-    Ok(inv.svc.store.user_by_username(&username)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?)
+/// `{rid, username}`, both strings.
+fn rid_and_username(args: &Args<'_>) -> Result<(String, String), Failure> {
+    let o = args.object(0)?;
+    Ok((field_str(o, "rid")?, field_str(o, "username")?))
 }
 
 /// `removeUserFromRoom({rid, username})` → `true`.
 fn remove_user_from_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let o = args.object(0)?;
-    let rid = field_str(o, "rid")?;
-    let target = named(inv, o)?;
+    let (rid, username) = rid_and_username(args)?;
     let user = inv.user()?.clone();
-    let room = inv.svc.rooms().readable(&user, &rid)?;
+    let room = room(inv, &rid, not_allowed)?;
+    let target = inv
+        .svc
+        .store
+        .user_by_username(username.trim_start_matches('@'))?
+        .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
     inv.svc.rooms().kick(&user, &room, &target)?;
     Ok(Some(json!(true)))
 }
@@ -260,53 +315,36 @@ fn remove_user_from_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 fn erase_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let rid = args.str(0)?;
     let user = inv.user()?.clone();
-    let room = inv.svc.rooms().readable(&user, &rid)?;
+    let room = room(inv, &rid, invalid_room)?;
     inv.svc.rooms().erase(&user, &room)?;
     Ok(Some(json!(true)))
 }
 
-/// `archiveRoom(rid)` / `unarchiveRoom(rid)`.
-fn archive(inv: &mut Invocation<'_>, args: &Args<'_>, on: bool) -> Outcome {
+/// `archiveRoom(rid)` → nothing.
+fn archive_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let rid = args.str(0)?;
     let user = inv.user()?.clone();
-    let room = inv.svc.rooms().readable(&user, &rid)?;
-    if on {
-        inv.svc.rooms().archive(&user, &room)?;
-    } else {
-        inv.svc.rooms().unarchive(&user, &room)?;
-    }
+    let room = room(inv, &rid, invalid_room)?;
+    inv.svc.rooms().archive(&user, &room)?;
     Ok(None)
 }
 
-/// `hideRoom(rid)` → 1 (the subscriptions changed).
-fn hide_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+/// `unarchiveRoom(rid)` → nothing.
+fn unarchive_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let rid = args.str(0)?;
     let user = inv.user()?.clone();
-    inv.svc.subscriptions().hide(&user, &rid)?;
-    Ok(Some(json!(1)))
-}
-
-/// `openRoom(rid)` → 1.
-fn open_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let rid = args.str(0)?;
-    let user = inv.user()?.clone();
-    inv.svc.subscriptions().open(&user, &rid)?;
-    Ok(Some(json!(1)))
-}
-
-/// `toggleFavorite(rid, favorite)` → 1.
-fn toggle_favorite(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let rid = args.str(0)?;
-    let favorite = args.bool(1, true)?;
-    let user = inv.user()?.clone();
-    inv.svc.subscriptions().favorite(&user, &rid, favorite)?;
-    Ok(Some(json!(1)))
+    let room = room(inv, &rid, invalid_room)?;
+    inv.svc.rooms().unarchive(&user, &room)?;
+    Ok(None)
 }
 
 /// `saveRoomSettings(rid, setting, value)` or `saveRoomSettings(rid, {settings})` →
 /// `{result: true, rid}`.
 fn save_room_settings(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let rid = args.str(0)?;
+    let rid = match args.get(0) {
+        Some(Value::String(s)) => s.clone(),
+        _ => return Err(invalid_room().into()),
+    };
     let settings = match args.get(1) {
         Some(Value::Object(o)) => o.clone(),
         Some(Value::String(key)) => {
@@ -314,17 +352,23 @@ fn save_room_settings(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
             m.insert(key.clone(), args.0.get(2).cloned().unwrap_or(Value::Null));
             m
         }
-        _ => return Err(match_failed()),
+        _ => return Err(Error::bad("error-invalid-settings", "Invalid settings provided").into()),
     };
     let user = inv.user()?.clone();
-    let room = inv.svc.store.room_by_id(&rid)?.ok_or_else(|| Error::bad("error-invalid-room", "Invalid room"))?;
+    let room = room(inv, &rid, invalid_room)?;
     inv.svc.rooms().save_settings(&user, &room, &settings)?;
     Ok(Some(json!({"result": true, "rid": rid})))
 }
 
-/// `getRoomRoles(rid)` → the members holding room roles.
+/// `getRoomRoles(rid)` → `[{_id, rid, u: {_id, username, name}, roles}]` of the members
+/// holding room roles. Someone who can't read the room needs `manage-room-members-remotely`.
 fn get_room_roles(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let (_, room) = readable(inv, &args.str(0)?)?;
+    let rid = args.str(0)?;
+    let user = inv.user()?.clone();
+    let room = room(inv, &rid, invalid_room)?;
+    if !inv.svc.authz().can(&user, "manage-room-members-remotely", None)? && !inv.svc.rooms().can_read(&user, &room)? {
+        return Err(Error::bad("error-invalid-user", "Invalid user").into());
+    }
     let roles = inv.svc.rooms().roles(&room)?;
     Ok(Some(time::ejson(|| json!(roles))))
 }
@@ -333,55 +377,50 @@ fn get_room_roles(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 fn set_role(inv: &mut Invocation<'_>, args: &Args<'_>, role: RoomRole, add: bool) -> Outcome {
     let (rid, uid) = (args.str(0)?, args.str(1)?);
     let user = inv.user()?.clone();
-    let room = inv.svc.rooms().readable(&user, &rid)?;
+    let room = room(inv, &rid, invalid_room)?;
     inv.svc.rooms().set_role(&user, &room, &uid, role, add)?;
     Ok(Some(json!(true)))
 }
 
+fn add_room_owner(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    set_role(inv, args, RoomRole::Owner, true)
+}
+
+fn remove_room_owner(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    set_role(inv, args, RoomRole::Owner, false)
+}
+
+fn add_room_moderator(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    set_role(inv, args, RoomRole::Moderator, true)
+}
+
+fn remove_room_moderator(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    set_role(inv, args, RoomRole::Moderator, false)
+}
+
+fn add_room_leader(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    set_role(inv, args, RoomRole::Leader, true)
+}
+
+fn remove_room_leader(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    set_role(inv, args, RoomRole::Leader, false)
+}
+
 /// `muteUserInRoom({rid, username})` / `unmuteUserInRoom(...)` → `true`.
 fn mute(inv: &mut Invocation<'_>, args: &Args<'_>, on: bool) -> Outcome {
-    let o = args.object(0)?;
-    let rid = field_str(o, "rid")?;
-    let target = named(inv, o)?;
-    let user = inv.user()?.clone();
-    let room = inv.svc.rooms().readable(&user, &rid)?;
-    inv.svc.rooms().set_muted(&user, &room, &target.username, on)?;
+    let (rid, username) = rid_and_username(args)?;
+    let user: User = inv.user()?.clone();
+    let room = room(inv, &rid, invalid_room)?;
+    inv.svc.rooms().set_muted(&user, &room, &username, on)?;
     Ok(Some(json!(true)))
 }
 
-/// `readMessages(rid, readThreads?)`.
-fn read_messages(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let rid = args.str(0)?;
-    let read_threads = args.bool(1, false)?;
-    let user = inv.user()?.clone();
-    inv.svc.subscriptions().read(&user, &rid, read_threads)?;
-    Ok(None)
+fn mute_user_in_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    mute(inv, args, true)
 }
 
-/// `unreadMessages(firstUnreadMessage?, room?)`.
-fn unread_messages(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let first = match args.get(0) {
-        None => None,
-        Some(Value::Object(o)) => field_opt_str(o, "_id")?,
-        Some(_) => return Err(match_failed()),
-    };
-    let rid = args.opt_str(1)?;
-    if first.is_none() && rid.is_none() {
-        return Err(match_failed());
-    }
-    let user = inv.user()?.clone();
-    inv.svc.subscriptions().unread(&user, first.as_deref(), rid.as_deref())?;
-    Ok(None)
-}
-
-/// `saveNotificationSettings(rid, field, value)` → `true`.
-fn save_notification_settings(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let rid = args.str(0)?;
-    let field = args.str(1)?;
-    let value = args.0.get(2).cloned().ok_or_else(match_failed)?;
-    let user = inv.user()?.clone();
-    inv.svc.subscriptions().save_notification(&user, &rid, &field, &value)?;
-    Ok(Some(json!(true)))
+fn unmute_user_in_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    mute(inv, args, false)
 }
 
 #[cfg(test)]
