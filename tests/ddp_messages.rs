@@ -193,3 +193,26 @@ fn direct_messages_and_mentions_notify_the_recipient() {
     assert_eq!(args[0]["text"], "ping");
     assert!(!b.received(|f| f["fields"]["args"][0]["text"] == "admin: @bob again"));
 }
+
+#[test]
+fn here_notifies_only_members_who_are_around() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.user("bob");
+    let carol = s.user("carol");
+    let ch = create_channel(&admin, "here-room", json!({"members": ["bob", "carol"]}));
+    let rid = ch["_id"].as_str().unwrap();
+    // bob connects (and is seen online); carol never does.
+    let mut watcher = Ddp::resume(&admin);
+    watcher.sub_ok("stream-notify-logged", "user-status");
+    let mut b = Ddp::resume(&bob);
+    b.sub_ok("stream-notify-user", &format!("{}/notification", bob.user_id()));
+    watcher.event("stream-notify-logged", "user-status", |a| a[0][0] == bob.user_id() && a[0][2] == 1);
+    send(&admin, rid, "@here standup");
+    let args =
+        b.event("stream-notify-user", &format!("{}/notification", bob.user_id()), |a| a[0]["payload"]["rid"] == rid);
+    assert_eq!(args[0]["text"], "admin: @here standup");
+    // carol had no connection: she gets nothing, but her group-mention counter moved.
+    let sub = assert_ok(&carol.get(&format!("/api/v1/subscriptions.getOne?roomId={rid}")))["subscription"].clone();
+    assert_eq!(sub["groupMentions"], 1);
+}

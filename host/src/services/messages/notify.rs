@@ -1,6 +1,7 @@
 //! Notifications of a new message (`stream-notify-user` `<uid>/notification`): the other member
-//! of a direct message, users mentioned by name, and everyone for `@all`/`@here` in rooms up to
-//! `Notifications_Max_Room_Members`. Each member's notification preferences are respected.
+//! of a direct message, users mentioned by name, and everyone for `@all` (everyone not offline
+//! for `@here`) in rooms up to `Notifications_Max_Room_Members`. Each member's notification
+//! preferences are respected.
 
 use std::sync::Arc;
 
@@ -41,7 +42,18 @@ impl Messages<'_> {
         let max = s.settings.int("Notifications_Max_Room_Members", 100);
         let everyone = room.t == "d" || (to_all && (max <= 0 || room.users_count <= max));
         let targets: Vec<Subscription> = if everyone {
-            s.store.subscriptions_of_room(&room.id)?
+            let mut subs = s.store.subscriptions_of_room(&room.id)?;
+            // `@here` (without `@all`) is for members who are around: not offline.
+            let here_only = room.t != "d"
+                && message.mentions.iter().any(|m| m.id == "here")
+                && !message.mentions.iter().any(|m| m.id == "all");
+            if here_only {
+                let ids: Vec<String> = subs.iter().map(|sub| sub.u.id.clone()).collect();
+                let around: std::collections::HashSet<String> =
+                    s.store.users_by_ids(&ids)?.into_iter().filter(|u| u.status != "offline").map(|u| u.id).collect();
+                subs.retain(|sub| around.contains(&sub.u.id) || mention_ids.contains(&sub.u.id));
+            }
+            subs
         } else {
             let mut subs = Vec::with_capacity(mention_ids.len());
             for id in mention_ids {
