@@ -12,6 +12,7 @@ mod commands;
 mod ddp;
 mod ddp_messages;
 mod ddp_room_methods;
+mod ddp_rooms;
 mod ddp_streams;
 mod groups;
 mod im;
