@@ -337,6 +337,8 @@ fn joining_leaving_adding_and_removing_members() {
     // A join code guards the room unless the user holds join-without-join-code.
     d.call_ok("saveRoomSettings", json!([rid, "joinCode", "s3cret"]));
     c.call_err("joinRoom", json!([rid, "wrong"]), json!("error-code-invalid"));
+    let e = c.call_err("joinRoom", json!([rid]), json!("error-code-invalid"));
+    assert_eq!(e["reason"], "Invalid Room Password");
     assert!(sub_of(&carol, &rid).is_null());
     assert_eq!(c.call_ok("joinRoom", json!([rid, "s3cret"])), json!(true));
     assert!(sub_of(&carol, &rid).is_object());

@@ -241,7 +241,8 @@ fn create_direct_message(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     Ok(Some(out))
 }
 
-/// `joinRoom(rid, joinCode?)` → `true`.
+/// `joinRoom(rid, joinCode?)` → `true`. A missing or wrong join code is upstream's
+/// `error-code-invalid` ("Invalid Room Password") either way.
 fn join_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let rid = args.str(0)?;
     let code = match args.get(1) {
@@ -251,7 +252,10 @@ fn join_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     };
     let user = inv.user()?.clone();
     let room = room(inv, &rid, invalid_room)?;
-    inv.svc.rooms().join(&user, &room, code.as_deref())?;
+    inv.svc.rooms().join(&user, &room, code.as_deref()).map_err(|e| match e.id() {
+        "error-code-required" | "error-code-invalid" => Error::bad("error-code-invalid", "Invalid Room Password"),
+        _ => e,
+    })?;
     Ok(Some(json!(true)))
 }
 
