@@ -29,4 +29,4 @@ mod slash_commands;
 mod subscriptions;
 mod teams;
 mod uploads;
-mod user_admin;
+mod users;

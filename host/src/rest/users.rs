@@ -122,7 +122,7 @@ async fn list(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Qu
 fn update(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let id = text(p, "userId").ok_or_else(|| Error::param_required("userId"))?;
     let data = p.json_object("data")?.ok_or_else(|| Error::param_required("data"))?;
-    let updated = s.users().update(user, id.trim(), &data)?;
+    let updated = s.users().update(user, id.trim(), &data, p.bool("confirmRelinquish", false)?)?;
     let full = s.authz().can(user, "view-full-other-user-info", None)? || updated.id == user.id;
     Ok(json!({"user": s.accounts().public_view(&updated, full)}))
 }
@@ -160,17 +160,21 @@ fn set_active_status(s: &Services, user: &User, p: &Params) -> Result<Value> {
     Ok(json!({"user": {"_id": updated.id, "active": updated.active}}))
 }
 
-/// `POST users.delete {userId, confirmRelinquish?}`.
+/// `POST users.delete {userId|username, confirmRelinquish?}` (permission `delete-user`).
 fn delete(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let id = text(p, "userId").ok_or_else(|| Error::param_required("userId"))?;
-    s.users().delete(user, id.trim())?;
+    let confirm = p.bool("confirmRelinquish", false)?;
+    let id = match text(p, "userId") {
+        Some(id) => id.trim().to_string(),
+        None => user_from_params(s, p)?.id,
+    };
+    s.users().delete(user, &id, confirm)?;
     Ok(json!({}))
 }
 
 /// `POST users.deleteOwnAccount {password, confirmRelinquish?}`.
 fn delete_own_account(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let password = text(p, "password").ok_or_else(|| Error::param_required("password"))?;
-    s.users().delete_own(user, &password)?;
+    s.users().delete_own(user, &password, p.bool("confirmRelinquish", false)?)?;
     Ok(json!({}))
 }
 
@@ -187,9 +191,9 @@ fn username_suggestion(s: &Services, user: &User, _: &Params) -> Result<Value> {
 }
 
 /// `GET users.checkUsernameAvailability?username=` → `{result: bool}`.
-fn check_username_availability(s: &Services, _: &User, p: &Params) -> Result<Value> {
+fn check_username_availability(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let username = text(p, "username").ok_or_else(|| Error::param_required("username"))?;
-    Ok(json!({"result": s.users().username_available(username.trim())?}))
+    Ok(json!({"result": s.users().check_username_availability(user, username.trim())?}))
 }
 
 /// `POST users.forgotPassword {email}`: the same answer whether or not the address is known.

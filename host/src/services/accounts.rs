@@ -91,7 +91,23 @@ impl Accounts<'_> {
         if username.is_empty() || !re.is_match(username) || ["all", "here"].contains(&username) {
             return Err(Error::bad("error-invalid-username", format!("{username} is not a valid username")));
         }
+        if self.username_blocked(username) {
+            return Err(Error::bad("error-blocked-username", format!("{username} is blocked and can't be used!")));
+        }
         Ok(())
+    }
+
+    /// Whether a username is reserved: `all`, `here` and the comma-separated
+    /// `Accounts_BlockedUsernameList`, compared without case.
+    pub fn username_blocked(&self, username: &str) -> bool {
+        let list = self.0.settings.string("Accounts_BlockedUsernameList");
+        let name = username.trim();
+        ["all", "here"]
+            .iter()
+            .copied()
+            .chain(list.split(','))
+            .map(str::trim)
+            .any(|b| !b.is_empty() && b.eq_ignore_ascii_case(name))
     }
 
     /// Checks a new password against the password policy settings.
@@ -165,6 +181,12 @@ impl Accounts<'_> {
         if let Some(u) = username
             && let Some(other) = self.0.store.user_by_username(u)?
             && Some(other.id.as_str()) != except
+        {
+            return Err(Error::bad("error-field-unavailable", format!("{u} is already in use :(")));
+        }
+        // A team's name is taken too: mentions of both would collide.
+        if let Some(u) = username
+            && self.0.store.team_by_name(u)?.is_some()
         {
             return Err(Error::bad("error-field-unavailable", format!("{u} is already in use :(")));
         }

@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 
 use super::Services;
 use super::accounts::{Caller, hash_password, verify_password};
-use crate::bus::Event;
+use crate::bus::{ChangeAction, Event};
 use crate::error::{Error, Result};
 use crate::ids;
-use crate::models::{Email, User, UserRef};
+use crate::models::{Email, Room, User, UserRef};
 use crate::store::LoginToken;
 use crate::time::Date;
 
@@ -55,6 +55,15 @@ pub struct Registration {
     pub password: String,
     pub name: Option<String>,
     pub secret_url: Option<String>,
+}
+
+/// What becomes of a room when a member who is its last owner or only member leaves for good.
+struct RoomFate {
+    room: Room,
+    /// The oldest active other member, who becomes owner.
+    new_owner: Option<String>,
+    /// Nobody is left to own it: the room is deleted.
+    remove: bool,
 }
 
 /// The changes `users.update` and `users.updateOwnBasicInfo` accept.
@@ -107,8 +116,15 @@ impl Users<'_> {
 
     /// `users.update`: `actor` edits `user_id` with `data` (`email`, `name`, `password`,
     /// `username`, `active`, `roles`, `verified`, `requirePasswordChange`, `customFields`,
-    /// `statusText`, `bio`, `nickname`). Returns the user after the change.
-    pub fn update(&self, actor: &User, user_id: &str, data: &Map<String, Value>) -> Result<User> {
+    /// `statusText`, `bio`, `nickname`). Deactivating follows [`Users::set_active`] with
+    /// `confirm_relinquish`. Returns the user after the change.
+    pub fn update(
+        &self,
+        actor: &User,
+        user_id: &str,
+        data: &Map<String, Value>,
+        confirm_relinquish: bool,
+    ) -> Result<User> {
         let s = self.0;
         let authz = s.authz();
         let mut user = self.target(user_id)?;
@@ -182,6 +198,13 @@ impl Users<'_> {
             authz
                 .require(actor, "edit-other-user-active-status", None)
                 .map_err(|_| not_allowed("Editing user active status is not allowed"))?;
+            // Refuse before anything changes, not halfway.
+            if !active {
+                if self.last_active_admin(&user)? {
+                    return Err(not_allowed("Leaving the app without an active admin is not allowed"));
+                }
+                Self::confirm_fates(&self.room_fates(&user)?, confirm_relinquish)?;
+            }
         }
         self.apply(&mut user, changes)?;
         if let Some(roles) = roles {
@@ -198,7 +221,7 @@ impl Users<'_> {
         if let Some(active) = active
             && active != user.active
         {
-            return self.set_active(actor, &user.id, active, true);
+            return self.set_active(actor, &user.id, active, confirm_relinquish);
         }
         s.bus.publish(Event::UserUpdated { user: Arc::new(user.clone()), fields: vec![] });
         Ok(user)
@@ -308,38 +331,195 @@ impl Users<'_> {
         Ok(me)
     }
 
-    /// `users.setActiveStatus`: activates or deactivates a user. Deactivation ends every session
-    /// of the user; the last active admin can't be deactivated.
-    pub fn set_active(&self, actor: &User, user_id: &str, active: bool, _confirm_relinquish: bool) -> Result<User> {
+    /// `users.setActiveStatus`: activates or deactivates a user (`edit-other-user-active-status`
+    /// or `manage-moderation-actions`). Deactivation refuses the last active admin, hands over or
+    /// deletes the rooms the user is the last owner of (only with `confirm_relinquish`, else
+    /// `user-last-owner`), ends every session and makes their direct messages read-only;
+    /// activation opens those again where the other member is active.
+    pub fn set_active(&self, actor: &User, user_id: &str, active: bool, confirm_relinquish: bool) -> Result<User> {
         let s = self.0;
-        s.authz().require(actor, "edit-other-user-active-status", None)?;
-        let mut user = self.target(user_id)?;
-        if !active && self.last_active_admin(&user)? {
-            return Err(not_allowed("Leaving the app without an active admin is not allowed"));
+        if !s.authz().can(actor, "edit-other-user-active-status", None)?
+            && !s.authz().can(actor, "manage-moderation-actions", None)?
+        {
+            return Err(super::authz::unauthorized());
         }
-        user.active = active;
-        user.updated_at = Date::now();
-        s.store.update_user(&user)?;
+        let user = self.target(user_id)?;
         if !active {
-            s.store.delete_sessions_except(&user.id, None)?;
+            if self.last_active_admin(&user)? {
+                return Err(not_allowed("Leaving the app without an active admin is not allowed"));
+            }
+            let fates = self.room_fates(&user)?;
+            Self::confirm_fates(&fates, confirm_relinquish)?;
+            self.relinquish(actor, &user, &fates)?;
+        }
+        let now = Date::now();
+        let user = s
+            .store
+            .modify_user(&user.id, &mut |u| {
+                u.active = active;
+                u.updated_at = now;
+            })?
+            .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
+        if !active {
             for token in s.store.user_tokens(&user.id, None)? {
                 s.store.delete_token(&token.hashed_token)?;
             }
         }
+        self.set_directs_read_only(&user, !active)?;
         s.bus.publish(Event::UserUpdated { user: Arc::new(user.clone()), fields: vec!["active"] });
         Ok(user)
     }
 
-    /// `users.delete`: `actor` (with `delete-user`) deletes a user.
-    pub fn delete(&self, actor: &User, user_id: &str) -> Result<()> {
-        self.0.authz().require(actor, "delete-user", None)?;
+    /// Makes the user's one-to-one direct messages read-only (deactivation) or writable again
+    /// (activation, when the other member is active too), and archives the other members'
+    /// subscriptions to them (upstream's `setDmReadOnlyByUserId` and `setArchivedByUsername`).
+    fn set_directs_read_only(&self, user: &User, read_only: bool) -> Result<()> {
+        let s = self.0;
+        let now = Date::now();
+        for room in s.store.rooms_of_user(&user.id, &["d"])? {
+            if room.uids.len() != 2 {
+                continue;
+            }
+            let Some(other) = room.uids.iter().find(|u| **u != user.id) else { continue };
+            let other_active = s.store.user_by_id(other)?.is_some_and(|u| u.active);
+            if (read_only || other_active)
+                && room.ro != read_only
+                && let Some(room) = s.store.modify_room(&room.id, &mut |r| {
+                    r.ro = read_only;
+                    r.extra.insert("reactWhenReadOnly".into(), Value::Bool(false));
+                    r.updated_at = now;
+                    Ok(())
+                })?
+            {
+                s.emit_room(ChangeAction::Updated, &room);
+            }
+            if let Some(sub) = s.store.subscription(&room.id, other)?
+                && sub.archived != read_only
+                && let Some(sub) = s.store.modify_subscription(&room.id, other, &mut |sub| {
+                    sub.archived = read_only;
+                    sub.updated_at = now;
+                    Ok(())
+                })?
+            {
+                s.emit_subscription(ChangeAction::Updated, &sub);
+            }
+        }
+        Ok(())
+    }
+
+    /// What becomes of the rooms (other than direct messages) the user is the last owner or the
+    /// only member of, when they leave for good (upstream's `getSubscribedRoomsForUserWithDetails`).
+    fn room_fates(&self, user: &User) -> Result<Vec<RoomFate>> {
+        let s = self.0;
+        let mut out = Vec::new();
+        for sub in s.store.subscriptions_of_user(&user.id)? {
+            if sub.t == "d" {
+                continue;
+            }
+            let Some(room) = s.store.room_by_id(&sub.rid)? else { continue };
+            let mut fate = RoomFate { room, new_owner: None, remove: false };
+            if sub.has_role("owner") {
+                if s.store.subscriptions_with_role(&sub.rid, "owner")?.len() != 1 {
+                    continue;
+                }
+                let mut members = s.store.subscriptions_of_room(&sub.rid)?;
+                members.sort_by_key(|m| m.ts.0);
+                for m in members.iter().filter(|m| m.u.id != user.id) {
+                    if s.store.user_by_id(&m.u.id)?.is_some_and(|u| u.active) {
+                        fate.new_owner = Some(m.u.id.clone());
+                        break;
+                    }
+                }
+                fate.remove = fate.new_owner.is_none();
+            } else {
+                fate.remove = s.store.subscriptions_of_room(&sub.rid)?.iter().all(|m| m.u.id == user.id);
+            }
+            if fate.remove || fate.new_owner.is_some() {
+                out.push(fate);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Without `confirm`, refuses to leave rooms ownerless: `user-last-owner` with the names of
+    /// the rooms that would change owner and those that would be deleted.
+    fn confirm_fates(fates: &[RoomFate], confirm: bool) -> Result<()> {
+        if fates.is_empty() || confirm {
+            return Ok(());
+        }
+        let name = |r: &Room| r.fname.clone().or_else(|| r.name.clone()).unwrap_or_default();
+        let removed: Vec<String> = fates.iter().filter(|f| f.remove).map(|f| name(&f.room)).collect();
+        let changed: Vec<String> = fates.iter().filter(|f| f.new_owner.is_some()).map(|f| name(&f.room)).collect();
+        Err(Error::bad("user-last-owner", "")
+            .with_details(serde_json::json!({"shouldBeRemoved": removed, "shouldChangeOwner": changed})))
+    }
+
+    /// Gives each room the user is the last owner of to its oldest active member, and deletes
+    /// the rooms nobody would be left in (a team's main room goes with its team).
+    fn relinquish(&self, actor: &User, user: &User, fates: &[RoomFate]) -> Result<()> {
+        let s = self.0;
+        let now = Date::now();
+        for fate in fates {
+            let room = &fate.room;
+            if let Some(owner) = &fate.new_owner {
+                let sub = s.store.modify_subscription(&room.id, owner, &mut |sub| {
+                    if !sub.has_role("owner") {
+                        sub.roles.push("owner".into());
+                    }
+                    sub.updated_at = now;
+                    Ok(())
+                })?;
+                let Some(sub) = sub else { continue };
+                s.emit_subscription(ChangeAction::Updated, &sub);
+                s.bus.publish(Event::UserRoleChanged {
+                    action: "added",
+                    role: "owner".into(),
+                    user_id: owner.clone(),
+                    username: sub.u.username.clone(),
+                    scope: Some(room.id.clone()),
+                });
+                if room.team_main
+                    && let Some(team_id) = &room.team_id
+                    && let Some(mut member) = s.store.team_member(team_id, owner)?
+                    && !member.roles.iter().any(|r| r == "owner")
+                {
+                    member.roles.push("owner".into());
+                    member.updated_at = now;
+                    s.store.put_team_member(&member)?;
+                }
+            } else if fate.remove {
+                let team = match (&room.team_main, &room.team_id) {
+                    (true, Some(team_id)) => s.store.team_by_id(team_id)?,
+                    _ => None,
+                };
+                match team {
+                    Some(team) => {
+                        // Deleting a team takes `delete-team` in its main room; whoever can't,
+                        // leaves the room to the admins instead of deleting it.
+                        let by = if s.authz().can(actor, "delete-team", Some(&room.id))? { actor } else { user };
+                        if let Err(e) = s.teams().delete(by, &team, &[]) {
+                            tracing::warn!(team = %team.id, user = %user.id, "team of a departing last member kept: {e}");
+                        }
+                    }
+                    None => s.rooms().erase_unchecked(actor, room)?,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `users.delete`: `actor` (with `delete-user`) deletes a user. `rocket.cat` stays.
+    pub fn delete(&self, actor: &User, user_id: &str, confirm_relinquish: bool) -> Result<()> {
+        if !self.0.authz().can(actor, "delete-user", None)? {
+            return Err(super::authz::unauthorized());
+        }
         let user = self.target(user_id)?;
-        self.erase(&user)
+        self.erase(actor, &user, confirm_relinquish)
     }
 
     /// `users.deleteOwnAccount`: the caller deletes their account after confirming their
     /// password (hex SHA-256 or plain), when `Accounts_AllowDeleteOwnAccount` is on.
-    pub fn delete_own(&self, user: &User, password: &str) -> Result<()> {
+    pub fn delete_own(&self, user: &User, password: &str, confirm_relinquish: bool) -> Result<()> {
         let s = self.0;
         if !s.settings.bool("Accounts_AllowDeleteOwnAccount") {
             return Err(Error::bad("error-not-allowed", "Not allowed"));
@@ -355,18 +535,26 @@ impl Users<'_> {
                 return Err(Error::bad("error-invalid-password", "Invalid password"));
             }
         }
-        self.erase(user)
+        self.erase(user, user, confirm_relinquish)
     }
 
-    /// Removes an account: refuses the last admin; removes the user from every room (their
-    /// direct messages go too); deletes or unlinks their messages (`Message_ErasureType`:
-    /// `Delete`, `Unlink` to `rocket.cat`, or `Keep`); deletes the user with credentials and
-    /// tokens; publishes `UserDeleted`.
-    fn erase(&self, user: &User) -> Result<()> {
+    /// Removes an account (upstream's `deleteUser`): refuses `rocket.cat` and the last admin;
+    /// settles the rooms the user is the last owner of (`user-last-owner` without
+    /// `confirm_relinquish`); deletes or unlinks their messages (`Message_ErasureType`: `Delete`,
+    /// `Unlink` to `rocket.cat`, or `Keep`) and their reactions; deletes their one-to-one direct
+    /// messages and takes them out of group ones; removes them from every room; deletes the
+    /// user with credentials and tokens; publishes `UserDeleted`.
+    fn erase(&self, actor: &User, user: &User, confirm_relinquish: bool) -> Result<()> {
         let s = self.0;
-        if user.has_role("admin") && self.last_active_admin(user)? {
+        if user.id == "rocket.cat" {
+            return Err(not_allowed("Deleting the rocket.cat user is not allowed"));
+        }
+        if self.last_active_admin(user)? {
             return Err(not_allowed("Leaving the app without admins is not allowed"));
         }
+        let fates = self.room_fates(user)?;
+        Self::confirm_fates(&fates, confirm_relinquish)?;
+        self.relinquish(actor, user, &fates)?;
         match s.settings.string("Message_ErasureType").as_str() {
             "Keep" => {}
             "Unlink" => {
@@ -387,51 +575,108 @@ impl Users<'_> {
                 }
             }
         }
-        let directs: Vec<String> = s
-            .store
-            .subscriptions_of_user(&user.id)?
-            .into_iter()
-            .filter(|sub| sub.t == "d")
-            .map(|sub| sub.rid)
-            .collect();
-        s.rooms().remove_from_all_rooms(user)?;
-        for rid in directs {
-            if let Some(room) = s.store.room_by_id(&rid)?
-                && room.uids.len() <= 2
-            {
-                s.store.delete_room(&rid)?;
-                s.uploads().remove_room_files(&rid)?;
-                s.emit_room(crate::bus::ChangeAction::Removed, &room);
+        s.store.remove_reactions_of(&user.username)?;
+        let directs = s.store.rooms_of_user(&user.id, &["d"])?;
+        for room in &directs {
+            if room.uids.len() <= 2 {
+                s.rooms().erase_unchecked(actor, room)?;
             }
+        }
+        s.rooms().remove_from_all_rooms(user)?;
+        for room in directs.iter().filter(|r| r.uids.len() > 2) {
+            self.leave_group_direct(user, room)?;
         }
         s.store.delete_user(&user.id)?;
         s.bus.publish(Event::UserDeleted { user_id: user.id.clone(), username: user.username.clone() });
         Ok(())
     }
 
-    /// `users.createToken`: a session token for another user, when the server was started with
-    /// `CREATE_TOKENS_FOR_USERS=true` and the caller holds `user-generate-access-token` (and
-    /// gives `CREATE_TOKENS_FOR_USERS_SECRET` when one is set). Returns `(userId, token)`.
+    /// Takes a deleted user out of a group direct message: out of its `uids` and `usernames`,
+    /// and out of the other members' subscription names.
+    fn leave_group_direct(&self, user: &User, room: &Room) -> Result<()> {
+        let s = self.0;
+        let mut members = s.store.users_by_ids(&room.uids)?;
+        members.retain(|m| m.id != user.id);
+        members.sort_by_key(|m| m.display_name().to_lowercase());
+        let now = Date::now();
+        let changed = s.store.modify_room_and_subscriptions(
+            &room.id,
+            &mut |r| {
+                r.uids.retain(|u| *u != user.id);
+                r.usernames.retain(|u| *u != user.username);
+                r.updated_at = now;
+                Ok(())
+            },
+            &mut |sub| {
+                let others: Vec<&User> = members.iter().filter(|m| m.id != sub.u.id).collect();
+                if others.is_empty() {
+                    return false;
+                }
+                sub.name = others.iter().map(|u| u.username.as_str()).collect::<Vec<_>>().join(", ");
+                sub.fname = Some(others.iter().map(|u| u.display_name()).collect::<Vec<_>>().join(", "));
+                sub.updated_at = now;
+                true
+            },
+        )?;
+        if let Some((room, subs)) = changed {
+            s.emit_room(ChangeAction::Updated, &room);
+            for sub in &subs {
+                s.emit_subscription(ChangeAction::Updated, sub);
+            }
+        }
+        Ok(())
+    }
+
+    /// `users.createToken`: a session token for a user, when the server was started with
+    /// `CREATE_TOKENS_FOR_USERS=true` or a `CREATE_TOKENS_FOR_USERS_SECRET` (which the caller must
+    /// then give as `secret`). A token for someone else takes `user-generate-access-token`.
+    /// Returns `(userId, token)`.
     pub fn create_token(&self, actor: &User, user_id: &str, secret: Option<&str>) -> Result<(String, String)> {
         let s = self.0;
-        if !s.config.create_tokens_for_users {
-            return Err(Error::forbidden("error-not-authorized", "Not authorized"));
+        let refused = || Error::forbidden("error-not-authorized", "Not authorized");
+        if !s.config.create_tokens_for_users && s.config.create_tokens_secret.is_none() {
+            return Err(refused());
         }
         if let Some(expected) = &s.config.create_tokens_secret
             && secret != Some(expected.as_str())
         {
-            return Err(Error::forbidden("error-not-authorized", "Not authorized"));
+            return Err(refused());
         }
-        s.authz().require(actor, "user-generate-access-token", None)?;
+        if user_id != actor.id {
+            s.authz().require(actor, "user-generate-access-token", None)?;
+        }
         let user = self.target(user_id)?;
         let session = s.accounts().issue_session(user)?;
         Ok((session.user.id, session.token))
     }
 
-    /// Whether a username is free (and valid).
+    /// Whether a username is free (valid, not blocked, not a user's or a team's name).
     pub fn username_available(&self, username: &str) -> Result<bool> {
         let valid = self.0.accounts().validate_username(username).is_ok();
-        Ok(valid && self.0.store.user_by_username(username)?.is_none())
+        Ok(valid
+            && self.0.store.user_by_username(username)?.is_none()
+            && self.0.store.team_by_name(username)?.is_none())
+    }
+
+    /// `users.checkUsernameAvailability`: whether `user` could take `username`. Their own name
+    /// is available to them; a blocked or malformed one is an error (`error-blocked-username`);
+    /// with `Accounts_AllowUsernameChange` off the question is refused (`error-not-allowed`).
+    pub fn check_username_availability(&self, user: &User, username: &str) -> Result<bool> {
+        let s = self.0;
+        if username.is_empty() {
+            return Err(Error::bad("error-invalid-username", "Invalid username"));
+        }
+        if !s.settings.bool("Accounts_AllowUsernameChange") {
+            return Err(Error::bad("error-not-allowed", "Not allowed"));
+        }
+        if user.username == username {
+            return Ok(true);
+        }
+        if s.accounts().validate_username(username).is_err() {
+            let shown = username.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+            return Err(Error::bad("error-blocked-username", format!("{shown} is blocked and can't be used!")));
+        }
+        Ok(s.store.user_by_username(username)?.is_none() && s.store.team_by_name(username)?.is_none())
     }
 
     /// `users.getUsernameSuggestion`: a free username from the user's name, then their email,

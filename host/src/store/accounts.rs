@@ -81,7 +81,13 @@ pub trait AccountStore {
     /// The stored avatar: content type and bytes.
     fn avatar(&self, user_id: &str) -> Result<Option<(String, Vec<u8>)>>;
     /// Carries a username change everywhere the old name is copied, in one transaction: the
-    /// user's subscriptions (`u.username`), other members' direct-message subscriptions (`name`),
-    /// rooms (`u.username`, direct messages' `usernames`, `muted`) and messages (`u.username`).
+    /// user's subscriptions (`u.username`), other members' direct-message subscriptions (`name`,
+    /// and `fname` where it was the username; group ones' comma-separated names), rooms
+    /// (`u.username`, `lastMessage.u.username`, direct messages' `usernames`, `muted`) and
+    /// messages (`u.username`, `editedBy.username`, `mentions` with the `@name` in the text,
+    /// reactions' `usernames`).
     fn rename_user(&self, user_id: &str, old: &str, new: &str) -> Result<()>;
+    /// Takes a (deleted) user's username out of every message's reactions, dropping reactions
+    /// left without anyone.
+    fn remove_reactions_of(&self, username: &str) -> Result<()>;
 }

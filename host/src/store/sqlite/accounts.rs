@@ -1,4 +1,5 @@
 use rusqlite::{OptionalExtension, params};
+use serde_json::Value;
 
 use super::SqliteStore;
 use super::docs::{collect, decode, encode};
@@ -208,12 +209,21 @@ impl AccountStore for SqliteStore {
                 "UPDATE subscriptions SET doc = json_set(doc, '$.u.username', ?2) WHERE user_id = ?1",
                 params![user_id, new],
             )?;
-            tx.execute(
-                "UPDATE subscriptions SET doc = json_set(doc, '$.name', ?3, '$.fname', ?3)
-                 WHERE user_id != ?1 AND json_extract(doc, '$.t') = 'd' AND json_extract(doc, '$.name') = ?2
-                   AND rid IN (SELECT rid FROM subscriptions WHERE user_id = ?1)",
-                params![user_id, old, new],
-            )?;
+            // Direct-message subscriptions are named after the other members.
+            let subs: Vec<(String, String)> = {
+                let mut stmt = tx.prepare(
+                    "SELECT id, doc FROM subscriptions WHERE json_extract(doc, '$.t') = 'd'
+                       AND rid IN (SELECT rid FROM subscriptions WHERE user_id = ?1)",
+                )?;
+                let rows = stmt.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            for (id, doc) in subs {
+                let mut v: Value = serde_json::from_str(&doc)?;
+                if rename_in_direct_subscription(&mut v, old, new) {
+                    tx.execute("UPDATE subscriptions SET doc = ?2 WHERE id = ?1", params![id, v.to_string()])?;
+                }
+            }
             // Arrays of usernames: rewrite the element equal to the old name.
             for path in ["$.usernames", "$.muted"] {
                 tx.execute(
@@ -231,10 +241,189 @@ impl AccountStore for SqliteStore {
                 params![user_id, new],
             )?;
             tx.execute(
-                "UPDATE messages SET doc = json_set(doc, '$.u.username', ?2) WHERE json_extract(doc, '$.u._id') = ?1",
+                "UPDATE rooms SET doc = json_set(doc, '$.lastMessage.u.username', ?2)
+                 WHERE json_extract(doc, '$.lastMessage.u._id') = ?1",
                 params![user_id, new],
             )?;
+            // Messages that mention the old name anywhere: author, editor, mentions, reactions.
+            let messages: Vec<(String, String)> = {
+                let mut stmt = tx.prepare("SELECT id, doc FROM messages WHERE instr(doc, ?1) > 0")?;
+                let rows = stmt.query_map([old], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            for (id, doc) in messages {
+                let mut v: Value = serde_json::from_str(&doc)?;
+                if rename_in_message(&mut v, user_id, old, new) {
+                    tx.execute("UPDATE messages SET doc = ?2 WHERE id = ?1", params![id, v.to_string()])?;
+                }
+            }
             Ok(())
         })
+    }
+
+    fn remove_reactions_of(&self, username: &str) -> Result<()> {
+        self.write(|tx| {
+            let messages: Vec<(String, String)> = {
+                let mut stmt = tx.prepare(
+                    "SELECT id, doc FROM messages WHERE instr(doc, '\"reactions\"') > 0 AND instr(doc, ?1) > 0",
+                )?;
+                let rows = stmt.query_map([username], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            for (id, doc) in messages {
+                let mut v: Value = serde_json::from_str(&doc)?;
+                if remove_reactions(&mut v, username) {
+                    tx.execute("UPDATE messages SET doc = ?2 WHERE id = ?1", params![id, v.to_string()])?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Renames `old` in a direct-message subscription's `name` and `fname` (comma-separated in
+/// group ones). Returns whether anything changed.
+fn rename_in_direct_subscription(sub: &mut Value, old: &str, new: &str) -> bool {
+    let mut changed = false;
+    for key in ["name", "fname"] {
+        let Some(current) = sub.get(key).and_then(Value::as_str) else { continue };
+        let parts: Vec<&str> = current.split(", ").map(|p| if p == old { new } else { p }).collect();
+        let renamed = parts.join(", ");
+        if renamed != current {
+            sub[key] = Value::String(renamed);
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Renames a user (`user_id`, `old` → `new`) in one message: its author and editor, its
+/// mentions of them (with the `@old` in the text), and its reactions.
+fn rename_in_message(msg: &mut Value, user_id: &str, old: &str, new: &str) -> bool {
+    let mut changed = false;
+    for key in ["u", "editedBy"] {
+        if let Some(u) = msg.get_mut(key).and_then(Value::as_object_mut)
+            && u.get("_id").and_then(Value::as_str) == Some(user_id)
+        {
+            u.insert("username".into(), Value::String(new.into()));
+            changed = true;
+        }
+    }
+    let mut mentioned = false;
+    if let Some(mentions) = msg.get_mut("mentions").and_then(Value::as_array_mut) {
+        for m in mentions.iter_mut().filter(|m| m.get("_id").and_then(Value::as_str) == Some(user_id)) {
+            m["username"] = Value::String(new.into());
+            mentioned = true;
+        }
+    }
+    if mentioned {
+        changed = true;
+        if let Some(text) = msg.get("msg").and_then(Value::as_str) {
+            let renamed = rename_mention(text, old, new);
+            msg["msg"] = Value::String(renamed);
+        }
+    }
+    if let Some(reactions) = msg.get_mut("reactions").and_then(Value::as_object_mut) {
+        for reaction in reactions.values_mut() {
+            if let Some(names) = reaction.get_mut("usernames").and_then(Value::as_array_mut) {
+                for n in names.iter_mut().filter(|n| n.as_str() == Some(old)) {
+                    *n = Value::String(new.into());
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed
+}
+
+/// Replaces each `@old` mention in `text` by `@new`, where `old` is the whole name.
+fn rename_mention(text: &str, old: &str, new: &str) -> String {
+    let needle = format!("@{old}");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(&needle) {
+        let after = &rest[at + needle.len()..];
+        let before = rest[..at].chars().next_back().or_else(|| out.chars().next_back());
+        let starts = !before.is_some_and(char::is_alphanumeric);
+        let ends = !after.chars().next().is_some_and(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            || after.starts_with(". ")
+            || after == ".";
+        let whole = starts && ends;
+        out.push_str(&rest[..at]);
+        out.push('@');
+        out.push_str(if whole { new } else { old });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Takes `username` out of a message's reactions, dropping emptied ones. Returns whether
+/// anything changed.
+fn remove_reactions(msg: &mut Value, username: &str) -> bool {
+    let Some(reactions) = msg.get_mut("reactions").and_then(Value::as_object_mut) else { return false };
+    let mut changed = false;
+    for reaction in reactions.values_mut() {
+        if let Some(names) = reaction.get_mut("usernames").and_then(Value::as_array_mut) {
+            let before = names.len();
+            names.retain(|n| n.as_str() != Some(username));
+            changed |= names.len() != before;
+        }
+    }
+    reactions.retain(|_, r| r.get("usernames").and_then(Value::as_array).is_none_or(|n| !n.is_empty()));
+    if reactions.is_empty() {
+        msg.as_object_mut().map(|m| m.remove("reactions"));
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn mentions_are_renamed_as_whole_names() {
+        assert_eq!(rename_mention("hi @bob and @bobby, @bob.", "bob", "rob"), "hi @rob and @bobby, @rob.");
+        assert_eq!(rename_mention("@bob", "bob", "rob"), "@rob");
+        assert_eq!(rename_mention("mail bob@x", "bob", "rob"), "mail bob@x");
+        assert_eq!(rename_mention("me@bob hi @bob", "bob", "rob"), "me@bob hi @rob");
+    }
+
+    #[test]
+    fn messages_are_renamed_where_they_name_the_user() {
+        let mut m = json!({
+            "msg": "ping @bob", "u": {"_id": "B", "username": "bob"}, "editedBy": {"_id": "A", "username": "al"},
+            "mentions": [{"_id": "B", "username": "bob"}], "reactions": {":x:": {"usernames": ["al", "bob"]}}
+        });
+        assert!(rename_in_message(&mut m, "B", "bob", "rob"));
+        assert_eq!(m["msg"], "ping @rob");
+        assert_eq!(m["u"]["username"], "rob");
+        assert_eq!(m["editedBy"]["username"], "al");
+        assert_eq!(m["mentions"][0]["username"], "rob");
+        assert_eq!(m["reactions"][":x:"]["usernames"], json!(["al", "rob"]));
+        let mut other = json!({"msg": "bob is here", "u": {"_id": "A", "username": "al"}});
+        assert!(!rename_in_message(&mut other, "B", "bob", "rob"));
+    }
+
+    #[test]
+    fn direct_subscription_names_follow() {
+        let mut one = json!({"name": "bob", "fname": "Bob Smith"});
+        assert!(rename_in_direct_subscription(&mut one, "bob", "rob"));
+        assert_eq!(one, json!({"name": "rob", "fname": "Bob Smith"}));
+        let mut group = json!({"name": "al, bob", "fname": "Al, bob"});
+        assert!(rename_in_direct_subscription(&mut group, "bob", "rob"));
+        assert_eq!(group, json!({"name": "al, rob", "fname": "Al, rob"}));
+    }
+
+    #[test]
+    fn reactions_lose_the_user_and_empty_ones_go() {
+        let mut m = json!({"reactions": {":a:": {"usernames": ["bob"]}, ":b:": {"usernames": ["al", "bob"]}}});
+        assert!(remove_reactions(&mut m, "bob"));
+        assert_eq!(m, json!({"reactions": {":b:": {"usernames": ["al"]}}}));
+        let mut only = json!({"reactions": {":a:": {"usernames": ["bob"]}}});
+        assert!(remove_reactions(&mut only, "bob"));
+        assert_eq!(only, json!({}));
     }
 }

@@ -1,5 +1,6 @@
 //! User administration: `users.update`, `updateOwnBasicInfo`, `setActiveStatus`, `delete`,
-//! `deleteOwnAccount`, `createToken`, username suggestions, password resets and sessions.
+//! `deleteOwnAccount`, `createToken`, username suggestions and availability, password resets,
+//! sessions, and what leaving users do to their rooms (ownership, direct messages, renames).
 
 use serde_json::{Value, json};
 
@@ -204,6 +205,22 @@ fn tokens_for_other_users_need_the_server_option() {
     let me = s.anon().send(rb);
     assert_eq!(me.body["username"], "bob");
     assert_eq!(bob.post("/api/v1/users.createToken", json!({"userId": admin.user_id()})).status, 403);
+    // A token for oneself needs no permission.
+    let own = bob.post("/api/v1/users.createToken", json!({"userId": bob.user_id()}));
+    assert_eq!(assert_ok(&own)["data"]["userId"], bob.user_id());
+    assert_error(&admin.post("/api/v1/users.createToken", json!({"userId": "nope"})), 400, "error-invalid-user");
+    assert_eq!(admin.post("/api/v1/users.createToken", json!({})).status, 400);
+    drop(s);
+    // With a server secret, only callers who give it get tokens.
+    let s = Server::start_with(Options::default().env("CREATE_TOKENS_FOR_USERS_SECRET", "s3cret"));
+    let admin = s.admin();
+    let bob = s.user("bob");
+    let res = admin.post("/api/v1/users.createToken", json!({"userId": bob.user_id()}));
+    assert_error(&res, 403, "error-not-authorized");
+    let res = admin.post("/api/v1/users.createToken", json!({"userId": bob.user_id(), "secret": "wrong"}));
+    assert_error(&res, 403, "error-not-authorized");
+    let res = admin.post("/api/v1/users.createToken", json!({"userId": bob.user_id(), "secret": "s3cret"}));
+    assert_eq!(assert_ok(&res)["data"]["userId"], bob.user_id());
 }
 
 #[test]
@@ -217,10 +234,25 @@ fn usernames_suggestions_and_availability() {
     assert_ok(&res);
     let jane = s.login("jd", "Passw0rd!x");
     assert_eq!(assert_ok(&jane.get("/api/v1/users.getUsernameSuggestion"))["result"], "jane.doe");
-    assert_eq!(assert_ok(&jane.get("/api/v1/users.checkUsernameAvailability?username=jd"))["result"], false);
     assert_eq!(assert_ok(&jane.get("/api/v1/users.checkUsernameAvailability?username=free-name"))["result"], true);
-    assert_eq!(assert_ok(&jane.get("/api/v1/users.checkUsernameAvailability?username=bad%20name"))["result"], false);
+    // One's own name is available to oneself; malformed or blocked names are errors.
+    assert_eq!(assert_ok(&jane.get("/api/v1/users.checkUsernameAvailability?username=jd"))["result"], true);
+    let admin_name = jane.get("/api/v1/users.checkUsernameAvailability?username=admin");
+    assert_eq!(assert_ok(&admin_name)["result"], false);
+    let res = jane.get("/api/v1/users.checkUsernameAvailability?username=bad%20name");
+    assert_error(&res, 400, "error-blocked-username");
+    assert_error(&jane.get("/api/v1/users.checkUsernameAvailability?username=here"), 400, "error-blocked-username");
+    set_setting(&s, "Accounts_BlockedUsernameList", json!("boss, root"));
+    assert_error(&jane.get("/api/v1/users.checkUsernameAvailability?username=Root"), 400, "error-blocked-username");
+    let res = admin.post("/api/v1/users.update", json!({"userId": jane.user_id(), "data": {"username": "boss"}}));
+    assert_error(&res, 400, "error-blocked-username");
+    // A team's name is taken.
+    assert_ok(&admin.post("/api/v1/teams.create", json!({"name": "crew", "type": 0})));
+    assert_eq!(assert_ok(&jane.get("/api/v1/users.checkUsernameAvailability?username=crew"))["result"], false);
     assert_eq!(jane.get("/api/v1/users.checkUsernameAvailability").status, 400);
+    assert_eq!(s.anon().get("/api/v1/users.checkUsernameAvailability?username=x").status, 401);
+    set_setting(&s, "Accounts_AllowUsernameChange", json!(false));
+    assert_error(&jane.get("/api/v1/users.checkUsernameAvailability?username=free-name"), 400, "error-not-allowed");
 }
 
 #[test]
@@ -325,4 +357,175 @@ fn listing_and_creating_users() {
         json!({"username": "bad name", "email": "e@example.com", "name": "E", "password": "Passw0rd!x"}),
     );
     assert_error(&res, 400, "error-invalid-username");
+}
+
+fn subscription(api: &Api, rid: &str) -> Value {
+    assert_ok(&api.get(&format!("/api/v1/subscriptions.getOne?roomId={rid}")))["subscription"].clone()
+}
+
+fn room_info(api: &Api, rid: &str) -> Res {
+    api.get(&format!("/api/v1/rooms.info?roomId={rid}"))
+}
+
+fn id_of(v: &Value) -> String {
+    v["_id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn deleting_the_last_owner_hands_rooms_over_or_removes_them() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.user("bob");
+    let carol = s.user("carol");
+    let dave = s.user("dave");
+    // bob owns a group with carol then dave, a channel of his own, and a channel he shares with
+    // another owner.
+    let shared =
+        id_of(&assert_ok(&bob.post("/api/v1/groups.create", json!({"name": "shared", "members": ["carol"]})))["group"]);
+    assert_ok(&bob.post("/api/v1/groups.invite", json!({"roomId": shared, "username": "dave"})));
+    let solo = id_of(&crate::channels::create_channel(&bob, "solo", json!({})));
+    let duo = id_of(&crate::channels::create_channel(&bob, "duo", json!({"members": ["dave"]})));
+    assert_ok(&bob.post("/api/v1/channels.addOwner", json!({"roomId": duo, "userId": dave.user_id()})));
+    // Without confirmation: refused, with the rooms named, and nothing changed.
+    let res = admin.post("/api/v1/users.delete", json!({"userId": bob.user_id()}));
+    assert_error(&res, 400, "user-last-owner");
+    assert_eq!(res.body["details"], json!({"shouldBeRemoved": ["solo"], "shouldChangeOwner": ["shared"]}));
+    assert_eq!(bob.get("/api/v1/me").status, 200);
+    // Confirmed: the oldest other member owns the group, the empty channel is gone, the
+    // co-owned channel keeps its other owner.
+    assert_ok(&admin.post("/api/v1/users.delete", json!({"userId": bob.user_id(), "confirmRelinquish": true})));
+    assert!(subscription(&carol, &shared)["roles"].as_array().unwrap().iter().any(|r| r == "owner"));
+    assert!(!subscription(&dave, &shared)["roles"].as_array().is_some_and(|r| r.iter().any(|r| r == "owner")));
+    assert_eq!(room_info(&admin, &solo).status, 400);
+    assert_ok(&room_info(&dave, &duo));
+    let roles = assert_ok(&dave.get(&format!("/api/v1/channels.roles?roomId={duo}")))["roles"].clone();
+    assert!(roles.as_array().unwrap().iter().all(|r| r["u"]["username"] != "bob"), "{roles}");
+    assert_eq!(bob.get("/api/v1/me").status, 401);
+}
+
+#[test]
+fn deleting_by_username_and_the_accounts_that_stay() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.user("bob");
+    assert_ok(&admin.post("/api/v1/users.delete", json!({"username": "bob"})));
+    assert_eq!(try_login(&s, "bob", "Passw0rd!x"), 401);
+    assert_eq!(bob.get("/api/v1/me").status, 401);
+    assert_error(&admin.post("/api/v1/users.delete", json!({"username": "bob"})), 400, "error-invalid-user");
+    assert_error(&admin.post("/api/v1/users.delete", json!({})), 400, "error-user-param-not-provided");
+    let res = admin.post("/api/v1/users.delete", json!({"userId": "rocket.cat"}));
+    assert_error(&res, 400, "error-action-not-allowed");
+    assert_ok(&admin.get("/api/v1/users.info?username=rocket.cat"));
+    // A second admin can go; the last one can't, even deleting their own account.
+    let second = assert_ok(&admin.post(
+        "/api/v1/users.create",
+        json!({"username": "root2", "email": "root2@example.com", "name": "Root", "password": "Passw0rd!x", "roles": ["admin"]}),
+    ))["user"]
+        .clone();
+    assert_ok(&admin.post("/api/v1/users.delete", json!({"userId": second["_id"]})));
+    set_setting(&s, "Accounts_AllowDeleteOwnAccount", json!(true));
+    let res = admin.post("/api/v1/users.deleteOwnAccount", json!({"password": sha256_hex("admin-Pass1!")}));
+    assert_error(&res, 400, "error-action-not-allowed");
+    assert_eq!(admin.post("/api/v1/users.deleteOwnAccount", json!({})).status, 400);
+    assert_eq!(s.anon().post("/api/v1/users.delete", json!({"username": "admin"})).status, 401);
+}
+
+#[test]
+fn deleted_users_leave_direct_messages_and_reactions() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.user("bob");
+    let carol = s.user("carol");
+    let group = id_of(&assert_ok(&carol.post("/api/v1/im.create", json!({"usernames": "admin,bob"})))["room"]);
+    assert_eq!(subscription(&carol, &group)["name"], "admin, bob");
+    let one = id_of(&assert_ok(&carol.post("/api/v1/im.create", json!({"username": "bob"})))["room"]);
+    let m = send(&carol, "GENERAL", "react to me");
+    let mid = m["_id"].as_str().unwrap();
+    for (who, emoji) in [(&bob, ":+1:"), (&bob, ":smile:"), (&admin, ":smile:")] {
+        assert_ok(&who.post("/api/v1/chat.react", json!({"messageId": mid, "emoji": emoji})));
+    }
+    assert_ok(&admin.post("/api/v1/users.delete", json!({"userId": bob.user_id()})));
+    // The one-to-one conversation is gone; the group one stays without him.
+    assert_eq!(room_info(&carol, &one).status, 400);
+    let room = assert_ok(&room_info(&carol, &group))["room"].clone();
+    assert_eq!(room["usernames"], json!(["admin", "carol"]));
+    assert!(!room["uids"].as_array().unwrap().iter().any(|u| u == bob.user_id()));
+    assert_eq!(subscription(&carol, &group)["name"], "admin");
+    assert_eq!(subscription(&admin, &group)["name"], "carol");
+    // His reactions went; reactions left without anyone went too.
+    let msg = assert_ok(&carol.get(&format!("/api/v1/chat.getMessage?msgId={mid}")))["message"].clone();
+    assert_eq!(msg["reactions"], json!({":smile:": {"usernames": ["admin"]}}));
+}
+
+#[test]
+fn renaming_reaches_mentions_reactions_and_direct_messages() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.user("bob");
+    let carol = s.user("carol");
+    let dm = id_of(&assert_ok(&carol.post("/api/v1/im.create", json!({"username": "bob"})))["room"]);
+    let group = id_of(&assert_ok(&carol.post("/api/v1/im.create", json!({"usernames": "admin,bob"})))["room"]);
+    let m = send(&carol, "GENERAL", "hey @bob, and @bobby stays");
+    let mid = m["_id"].as_str().unwrap();
+    assert_ok(&bob.post("/api/v1/chat.react", json!({"messageId": mid, "emoji": ":wave:"})));
+    let res = admin.post("/api/v1/users.update", json!({"userId": bob.user_id(), "data": {"username": "robert"}}));
+    assert_eq!(assert_ok(&res)["user"]["username"], "robert");
+    let msg = assert_ok(&carol.get(&format!("/api/v1/chat.getMessage?msgId={mid}")))["message"].clone();
+    assert_eq!(msg["msg"], "hey @robert, and @bobby stays");
+    assert_eq!(msg["mentions"][0]["username"], "robert");
+    assert_eq!(msg["reactions"][":wave:"]["usernames"], json!(["robert"]));
+    assert_eq!(subscription(&carol, &dm)["name"], "robert");
+    assert_eq!(subscription(&carol, &group)["name"], "admin, robert");
+    let room = assert_ok(&room_info(&carol, &dm))["room"].clone();
+    assert!(room["usernames"].as_array().unwrap().iter().any(|u| u == "robert"), "{room}");
+    // The renamed user reaches the conversation under the new name.
+    let found = assert_ok(&carol.post("/api/v1/im.create", json!({"username": "robert"})))["room"].clone();
+    assert_eq!(id_of(&found), dm);
+}
+
+#[test]
+fn deactivating_the_last_owner_and_read_only_direct_messages() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.user("bob");
+    let carol = s.user("carol");
+    let group =
+        id_of(&assert_ok(&bob.post("/api/v1/groups.create", json!({"name": "bobs", "members": ["carol"]})))["group"]);
+    let dm = id_of(&assert_ok(&carol.post("/api/v1/im.create", json!({"username": "bob"})))["room"]);
+    let res = admin.post("/api/v1/users.setActiveStatus", json!({"userId": bob.user_id(), "activeStatus": false}));
+    assert_error(&res, 400, "user-last-owner");
+    assert_eq!(res.body["details"]["shouldChangeOwner"], json!(["bobs"]));
+    assert_eq!(bob.get("/api/v1/me").status, 200);
+    // users.update refuses the same way, before changing anything.
+    let res =
+        admin.post("/api/v1/users.update", json!({"userId": bob.user_id(), "data": {"name": "Gone", "active": false}}));
+    assert_error(&res, 400, "user-last-owner");
+    assert_eq!(info(&admin, bob.user_id())["name"], "bob");
+    let res = admin.post(
+        "/api/v1/users.update",
+        json!({"userId": bob.user_id(), "data": {"name": "Gone", "active": false}, "confirmRelinquish": true}),
+    );
+    let user = assert_ok(&res)["user"].clone();
+    assert_eq!((user["name"].as_str(), user["active"].as_bool()), (Some("Gone"), Some(false)));
+    assert_eq!(bob.get("/api/v1/me").status, 401);
+    assert!(subscription(&carol, &group)["roles"].as_array().unwrap().iter().any(|r| r == "owner"));
+    // The direct message with him is read-only and archived on carol's side.
+    assert_eq!(assert_ok(&room_info(&carol, &dm))["room"]["ro"], true);
+    assert_eq!(subscription(&carol, &dm)["archived"], true);
+    let res = carol.post("/api/v1/chat.sendMessage", json!({"message": {"rid": dm, "msg": "hello?"}}));
+    assert_error(&res, 400, "error-room-read-only");
+    // Reactivated: the conversation opens again.
+    assert_ok(&admin.post("/api/v1/users.setActiveStatus", json!({"userId": bob.user_id(), "activeStatus": true})));
+    assert_eq!(assert_ok(&room_info(&carol, &dm))["room"]["ro"], false);
+    assert_ne!(subscription(&carol, &dm)["archived"], true);
+    send(&carol, &dm, "welcome back");
+    // Moderators may (de)activate too; plain users may not.
+    crate::channels::set_permission(&s, "manage-moderation-actions", json!(["admin", "user"]));
+    // bob kept his owner role, so the group has two owners now.
+    let res = carol.post("/api/v1/users.setActiveStatus", json!({"userId": bob.user_id(), "activeStatus": false}));
+    assert_eq!(assert_ok(&res)["user"]["active"], false);
+    crate::channels::set_permission(&s, "manage-moderation-actions", json!(["admin"]));
+    let res = carol.post("/api/v1/users.setActiveStatus", json!({"userId": bob.user_id(), "activeStatus": false}));
+    assert_eq!(res.status, 403);
+    assert_eq!(admin.post("/api/v1/users.setActiveStatus", json!({"userId": bob.user_id()})).status, 400);
 }
