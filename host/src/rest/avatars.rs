@@ -1,11 +1,14 @@
 //! Avatars: `users.setAvatar`, `users.getAvatar`, `users.resetAvatar`, and the images at
-//! `/avatar/<username>` and `/avatar/room/<rid>`.
+//! `/avatar/<username>`, `/avatar/uid/<userId>` and `/avatar/room/<rid>`.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, ETAG, IF_MODIFIED_SINCE,
+    IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,12 +17,12 @@ use serde_json::json;
 
 use super::auth::{Auth, MaybeAuth};
 use super::params::{Body, Params, Query};
-use super::reply::{Reply, ok};
-use super::rooms::user_from_params;
+use super::reply::{Reply, json_response, ok_empty};
+use super::rooms::{text, user_from_params};
 use crate::error::{Error, Result};
 use crate::models::User;
 use crate::services::Services;
-use crate::services::avatars::AvatarImage;
+use crate::services::avatars::{AvatarImage, Source, svg_size};
 
 /// Routes of this family.
 pub fn routes() -> Router<Arc<Services>> {
@@ -28,123 +31,192 @@ pub fn routes() -> Router<Arc<Services>> {
         .route("/api/v1/users.getAvatar", get(get_avatar))
         .route("/api/v1/users.resetAvatar", post(reset_avatar))
         .route("/avatar/room/{rid}", get(room_avatar))
-        .route("/avatar/{username}", get(user_avatar))
+        .route("/avatar/uid/{id}", get(uid_avatar))
+        .route("/avatar/{subject}", get(user_avatar))
 }
 
-/// The user an avatar call is about: `userId`/`username`, or the caller.
+/// Whether `userId`/`username`/`user` names someone.
+fn names_user(p: &Params) -> bool {
+    ["userId", "username", "user"].iter().any(|k| text(p, k).is_some())
+}
+
+/// The user a call is about: the one named by `userId`/`username`/`user`, or the caller.
 fn target(s: &Services, caller: &User, p: &Params) -> Result<User> {
-    let named = ["userId", "username", "user"].iter().any(|k| p.opt_str(k).is_some_and(|v| !v.trim().is_empty()));
-    if named { user_from_params(s, p) } else { Ok(caller.clone()) }
+    if names_user(p) { user_from_params(s, p) } else { Ok(caller.clone()) }
 }
 
-/// What a `users.setAvatar` request carries: the image bytes and the other fields.
-async fn read_upload(svc: &Arc<Services>, req: Request) -> Result<(Option<Vec<u8>>, Params)> {
+/// A `users.setAvatar` request: a multipart image with its form fields, or a JSON body.
+enum SetAvatar {
+    Upload(Vec<u8>, Params),
+    Json(Params),
+}
+
+/// Reads a `users.setAvatar` body. A multipart image (field `image`, `file`, or any file part)
+/// is read in chunks and refused as soon as it passes the upload limit.
+async fn read_set_avatar(svc: &Arc<Services>, req: Request) -> Result<SetAvatar> {
     let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     if !content_type.starts_with("multipart/form-data") {
         let Body(p) = Body::from_request(req, svc).await?;
-        return Ok((None, p));
+        return Ok(SetAvatar::Json(p));
     }
-    let bad = |e: String| Error::bad("error-invalid-image", format!("Invalid multipart body: {e}"));
-    let mut form = Multipart::from_request(req, svc).await.map_err(|e| bad(e.to_string()))?;
-    let mut image = None;
+    let max = svc.avatars().max_size();
+    let too_large = || Error::bad("error-file-too-large", "File size exceeds the allowed limit");
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            Error::bad("error-invalid-image", format!("Invalid multipart body: {}", e.body_text()))
+        }
+    };
+    let mut form = Multipart::from_request(req, svc)
+        .await
+        .map_err(|e| Error::bad("error-invalid-image", format!("Invalid multipart body: {}", e.body_text())))?;
+    let mut image: Option<Vec<u8>> = None;
     let mut fields = serde_json::Map::new();
-    while let Some(field) = form.next_field().await.map_err(|e| bad(e.to_string()))? {
+    while let Some(mut field) = form.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "image" || name == "file" || field.file_name().is_some() {
-            image = Some(field.bytes().await.map_err(|e| bad(e.to_string()))?.to_vec());
+            if image.is_some() {
+                return Err(Error::bad("error-invalid-image", "Just 1 file is allowed"));
+            }
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                bytes.extend_from_slice(&chunk);
+                if max.is_some_and(|m| bytes.len() > m) {
+                    return Err(too_large());
+                }
+            }
+            image = Some(bytes);
         } else {
-            fields.insert(name, json!(field.text().await.map_err(|e| bad(e.to_string()))?));
+            let value = field.text().await.map_err(bad)?;
+            fields.insert(name, json!(value));
         }
     }
-    Ok((image, Params(fields)))
+    let image = image.ok_or_else(|| Error::bad("error-invalid-image", "The 'image' param is required"))?;
+    Ok(SetAvatar::Upload(image, Params(fields)))
 }
 
-/// `POST users.setAvatar`: a multipart `image`, or `{avatarUrl}` as a `data:image/...;base64,`
-/// URL; `userId`/`username` to change someone else's (`edit-other-user-avatar`).
+/// The image in an `avatarUrl`: only `data:image/...;base64,` URLs, since the server does not
+/// download from other sites.
+fn decode_avatar_url(url: &str) -> Result<Vec<u8>> {
+    let data = url
+        .trim()
+        .strip_prefix("data:")
+        .and_then(|rest| rest.split_once(";base64,"))
+        .filter(|(mime, _)| mime.starts_with("image/"))
+        .map(|(_, b64)| b64.trim().to_string())
+        .ok_or_else(|| {
+            Error::bad(
+                "error-avatar-invalid-url",
+                "Invalid avatar URL: this server does not download avatars from other sites; upload the image \
+                 (multipart field \"image\") or send it as a data:image/...;base64 URL",
+            )
+        })?;
+    base64::engine::general_purpose::STANDARD
+        .decode(data.as_bytes())
+        .map_err(|_| Error::bad("error-invalid-image", "The data URL is not valid base64"))
+}
+
+/// `POST users.setAvatar`: a multipart `image` (with optional `userId`/`username` fields), or
+/// JSON `{avatarUrl, userId?|username?}` with a `data:` URL. Another user's avatar needs
+/// `edit-other-user-avatar`. → `{}`.
 async fn set_avatar(State(svc): State<Arc<Services>>, Auth(caller): Auth, req: Request) -> Reply {
-    let (image, p) = read_upload(&svc, req).await?;
-    svc.blocking(move |s| {
-        let bytes = match image {
-            Some(bytes) => bytes,
-            None => {
-                let url = p.opt_str("avatarUrl").ok_or_else(|| Error::param_required("image"))?;
-                let data = url
-                    .strip_prefix("data:")
-                    .and_then(|rest| rest.split_once(";base64,"))
-                    .filter(|(mime, _)| mime.starts_with("image/"))
-                    .map(|(_, b64)| b64.to_string())
-                    .ok_or_else(|| {
-                        Error::bad(
-                            "error-avatar-url-handling",
-                            "Only uploaded images and data: URLs are accepted; this server does not download avatars",
-                        )
-                    })?;
-                base64::engine::general_purpose::STANDARD
-                    .decode(data.trim())
-                    .map_err(|_| Error::bad("error-invalid-image", "The data URL is not valid base64"))?
-            }
-        };
-        let user = target(s, &caller.user, &p)?;
-        s.avatars().set(&caller.user, &user, &bytes)
+    let body = read_set_avatar(&svc, req).await?;
+    svc.blocking(move |s| match body {
+        SetAvatar::Upload(bytes, fields) => {
+            let user = if names_user(&fields) {
+                user_from_params(s, &fields).map_err(|_| {
+                    Error::bad(
+                        "error-invalid-user",
+                        "The optional \"userId\" or \"username\" param provided does not match any users",
+                    )
+                })?
+            } else {
+                caller.user.clone()
+            };
+            s.avatars().set(&caller.user, &user, &bytes, Source::Upload)
+        }
+        SetAvatar::Json(p) => {
+            let url = text(&p, "avatarUrl")
+                .ok_or_else(|| Error::bad("error-invalid-image", "The 'image' param is required"))?;
+            let user = target(s, &caller.user, &p)?;
+            let bytes = decode_avatar_url(&url)?;
+            s.avatars().set(&caller.user, &user, &bytes, Source::Url)
+        }
     })
     .await?;
-    Ok(ok(json!({})))
+    Ok(ok_empty())
 }
 
-/// `GET users.getAvatar?userId|username`: redirects to the avatar image.
-async fn get_avatar(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Query) -> Result<Response> {
-    let user = svc.blocking(move |s| target(s, &caller.user, &p)).await?;
+/// `GET users.getAvatar?userId|username` (no login needed): a 307 redirect to
+/// `/avatar/<username>`, whose URL is also the body.
+async fn get_avatar(State(svc): State<Arc<Services>>, MaybeAuth(caller): MaybeAuth, Query(p): Query) -> Reply {
+    let user = svc
+        .blocking(move |s| match caller {
+            Some(c) if !names_user(&p) => Ok(c.user),
+            _ => user_from_params(s, &p),
+        })
+        .await?;
     let location =
         format!("{}/avatar/{}", svc.config.root_url.trim_end_matches('/'), urlencoding::encode(&user.username));
-    let mut res = StatusCode::TEMPORARY_REDIRECT.into_response();
+    let mut res = json_response(StatusCode::TEMPORARY_REDIRECT, &json!(location));
     if let Ok(v) = HeaderValue::from_str(&location) {
         res.headers_mut().insert(LOCATION, v);
     }
     Ok(res)
 }
 
-/// `POST users.resetAvatar {userId?|username?}`.
+/// `POST users.resetAvatar {userId?|username?}` → `{}`.
 async fn reset_avatar(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p): Body) -> Reply {
     svc.blocking(move |s| {
         let user = target(s, &caller.user, &p)?;
         s.avatars().reset(&caller.user, &user)
     })
     .await?;
-    Ok(ok(json!({})))
+    Ok(ok_empty())
 }
 
-/// Checks `Accounts_AvatarBlockUnauthenticatedAccess` (cookies `rc_uid`/`rc_token` count).
-async fn allowed(
-    svc: &Arc<Services>,
-    caller: &Option<crate::services::accounts::Caller>,
-    headers: &HeaderMap,
-) -> Result<()> {
-    if !svc.settings.bool("Accounts_AvatarBlockUnauthenticatedAccess") || caller.is_some() {
-        return Ok(());
-    }
-    let cookies = headers.get("cookie").and_then(|v| v.to_str().ok()).unwrap_or_default();
+/// The user whose credentials the request carries: `rc_uid`/`rc_token` in the query or as
+/// cookies (as upstream), or the API headers. `None` when there are none or they are invalid.
+async fn viewer(svc: &Arc<Services>, p: &Params, headers: &HeaderMap) -> Option<String> {
+    let cookies = headers.get(COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let cookie = |name: &str| {
         cookies
             .split(';')
             .filter_map(|c| c.trim().split_once('='))
             .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_string())
+            .map(|(_, v)| urlencoding::decode(v).map(|v| v.into_owned()).unwrap_or_else(|_| v.to_string()))
     };
-    if let (Some(uid), Some(token)) = (cookie("rc_uid"), cookie("rc_token"))
-        && svc.blocking(move |s| s.accounts().authenticate(&uid, &token)).await.is_ok()
-    {
-        return Ok(());
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(String::from);
+    let credentials = [
+        text(p, "rc_uid").zip(text(p, "rc_token")),
+        cookie("rc_uid").zip(cookie("rc_token")),
+        header("x-user-id").zip(header("x-auth-token")),
+    ];
+    for (uid, token) in credentials.into_iter().flatten() {
+        if let Ok(caller) = svc.blocking(move |s| s.accounts().authenticate(&uid, &token)).await {
+            return Some(caller.user.id);
+        }
     }
-    Err(Error::Unauthenticated)
+    None
 }
 
-/// Serves an avatar with its entity tag; `If-None-Match` answers 304.
-fn serve(image: AvatarImage, headers: &HeaderMap) -> Response {
+/// Whether the request may see avatars: always, unless `Accounts_AvatarBlockUnauthenticatedAccess`
+/// is on; then it must carry valid credentials ([`viewer`]).
+async fn may_see(svc: &Arc<Services>, p: &Params, headers: &HeaderMap) -> bool {
+    !svc.avatars().requires_login() || viewer(svc, p, headers).await.is_some()
+}
+
+/// Serves an avatar: `Cache-Control` from `Accounts_AvatarCacheTime` (or `?cacheTime=`), its
+/// `ETag` and `Last-Modified`; `If-None-Match` or `If-Modified-Since` that match answer 304.
+fn serve(svc: &Services, image: AvatarImage, p: &Params, headers: &HeaderMap) -> Response {
     let etag = format!("\"{}\"", image.etag);
-    let fresh = headers
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let fresh = match header(IF_NONE_MATCH) {
+        Some(v) => v.split(',').any(|t| t.trim() == etag || t.trim() == "*"),
+        None => header(IF_MODIFIED_SINCE).is_some_and(|v| v.trim() == image.last_modified),
+    };
+    let cache_time = p.int("cacheTime").ok().flatten().filter(|t| *t > 0).unwrap_or_else(|| svc.avatars().cache_time());
     let mut res = if fresh { StatusCode::NOT_MODIFIED.into_response() } else { image.bytes.into_response() };
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&image.content_type) {
@@ -153,40 +225,93 @@ fn serve(image: AvatarImage, headers: &HeaderMap) -> Response {
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(ETAG, v);
     }
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=0, must-revalidate"));
+    if let Ok(v) = HeaderValue::from_str(&image.last_modified) {
+        h.insert(LAST_MODIFIED, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={cache_time}")) {
+        h.insert(CACHE_CONTROL, v);
+    }
+    h.insert(CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
     // Uploaded SVGs are shown as images, never run as documents.
-    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"));
+    if image.uploaded {
+        h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'"));
+    }
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     res
 }
 
-/// `GET /avatar/<username>` (a trailing image extension and `?size=`/`?format=` are accepted).
-async fn user_avatar(
-    State(svc): State<Arc<Services>>,
-    MaybeAuth(caller): MaybeAuth,
-    Path(username): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response> {
-    allowed(&svc, &caller, &headers).await?;
-    let name = username.trim_start_matches('@');
-    let name = [".png", ".jpg", ".jpeg", ".svg", ".gif", ".webp"]
-        .iter()
-        .find_map(|ext| name.strip_suffix(ext))
-        .unwrap_or(name)
-        .to_string();
-    let image = svc.blocking(move |s| s.avatars().of_username(&name)).await?;
-    Ok(serve(image, &headers))
+/// The `size` query parameter (ignored when it is not a number).
+fn size(p: &Params) -> u32 {
+    svg_size(p.int("size").ok().flatten().and_then(|s| u32::try_from(s).ok()))
 }
 
-/// `GET /avatar/room/<rid>`.
-async fn room_avatar(
+fn not_found() -> Response {
+    StatusCode::NOT_FOUND.into_response()
+}
+
+/// `GET /avatar/<username>` (`@name` for the initials of any name; `?size=` sets the side of
+/// initials avatars; `?format=` is accepted, initials stay SVG; a trailing image extension is
+/// tolerated).
+async fn user_avatar(
     State(svc): State<Arc<Services>>,
-    MaybeAuth(caller): MaybeAuth,
-    Path(rid): Path<String>,
+    Path(subject): Path<String>,
+    Query(p): Query,
     headers: HeaderMap,
 ) -> Result<Response> {
-    allowed(&svc, &caller, &headers).await?;
-    let viewer = caller.map(|c| c.user);
-    let image = svc.blocking(move |s| s.avatars().of_room(viewer.as_ref(), &rid)).await?;
-    Ok(serve(image, &headers))
+    if subject.is_empty() {
+        return Ok(not_found());
+    }
+    if !may_see(&svc, &p, &headers).await {
+        return Ok(serve(&svc, svc.avatars().blocked(&subject), &p, &headers));
+    }
+    let side = size(&p);
+    let image = svc
+        .blocking(move |s| {
+            let avatars = s.avatars();
+            let bare =
+                [".png", ".jpg", ".jpeg", ".svg", ".gif", ".webp"].iter().find_map(|ext| subject.strip_suffix(ext));
+            match bare {
+                Some(bare) if !subject.starts_with('@') && s.store.user_by_username(&subject)?.is_none() => {
+                    avatars.of_username(bare, side)
+                }
+                _ => avatars.of_username(&subject, side),
+            }
+        })
+        .await?;
+    Ok(serve(&svc, image, &p, &headers))
+}
+
+/// `GET /avatar/uid/<userId>`: 404 for an unknown user.
+async fn uid_avatar(
+    State(svc): State<Arc<Services>>,
+    Path(id): Path<String>,
+    Query(p): Query,
+    headers: HeaderMap,
+) -> Result<Response> {
+    if !may_see(&svc, &p, &headers).await {
+        return Ok(serve(&svc, svc.avatars().blocked(&id), &p, &headers));
+    }
+    let side = size(&p);
+    match svc.blocking(move |s| s.avatars().of_user_id(&id, side)).await? {
+        Some(image) => Ok(serve(&svc, image, &p, &headers)),
+        None => Ok(not_found()),
+    }
+}
+
+/// `GET /avatar/room/<rid>`: the room's initials; 404 for an unknown room.
+async fn room_avatar(
+    State(svc): State<Arc<Services>>,
+    Path(rid): Path<String>,
+    Query(p): Query,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let viewer = viewer(&svc, &p, &headers).await;
+    if viewer.is_none() && svc.avatars().requires_login() {
+        return Ok(serve(&svc, svc.avatars().blocked(&rid), &p, &headers));
+    }
+    let side = size(&p);
+    match svc.blocking(move |s| s.avatars().of_room(viewer.as_deref(), &rid, side)).await? {
+        Some(image) => Ok(serve(&svc, image, &p, &headers)),
+        None => Ok(not_found()),
+    }
 }

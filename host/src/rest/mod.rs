@@ -14,7 +14,6 @@ pub mod method_call;
 pub mod misc;
 pub mod paging;
 pub mod params;
-pub mod profile;
 pub mod rate_limit;
 pub mod reply;
 pub mod roles;
@@ -24,6 +23,7 @@ pub mod subscriptions;
 pub mod teams;
 pub mod tokens;
 pub mod uploads;
+pub mod user_profile;
 pub mod users;
 
 use std::sync::Arc;
@@ -42,7 +42,7 @@ pub fn router(svc: Arc<Services>) -> Router {
         .merge(login::routes())
         .merge(users::routes())
         .merge(tokens::routes())
-        .merge(profile::routes())
+        .merge(user_profile::routes())
         .merge(avatars::routes())
         .merge(uploads::routes())
         .merge(channels::routes())

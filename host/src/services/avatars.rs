@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use chrono::TimeZone;
+
 use super::Services;
 use crate::bus::Event;
 use crate::error::{Error, Result};
@@ -20,12 +22,35 @@ impl Services {
     }
 }
 
-/// An avatar to serve: content type, bytes and entity tag.
+/// An avatar to serve.
 pub struct AvatarImage {
     pub content_type: String,
     pub bytes: Vec<u8>,
+    /// Entity tag: the user's `avatarETag` for an upload, a digest of the SVG otherwise.
     pub etag: String,
+    /// `Last-Modified`: upstream's fixed date for initials avatars, the avatar's last change
+    /// (as an HTTP date) for uploads.
+    pub last_modified: String,
+    /// An uploaded image (served under a strict content security policy), not initials.
+    pub uploaded: bool,
 }
+
+/// Where an uploaded avatar came from (`avatarOrigin`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Source {
+    /// A multipart upload (`rest`).
+    Upload,
+    /// An `avatarUrl` (`url`).
+    Url,
+}
+
+/// The `Last-Modified` upstream sends with initials avatars (so `If-Modified-Since` revalidates).
+pub const FALLBACK_LAST_MODIFIED: &str = "Thu, 01 Jan 2015 00:00:00 GMT";
+
+/// The side of an initials avatar when `size` is not given, and its bounds.
+pub const DEFAULT_SVG_SIZE: u32 = 200;
+const MIN_SVG_SIZE: u32 = 16;
+const MAX_SVG_SIZE: u32 = 1024;
 
 /// The image type of `bytes` from their signature: PNG, JPEG, GIF, WebP or SVG.
 pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
@@ -38,155 +63,254 @@ pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
     } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
         Some("image/webp")
     } else {
-        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_lowercase();
-        (head.trim_start().starts_with("<svg") || (head.contains("<?xml") && head.contains("<svg")))
-            .then_some("image/svg+xml")
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).to_lowercase();
+        let head = head.trim_start_matches('\u{feff}').trim_start();
+        let svg = head.starts_with("<svg")
+            || ((head.starts_with("<?xml") || head.starts_with("<!doctype svg") || head.starts_with("<!--"))
+                && head.contains("<svg"));
+        svg.then_some("image/svg+xml")
     }
 }
 
-/// Upstream's avatar palette.
-const COLORS: &[&str] = &[
-    "#F44336", "#E91E63", "#9C27B0", "#673AB7", "#3F51B5", "#2196F3", "#03A9F4", "#00BCD4", "#009688", "#4CAF50",
-    "#8BC34A", "#CDDC39", "#FFC107", "#FF9800", "#FF5722", "#795548", "#9E9E9E", "#607D8B",
-];
+/// Upstream's avatar palette (`getAvatarColor`): chosen by the length of the name.
+const COLORS: &[&str] = &["#158D65", "#7F1B9F", "#B68D00", "#E26D0E", "#10529E", "#6C727A"];
 
-/// Up to two initials of a name: the first letters of its first two words (or of a dotted or
-/// dashed username's parts), upper-cased; `?` when there are none.
-pub fn initials(name: &str) -> String {
-    let parts: Vec<&str> =
-        name.split(|c: char| c.is_whitespace() || matches!(c, '.' | '-' | '_')).filter(|p| !p.is_empty()).collect();
-    let letters: String = match parts.as_slice() {
-        [] => String::new(),
-        [one] => one.chars().take(2).collect(),
-        [first, second, ..] => first.chars().take(1).chain(second.chars().take(1)).collect(),
-    };
-    let letters = letters.to_uppercase();
-    if letters.is_empty() { "?".into() } else { letters }
+/// The colour of a name's initials avatar.
+pub fn color(name: &str) -> &'static str {
+    if name == "?" { "#000" } else { COLORS[name.encode_utf16().count() % COLORS.len()] }
 }
 
-/// The SVG initials avatar for `name`, its colour derived from the name.
-pub fn initials_svg(name: &str, size: u32) -> String {
-    let sum: usize = name.bytes().map(usize::from).sum();
-    let color = COLORS[sum % COLORS.len()];
-    let text: String = initials(name)
+/// The first letter of a name, upper-cased: its first ASCII letter or digit, as upstream (or its
+/// first letter of any script when it has none).
+fn first_letter(name: &str) -> String {
+    name.chars()
+        .find(char::is_ascii_alphanumeric)
+        .or_else(|| name.chars().find(|c| c.is_alphanumeric()))
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default()
+}
+
+/// The initials of a name: its first letter, or with `all` the first letters of its first three
+/// words (for real names, `UI_Use_Name_Avatar`).
+pub fn initials(name: &str, all: bool) -> String {
+    if name == "?" {
+        return "?".into();
+    }
+    if all { name.split(' ').take(3).map(first_letter).collect() } else { first_letter(name) }
+}
+
+/// The side of an initials avatar for a requested `size` (clamped as upstream).
+pub fn svg_size(requested: Option<u32>) -> u32 {
+    requested.filter(|s| *s > 0).map_or(DEFAULT_SVG_SIZE, |s| s.clamp(MIN_SVG_SIZE, MAX_SVG_SIZE))
+}
+
+/// The SVG initials avatar of `name`, `size` units wide, as upstream's `renderSVGLetters`.
+pub fn initials_svg(name: &str, size: u32, all: bool) -> String {
+    let letters: String = initials(name, all)
         .chars()
         .map(|c| match c {
             '<' => "&lt;".to_string(),
             '>' => "&gt;".to_string(),
             '&' => "&amp;".to_string(),
-            '"' => "&quot;".to_string(),
             c => c.to_string(),
         })
         .collect();
+    let count = initials(name, all).chars().count();
+    let reduction = if count > 1 { (count * count) as f64 / 10.0 } else { 0.0 };
+    let font_size = f64::from(size) / (1.6 + reduction);
+    let color = color(name);
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 200 200\" pointer-events=\"none\" width=\"{size}\" height=\"{size}\">\
-<rect height=\"200\" width=\"200\" fill=\"{color}\"/>\
-<text text-anchor=\"middle\" y=\"50%\" x=\"50%\" dy=\"0.36em\" pointer-events=\"auto\" fill=\"#ffffff\" \
-font-family=\"sans-serif\" style=\"font-weight: 400; font-size: 80px;\">{text}</text></svg>"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\">\n\
+<rect width=\"100%\" height=\"100%\" fill=\"{color}\"/>\n\
+<text x=\"50%\" y=\"50%\" dy=\"0.36em\" text-anchor=\"middle\" pointer-events=\"none\" fill=\"#ffffff\" \
+font-family=\"'Helvetica', 'Arial', 'Lucida Grande', 'sans-serif'\" font-size=\"{font_size}\">\n{letters}\n</text>\n</svg>"
     )
 }
 
+/// An initials avatar.
+fn letters(name: &str, size: u32, all: bool) -> AvatarImage {
+    let svg = initials_svg(name, size, all);
+    let etag = ids::sha256_hex(&svg)[..20].to_string();
+    AvatarImage {
+        content_type: "image/svg+xml".into(),
+        bytes: svg.into_bytes(),
+        etag,
+        last_modified: FALLBACK_LAST_MODIFIED.into(),
+        uploaded: false,
+    }
+}
+
 impl Avatars<'_> {
-    /// Checks that `actor` may change `target`'s avatar: their own when
-    /// `Accounts_AllowUserAvatarChange` is on, anyone's with `edit-other-user-avatar`.
-    fn may_change(&self, actor: &User, target: &User) -> Result<()> {
-        let s = self.0;
-        if actor.id == target.id {
-            if s.settings.bool("Accounts_AllowUserAvatarChange")
-                || s.authz().can(actor, "edit-other-user-avatar", None)?
-            {
-                return Ok(());
-            }
-            return Err(Error::bad("error-not-allowed", "Changing avatar is not allowed"));
-        }
-        if s.authz().can(actor, "edit-other-user-avatar", None)? {
-            Ok(())
-        } else {
-            Err(Error::forbidden("error-not-allowed", "Not allowed"))
-        }
+    /// The largest avatar upload accepted, in bytes (`FileUpload_MaxFileSize`; 0 or less means
+    /// no limit).
+    pub fn max_size(&self) -> Option<usize> {
+        let max = self.0.settings.int("FileUpload_MaxFileSize", 104_857_600);
+        (max > 0).then(|| usize::try_from(max).unwrap_or(usize::MAX))
     }
 
-    /// Stores an uploaded image as `target`'s avatar: only PNG, JPEG, GIF, WebP or SVG (by its
-    /// bytes), within `FileUpload_MaxFileSize`. Sets a new `avatarETag` and publishes it.
-    pub fn set(&self, actor: &User, target: &User, bytes: &[u8]) -> Result<User> {
+    /// Stores an image as `target`'s avatar. Needs `Accounts_AllowUserAvatarChange` (or
+    /// `edit-other-user-avatar`); another user's avatar needs `edit-other-user-avatar`. Only
+    /// PNG, JPEG, GIF, WebP or SVG (judged by the bytes, not the declared type), within
+    /// `FileUpload_MaxFileSize`. Sets a new `avatarETag`, publishes `updateAvatar`.
+    pub fn set(&self, actor: &User, target: &User, bytes: &[u8], source: Source) -> Result<User> {
         let s = self.0;
-        self.may_change(actor, target)?;
+        let can_edit_others = s.authz().can(actor, "edit-other-user-avatar", None)?;
+        if !s.settings.bool("Accounts_AllowUserAvatarChange") && !can_edit_others {
+            return Err(Error::bad("error-not-allowed", "Change avatar is not allowed")
+                .with_details(serde_json::json!({"method": "users.setAvatar"})));
+        }
+        if actor.id != target.id && !can_edit_others {
+            return Err(match source {
+                Source::Upload => Error::bad("error-not-allowed", "Not allowed"),
+                Source::Url => super::authz::unauthorized(),
+            });
+        }
         if bytes.is_empty() {
             return Err(Error::bad("error-invalid-image", "The image is empty"));
         }
-        let max = s.settings.int("FileUpload_MaxFileSize", 104_857_600);
-        if max > 0 && bytes.len() as i64 > max {
-            return Err(Error::bad("error-file-too-large", format!("The image is larger than {max} bytes")));
+        if let Some(max) = self.max_size()
+            && bytes.len() > max
+        {
+            return Err(Error::bad("error-file-too-large", format!("File size exceeds the limit of {max} bytes")));
         }
         let content_type = image_type(bytes).ok_or_else(|| {
             Error::bad("error-invalid-image", "The avatar must be a PNG, JPEG, GIF, WebP or SVG image")
         })?;
         s.store.set_avatar(&target.id, Some((content_type, bytes)))?;
-        self.stamp(target, Some("upload"))
+        let origin = match source {
+            Source::Upload => "rest",
+            Source::Url => "url",
+        };
+        self.stamp(target, Some(origin))
     }
 
-    /// Removes `target`'s avatar: the initials avatar shows again.
+    /// Removes `target`'s avatar: the initials avatar shows again. One's own needs
+    /// `Accounts_AllowUserAvatarChange`; otherwise `edit-other-user-avatar` or
+    /// `manage-moderation-actions`.
     pub fn reset(&self, actor: &User, target: &User) -> Result<User> {
-        self.may_change(actor, target)?;
-        self.0.store.set_avatar(&target.id, None)?;
+        let s = self.0;
+        let own = actor.id == target.id && s.settings.bool("Accounts_AllowUserAvatarChange");
+        if !own
+            && !s.authz().can(actor, "edit-other-user-avatar", None)?
+            && !s.authz().can(actor, "manage-moderation-actions", None)?
+        {
+            return Err(Error::bad("error-not-allowed", "Reset avatar is not allowed")
+                .with_details(serde_json::json!({"method": "users.resetAvatar"})));
+        }
+        s.store.set_avatar(&target.id, None)?;
         self.stamp(target, None)
     }
 
     /// Records a new avatar version on the user and publishes it.
     fn stamp(&self, target: &User, origin: Option<&str>) -> Result<User> {
         let s = self.0;
-        let mut user =
-            s.store.user_by_id(&target.id)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
-        user.avatar_origin = origin.map(String::from);
-        user.avatar_etag = origin.map(|_| ids::random_id());
-        user.updated_at = Date::now();
-        s.store.update_user(&user)?;
+        let etag = origin.map(|_| ids::random_id());
+        let user = s
+            .store
+            .modify_user(&target.id, &mut |u| {
+                u.avatar_origin = origin.map(String::from);
+                u.avatar_etag = etag.clone();
+                u.updated_at = Date::now();
+            })?
+            .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
         s.bus.publish(Event::AvatarUpdated { username: user.username.clone(), etag: user.avatar_etag.clone() });
-        s.bus.publish(Event::UserUpdated { user: Arc::new(user.clone()), fields: vec!["avatarETag"] });
+        s.bus.publish(Event::UserUpdated { user: Arc::new(user.clone()), fields: vec!["avatarETag", "avatarOrigin"] });
         Ok(user)
     }
 
-    /// The avatar of a username: the uploaded image, or the initials of the user's name (of the
-    /// requested name for unknown users).
-    pub fn of_username(&self, username: &str) -> Result<AvatarImage> {
-        let s = self.0;
-        let user = s.store.user_by_username(username)?;
-        if let Some(user) = &user
-            && let Some((content_type, bytes)) = s.store.avatar(&user.id)?
-        {
-            let etag = user.avatar_etag.clone().unwrap_or_else(|| ids::sha256_hex(&user.id)[..16].to_string());
-            return Ok(AvatarImage { content_type, bytes, etag });
+    /// The uploaded avatar of a user, if any.
+    fn uploaded(&self, user: &User) -> Result<Option<AvatarImage>> {
+        let Some((content_type, bytes)) = self.0.store.avatar(&user.id)? else { return Ok(None) };
+        let etag = user.avatar_etag.clone().unwrap_or_else(|| ids::sha256_hex(&user.id)[..20].to_string());
+        let last_modified = chrono::Utc
+            .timestamp_millis_opt(user.updated_at.0)
+            .single()
+            .map_or_else(|| FALLBACK_LAST_MODIFIED.to_string(), |d| d.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+        Ok(Some(AvatarImage { content_type, bytes, etag, last_modified, uploaded: true }))
+    }
+
+    /// The initials avatar of a user: of their name when `UI_Use_Name_Avatar` is on, else of
+    /// their username.
+    fn letters_of(&self, user: &User, size: u32) -> AvatarImage {
+        match user.name.as_deref().filter(|n| !n.is_empty()) {
+            Some(name) if self.0.settings.bool("UI_Use_Name_Avatar") => letters(name, size, true),
+            _ => letters(&user.username, size, false),
         }
-        let name = match &user {
-            Some(u) if s.settings.bool("UI_Use_Name_Avatar") => u.display_name().to_string(),
-            Some(u) => u.username.clone(),
-            None => username.to_string(),
+    }
+
+    /// `/avatar/<subject>`: the uploaded image of that username, or an initials avatar (`size`
+    /// units wide). `@name` always gives the initials of `name`; an unknown username gives the
+    /// initials of the requested name, as upstream.
+    pub fn of_username(&self, subject: &str, size: u32) -> Result<AvatarImage> {
+        let s = self.0;
+        if let Some(name) = subject.strip_prefix('@') {
+            return Ok(letters(name, size, s.settings.bool("UI_Use_Name_Avatar")));
+        }
+        match s.store.user_by_username(subject)? {
+            Some(user) => match self.uploaded(&user)? {
+                Some(image) => Ok(image),
+                None => Ok(self.letters_of(&user, size)),
+            },
+            None => Ok(letters(subject, size, false)),
+        }
+    }
+
+    /// `/avatar/uid/<id>`: like [`Self::of_username`] by user id; `None` for an unknown user.
+    pub fn of_user_id(&self, id: &str, size: u32) -> Result<Option<AvatarImage>> {
+        let Some(user) = self.0.store.user_by_id(id)? else { return Ok(None) };
+        Ok(Some(match self.uploaded(&user)? {
+            Some(image) => image,
+            None => self.letters_of(&user, size),
+        }))
+    }
+
+    /// `/avatar/room/<rid>`: the initials of the room's name (a discussion shows its parent
+    /// room's; a direct message the other member's name as `viewer` sees it). `None` for an
+    /// unknown room.
+    pub fn of_room(&self, viewer: Option<&str>, rid: &str, size: u32) -> Result<Option<AvatarImage>> {
+        let s = self.0;
+        let Some(room) = s.store.room_by_id(rid)? else { return Ok(None) };
+        let room = match room.prid.as_deref().map(|prid| s.store.room_by_id(prid)).transpose()?.flatten() {
+            Some(parent) => parent,
+            None => room,
         };
-        Ok(self.letters(&name))
+        let name = if room.t == "d" {
+            let sub = viewer.map(|uid| s.store.subscription(&room.id, uid)).transpose()?.flatten();
+            match sub {
+                Some(sub) if s.settings.bool("UI_Use_Real_Name") => sub.fname.clone().unwrap_or(sub.name),
+                Some(sub) => sub.name,
+                None => room
+                    .usernames
+                    .iter()
+                    .find(|u| {
+                        viewer.is_none_or(|v| s.store.user_by_username(u).ok().flatten().is_none_or(|x| x.id != v))
+                    })
+                    .or(room.usernames.first())
+                    .cloned()
+                    .unwrap_or_else(|| room.id.clone()),
+            }
+        } else if s.settings.bool("UI_Allow_room_names_with_special_chars") {
+            room.fname.clone().or(room.name.clone()).unwrap_or_else(|| room.id.clone())
+        } else {
+            room.name.clone().or(room.fname.clone()).unwrap_or_else(|| room.id.clone())
+        };
+        Ok(Some(letters(&name, size, false)))
     }
 
-    /// The avatar of a room: a direct message shows the other member's, others their name's
-    /// initials.
-    pub fn of_room(&self, viewer: Option<&User>, rid: &str) -> Result<AvatarImage> {
-        let s = self.0;
-        let Some(room) = s.store.room_by_id(rid)? else { return Ok(self.letters(rid)) };
-        if room.t == "d" {
-            let other = room
-                .usernames
-                .iter()
-                .find(|u| viewer.is_none_or(|v| **u != v.username))
-                .or(room.usernames.first())
-                .cloned()
-                .unwrap_or_default();
-            return self.of_username(&other);
-        }
-        Ok(self.letters(room.fname.as_deref().or(room.name.as_deref()).unwrap_or(rid)))
+    /// What `/avatar/...` shows a caller who may not see avatars
+    /// (`Accounts_AvatarBlockUnauthenticatedAccess`): the initials of the requested name.
+    pub fn blocked(&self, requested: &str) -> AvatarImage {
+        letters(requested, DEFAULT_SVG_SIZE, false)
     }
 
-    fn letters(&self, name: &str) -> AvatarImage {
-        let svg = initials_svg(name, 200);
-        let etag = ids::sha256_hex(&svg)[..16].to_string();
-        AvatarImage { content_type: "image/svg+xml".into(), bytes: svg.into_bytes(), etag }
+    /// Whether `/avatar/...` needs credentials (`Accounts_AvatarBlockUnauthenticatedAccess`).
+    pub fn requires_login(&self) -> bool {
+        self.0.settings.bool("Accounts_AvatarBlockUnauthenticatedAccess")
+    }
+
+    /// Seconds avatars may be cached (`Accounts_AvatarCacheTime`).
+    pub fn cache_time(&self) -> i64 {
+        self.0.settings.int("Accounts_AvatarCacheTime", 3600).max(0)
     }
 }
 
@@ -195,16 +319,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn initials_and_image_types() {
-        assert_eq!(initials("Jane Doe"), "JD");
-        assert_eq!(initials("john.smith"), "JS");
-        assert_eq!(initials("bob"), "BO");
-        assert_eq!(initials("  "), "?");
-        assert!(initials_svg("<script>", 50).contains("&lt;S") || initials_svg("<script>", 50).contains("SC"));
+    fn initials_colours_and_image_types() {
+        assert_eq!(initials("bob", false), "B");
+        assert_eq!(initials("_x.y", false), "X");
+        assert_eq!(initials("Jane Mary Doe Smith", true), "JMD");
+        assert_eq!(initials("?", false), "?");
+        assert_eq!(initials("Олег", false), "О");
+        assert_eq!(color("bob"), "#E26D0E");
+        assert_eq!(color("?"), "#000");
+        let svg = initials_svg("bob", 200, false);
+        assert!(svg.contains("viewBox=\"0 0 200 200\"") && svg.contains("\nB\n") && svg.contains("font-size=\"125\""));
+        assert!(!initials_svg("<script>", 50, true).contains("<script"));
+        assert_eq!(svg_size(None), 200);
+        assert_eq!(svg_size(Some(5)), 16);
+        assert_eq!(svg_size(Some(5000)), 1024);
         assert_eq!(image_type(b"\x89PNG\r\n\x1a\nrest"), Some("image/png"));
         assert_eq!(image_type(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
         assert_eq!(image_type(b"GIF89a..."), Some("image/gif"));
+        assert_eq!(image_type(b"RIFF\x10\0\0\0WEBPVP8 "), Some("image/webp"));
         assert_eq!(image_type(b"<svg xmlns='x'></svg>"), Some("image/svg+xml"));
+        assert_eq!(image_type(b"<?xml version=\"1.0\"?>\n<svg></svg>"), Some("image/svg+xml"));
         assert_eq!(image_type(b"hello world"), None);
+        assert_eq!(image_type(b"<html><svg></svg></html>"), None);
     }
 }

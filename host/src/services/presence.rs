@@ -6,12 +6,13 @@
 //! Offline connections always win; otherwise a chosen status other than `online` wins. Every
 //! change of `status` publishes [`Event::UserStatus`].
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::Services;
 use crate::bus::Event;
 use crate::error::{Error, Result};
 use crate::models::User;
+use crate::time::Date;
 
 /// Presence operations.
 pub struct Presence<'a>(pub &'a Services);
@@ -105,23 +106,124 @@ impl Presence<'_> {
         Ok(self.announce(user, changed))
     }
 
-    /// Sets the status message shown next to the user's status (`statusText`).
+    /// Sets the status message shown next to the user's status (`statusText`): trimmed and cut
+    /// to [`STATUS_TEXT_MAX_LENGTH`] characters, as upstream's `setStatusText`; an empty text
+    /// clears it. Publishes the status only when the message changed.
     pub fn set_status_text(&self, user: &User, text: &str) -> Result<User> {
-        if text.chars().count() > STATUS_TEXT_MAX_LENGTH {
-            return Err(Error::bad(
-                "error-status-text-too-long",
-                format!("The status message can't exceed {STATUS_TEXT_MAX_LENGTH} characters"),
-            ));
-        }
+        let text: String = text.trim().chars().take(STATUS_TEXT_MAX_LENGTH).collect();
+        let mut changed = false;
         let user = self
             .0
             .store
             .modify_user(&user.id, &mut |u| {
-                u.status_text = (!text.is_empty()).then(|| text.to_string());
-                u.updated_at = crate::time::Date::now();
+                let new = (!text.is_empty()).then(|| text.clone());
+                changed = u.status_text != new;
+                if changed {
+                    u.status_text = new;
+                    u.updated_at = crate::time::Date::now();
+                }
             })?
             .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
-        Ok(self.announce(user, true))
+        Ok(self.announce(user, changed))
+    }
+
+    /// `users.setStatus`: `actor` sets the chosen status (`online`, `away`, `busy`, `offline`)
+    /// and/or the status message of `target`. Needs `Accounts_AllowUserStatusMessageChange`;
+    /// another user's status needs `edit-other-user-info`; `offline` (invisible) needs
+    /// `Accounts_AllowInvisibleStatusOption`. The message is saved first, as upstream.
+    pub fn set_status(&self, actor: &User, target: &User, status: Option<&str>, message: Option<&str>) -> Result<User> {
+        let s = self.0;
+        if !s.settings.bool("Accounts_AllowUserStatusMessageChange") {
+            return Err(Error::bad("error-not-allowed", "Change status is not allowed")
+                .with_details(json!({"method": "users.setStatus"})));
+        }
+        if actor.id != target.id && !s.authz().can(actor, "edit-other-user-info", None)? {
+            return Err(super::authz::unauthorized());
+        }
+        if let Some(status) = status
+            && !STATUSES.contains(&status)
+        {
+            return Err(Error::bad(
+                "error-invalid-status",
+                "Valid status types include online, away, offline, and busy.",
+            )
+            .with_details(json!({"method": "users.setStatus"})));
+        }
+        if status == Some("offline") && !s.settings.bool("Accounts_AllowInvisibleStatusOption") {
+            return Err(Error::bad("error-status-not-allowed", "Invisible status is disabled")
+                .with_details(json!({"method": "users.setStatus"})));
+        }
+        let mut user = target.clone();
+        if let Some(message) = message {
+            user = self.set_status_text(&user, message)?;
+        }
+        if let Some(status) = status {
+            user = self.set_default_status(&user, status)?;
+        }
+        Ok(user)
+    }
+
+    /// `users.getStatus`: `{_id, message, status}`, plus `connectionStatus` for oneself.
+    pub fn status_view(&self, viewer: &User, user: &User) -> Value {
+        let mut v = json!({
+            "_id": user.id,
+            "message": user.status_text.clone().unwrap_or_default(),
+            "status": if user.status.is_empty() { "offline" } else { user.status.as_str() },
+        });
+        if viewer.id == user.id {
+            v["connectionStatus"] =
+                json!(if user.status_connection.is_empty() { "offline" } else { user.status_connection.as_str() });
+        }
+        v
+    }
+
+    /// `users.getPresence`: `{presence}`, plus `connectionStatus` and `lastLogin` (when the user
+    /// has logged in) for oneself.
+    pub fn presence_view(&self, viewer: &User, user: &User) -> Value {
+        let mut v = json!({"presence": if user.status.is_empty() { "offline" } else { user.status.as_str() }});
+        if viewer.id == user.id {
+            v["connectionStatus"] =
+                json!(if user.status_connection.is_empty() { "offline" } else { user.status_connection.as_str() });
+            if let Some(last) = &user.last_login {
+                v["lastLogin"] = json!(last);
+            }
+        }
+        v
+    }
+
+    /// `users.presence`: with `ids`, those users who are not offline; with `from` less than ten
+    /// minutes ago, every other user changed since then (offline ones too, so clients see them
+    /// leave); otherwise every user who is not offline, with `full: true`. Nothing when
+    /// `Presence_broadcast_disabled` is on. Returns the users and whether the list is full.
+    pub fn presence_of(&self, viewer: &User, ids: Option<&[String]>, from: Option<Date>) -> Result<(Vec<Value>, bool)> {
+        let s = self.0;
+        if s.settings.bool("Presence_broadcast_disabled") {
+            return Ok((Vec::new(), true));
+        }
+        let view = |u: &User| {
+            let mut v = json!({"_id": u.id, "username": u.username, "name": u.name, "status": u.status,
+                   "utcOffset": u.utc_offset});
+            if let Some(text) = &u.status_text {
+                v["statusText"] = json!(text);
+            }
+            if let Some(etag) = &u.avatar_etag {
+                v["avatarETag"] = json!(etag);
+            }
+            v
+        };
+        let not_offline = |u: &&User| matches!(u.status.as_str(), "online" | "away" | "busy");
+        if let Some(ids) = ids {
+            let users = s.store.users_by_ids(ids)?;
+            return Ok((users.iter().filter(not_offline).map(view).collect(), false));
+        }
+        let all = s.store.all_users()?;
+        if let Some(from) = from
+            && Date::now().0 - from.0 < 10 * 60_000
+        {
+            let changed = all.iter().filter(|u| u.id != viewer.id && u.updated_at > from).map(view).collect();
+            return Ok((changed, false));
+        }
+        Ok((all.iter().filter(not_offline).map(view).collect(), true))
     }
 
     /// At start no connection is open: every user whose stored status says otherwise goes offline
