@@ -89,21 +89,45 @@ fn own_basic_info_needs_the_current_password_for_secrets() {
     );
     assert_error(&res, 400, "error-invalid-password");
     let digest = sha256_hex("Passw0rd!x");
+    let res = bob.post(
+        "/api/v1/users.updateOwnBasicInfo",
+        json!({"data": {"newPassword": "Passw0rd!x", "currentPassword": digest}}),
+    );
+    assert_error(&res, 400, "error-password-same-as-current");
+    // Without a second factor, the current password is enough.
     let body = json!({"data": {"newPassword": "An0ther-pass!", "currentPassword": digest}});
-    // Without a second factor the password itself is asked for (the enforced fallback).
+    assert_ok(&bob.post("/api/v1/users.updateOwnBasicInfo", body));
+    assert_eq!(try_login(&s, "bob", "An0ther-pass!"), 200);
+    assert_eq!(try_login(&s, "bob", "Passw0rd!x"), 401);
+    // With email codes on, the code is asked for as well.
+    let admin = s.admin();
+    assert_ok(&admin.post("/api/v1/users.update", json!({"userId": bob.user_id(), "data": {"verified": true}})));
+    assert_ok(&bob.post("/api/v1/users.2fa.enableEmail", json!({})));
+    let body = json!({"data": {"email": "bobby@example.com", "currentPassword": sha256_hex("An0ther-pass!")}});
     let res = bob.post("/api/v1/users.updateOwnBasicInfo", body.clone());
     assert_error(&res, 400, "totp-required");
-    assert_eq!(res.body["details"]["method"], "password");
-    let rb = s
-        .http
-        .post(s.url("/api/v1/users.updateOwnBasicInfo"))
-        .header("X-User-Id", bob.user_id())
-        .header("X-Auth-Token", bob.token())
-        .header("X-2fa-code", digest.as_str())
-        .header("X-2fa-method", "password")
-        .json(&body);
-    assert_ok(&bob.send(rb));
-    assert_eq!(try_login(&s, "bob", "An0ther-pass!"), 200);
+    assert_eq!(res.body["details"]["method"], "email");
+    let db = rusqlite::Connection::open(s.data_dir.join("orbit.db")).unwrap();
+    let text: String = db
+        .query_row(
+            "SELECT json_extract(doc, '$.text') FROM docs WHERE collection = 'outbox' ORDER BY rowid DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let code = text.rsplit(' ').next().unwrap().trim().to_string();
+    let with_code = |code: &str| {
+        s.http
+            .post(s.url("/api/v1/users.updateOwnBasicInfo"))
+            .header("X-User-Id", bob.user_id())
+            .header("X-Auth-Token", bob.token())
+            .header("X-2fa-code", code)
+            .header("X-2fa-method", "email")
+            .json(&body)
+    };
+    assert_error(&bob.send(with_code("not-a-code")), 400, "totp-invalid");
+    let user = assert_ok(&bob.send(with_code(&code)))["user"].clone();
+    assert_eq!(user["emails"][0]["address"], "bobby@example.com");
     set_setting(&s, "Accounts_AllowUsernameChange", json!(false));
     let res = bob.post("/api/v1/users.updateOwnBasicInfo", json!({"data": {"username": "bobby"}}));
     assert_error(&res, 400, "error-action-not-allowed");
@@ -481,6 +505,24 @@ fn renaming_reaches_mentions_reactions_and_direct_messages() {
     // The renamed user reaches the conversation under the new name.
     let found = assert_ok(&carol.post("/api/v1/im.create", json!({"username": "robert"})))["room"].clone();
     assert_eq!(id_of(&found), dm);
+    // A display-name change reaches the conversation titles and his messages.
+    let his = send(&bob, "GENERAL", "signed");
+    let res = bob.post("/api/v1/users.updateOwnBasicInfo", json!({"data": {"name": "Robert Tables"}}));
+    assert_ok(&res);
+    assert_eq!(subscription(&carol, &dm)["fname"], "Robert Tables");
+    assert_eq!(subscription(&carol, &group)["fname"], "admin, Robert Tables");
+    let msg =
+        assert_ok(&carol.get(&format!("/api/v1/chat.getMessage?msgId={}", his["_id"].as_str().unwrap())))["message"]
+            .clone();
+    assert_eq!((msg["u"]["username"].as_str(), msg["u"]["name"].as_str()), (Some("robert"), Some("Robert Tables")));
+    // A refused update changes nothing, not even the parts that were fine.
+    let res = admin.post(
+        "/api/v1/users.update",
+        json!({"userId": bob.user_id(), "data": {"username": "bert", "email": "carol@example.com"}}),
+    );
+    assert_error(&res, 400, "error-field-unavailable");
+    assert_eq!(info(&admin, bob.user_id())["username"], "robert");
+    assert_eq!(subscription(&carol, &dm)["name"], "robert");
 }
 
 #[test]

@@ -227,31 +227,44 @@ impl Users<'_> {
         Ok(user)
     }
 
-    /// Applies profile changes: validates and checks availability, carries a new username
-    /// everywhere, and hashes a new password (other sessions stay).
+    /// Applies profile changes: validates and checks availability, carries a new username or
+    /// display name everywhere, and hashes a new password (other sessions stay).
     fn apply(&self, user: &mut User, changes: ProfileChanges) -> Result<()> {
         let s = self.0;
         let accounts = s.accounts();
-        if let Some(username) = changes.username.filter(|u| *u != user.username) {
-            accounts.validate_username(&username)?;
-            accounts.ensure_available(Some(&username), None, Some(&user.id))?;
+        // Validate everything first, so a refusal changes nothing.
+        let username = changes.username.filter(|u| *u != user.username);
+        if let Some(username) = &username {
+            accounts.validate_username(username)?;
+            accounts.ensure_available(Some(username), None, Some(&user.id))?;
+        }
+        let name = changes.name.filter(|n| user.name.as_deref() != Some(n.as_str()));
+        if name.as_ref().is_some_and(|n| n.is_empty()) && s.settings.bool("Accounts_RequireNameForSignUp") {
+            return Err(Error::bad("error-the-field-is-required", "The field Name is required"));
+        }
+        let email = changes.email.filter(|e| Some(e.as_str()) != user.email());
+        if let Some(email) = &email {
+            accounts.ensure_available(None, Some(email), Some(&user.id))?;
+        }
+        if let Some(password) = &changes.password {
+            accounts.validate_password(password)?;
+        }
+        if let Some(username) = username {
             let old = std::mem::replace(&mut user.username, username.clone());
             s.store.update_user(user)?;
-            s.store.rename_user(&user.id, &old, &username)?;
+            s.store.rename_user(&user.id, &old, &username, user.name.is_some())?;
             s.bus.publish(Event::UserNameChanged { user: Arc::new(user.clone()) });
         }
-        if let Some(name) = changes.name {
-            if name.is_empty() && s.settings.bool("Accounts_RequireNameForSignUp") {
-                return Err(Error::bad("error-the-field-is-required", "The field Name is required"));
-            }
+        if let Some(name) = name {
+            let old = user.display_name().to_string();
             user.name = Some(name);
+            s.store.rename_display_name(&user.id, &old, user.display_name())?;
+            s.bus.publish(Event::UserNameChanged { user: Arc::new(user.clone()) });
         }
-        if let Some(email) = changes.email.filter(|e| Some(e.as_str()) != user.email()) {
-            accounts.ensure_available(None, Some(&email), Some(&user.id))?;
+        if let Some(email) = email {
             user.emails = vec![Email { address: email, verified: false }];
         }
         if let Some(password) = changes.password {
-            accounts.validate_password(&password)?;
             let mut creds = s.store.credentials(&user.id)?;
             creds.password = Some(hash_password(&ids::sha256_hex(&password), s.config.bcrypt_cost)?);
             s.store.set_credentials(&user.id, &creds)?;
@@ -274,7 +287,8 @@ impl Users<'_> {
     /// `users.updateOwnBasicInfo`: the caller edits their own profile (`email`, `name`,
     /// `username`, `nickname`, `statusText`, `bio`, `newPassword` + `currentPassword`,
     /// `customFields`). A new email or password needs the current password (hex SHA-256 or
-    /// plain) and passes the second-factor check (`code`/`method` from `X-2fa-*`).
+    /// plain); users with a second factor also pass its check (`code`/`method` from `X-2fa-*`).
+    /// A new password must differ from the current one and clears `requirePasswordChange`.
     pub fn update_own(
         &self,
         caller: &Caller,
@@ -321,8 +335,23 @@ impl Users<'_> {
                 if !verify_password(&digest, &hash) {
                     return Err(Error::bad("error-invalid-password", "Invalid password"));
                 }
+                if let Some(new) = &changes.password
+                    && verify_password(&ids::sha256_hex(new), &hash)
+                {
+                    return Err(Error::bad(
+                        "error-password-same-as-current",
+                        "Entered password same as current password",
+                    ));
+                }
             }
-            s.two_factor().check_caller(caller, code, method)?;
+            // The current password is the second factor of users who have no other (upstream
+            // passes it as the `password` method); those who have one give its code too.
+            if !s.two_factor().methods(&me)?.is_empty() {
+                s.two_factor().check_caller(caller, code, method)?;
+            }
+        }
+        if changes.password.is_some() {
+            me.require_password_change = false;
         }
         self.apply(&mut me, changes)?;
         me.updated_at = Date::now();

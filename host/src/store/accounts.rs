@@ -41,6 +41,22 @@ pub struct Credentials {
     pub email_codes: Vec<(String, Date)>,
     /// A pending password-reset token hash and its expiry.
     pub reset_token: Option<(String, Date)>,
+    /// Wrong email codes entered since the last one was sent.
+    #[serde(default)]
+    pub email_code_attempts: u32,
+    /// Login tokens that passed a second-factor check recently, so the next protected actions
+    /// from the same client skip it (`Accounts_TwoFactorAuthentication_RememberFor`).
+    #[serde(default)]
+    pub two_factor_remembered: Vec<RememberedToken>,
+}
+
+/// A login token trusted for second-factor checks until `until`, from one client (`fingerprint`
+/// of its address and user agent).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RememberedToken {
+    pub hashed_token: String,
+    pub fingerprint: String,
+    pub until: Date,
 }
 
 /// Users, their credentials and login tokens.
@@ -82,12 +98,20 @@ pub trait AccountStore {
     fn avatar(&self, user_id: &str) -> Result<Option<(String, Vec<u8>)>>;
     /// Carries a username change everywhere the old name is copied, in one transaction: the
     /// user's subscriptions (`u.username`), other members' direct-message subscriptions (`name`,
-    /// and `fname` where it was the username; group ones' comma-separated names), rooms
+    /// and `fname` when the user has no display name (`named` false); group ones'
+    /// comma-separated names), rooms
     /// (`u.username`, `lastMessage.u.username`, direct messages' `usernames`, `muted`) and
     /// messages (`u.username`, `editedBy.username`, `mentions` with the `@name` in the text,
     /// reactions' `usernames`).
-    fn rename_user(&self, user_id: &str, old: &str, new: &str) -> Result<()>;
+    fn rename_user(&self, user_id: &str, old: &str, new: &str, named: bool) -> Result<()>;
+    /// Carries a display-name change (`old` → `new`, each the name or else the username) to
+    /// the copies: other members' direct-message subscriptions (`fname`), the user's
+    /// subscriptions, messages and rooms' last messages (`u.name`).
+    fn rename_display_name(&self, user_id: &str, old: &str, new: &str) -> Result<()>;
     /// Takes a (deleted) user's username out of every message's reactions, dropping reactions
     /// left without anyone.
     fn remove_reactions_of(&self, username: &str) -> Result<()>;
+    /// Applies `f` to a user's credentials inside one transaction and returns the new state
+    /// (read-modify-write without lost updates: a backup code is consumed once).
+    fn modify_credentials(&self, user_id: &str, f: &mut dyn FnMut(&mut Credentials)) -> Result<Credentials>;
 }

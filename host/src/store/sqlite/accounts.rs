@@ -203,7 +203,7 @@ impl AccountStore for SqliteStore {
         })
     }
 
-    fn rename_user(&self, user_id: &str, old: &str, new: &str) -> Result<()> {
+    fn rename_user(&self, user_id: &str, old: &str, new: &str, named: bool) -> Result<()> {
         self.write(|tx| {
             tx.execute(
                 "UPDATE subscriptions SET doc = json_set(doc, '$.u.username', ?2) WHERE user_id = ?1",
@@ -220,7 +220,8 @@ impl AccountStore for SqliteStore {
             };
             for (id, doc) in subs {
                 let mut v: Value = serde_json::from_str(&doc)?;
-                if rename_in_direct_subscription(&mut v, old, new) {
+                let renamed = rename_part(&mut v, "name", old, new);
+                if (!named && rename_part(&mut v, "fname", old, new)) || renamed {
                     tx.execute("UPDATE subscriptions SET doc = ?2 WHERE id = ?1", params![id, v.to_string()])?;
                 }
             }
@@ -261,6 +262,41 @@ impl AccountStore for SqliteStore {
         })
     }
 
+    fn rename_display_name(&self, user_id: &str, old: &str, new: &str) -> Result<()> {
+        self.write(|tx| {
+            let subs: Vec<(String, String)> = {
+                let mut stmt = tx.prepare(
+                    "SELECT id, doc FROM subscriptions WHERE user_id != ?1 AND json_extract(doc, '$.t') = 'd'
+                       AND rid IN (SELECT rid FROM subscriptions WHERE user_id = ?1)",
+                )?;
+                let rows = stmt.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            for (id, doc) in subs {
+                let mut v: Value = serde_json::from_str(&doc)?;
+                if rename_part(&mut v, "fname", old, new) {
+                    tx.execute("UPDATE subscriptions SET doc = ?2 WHERE id = ?1", params![id, v.to_string()])?;
+                }
+            }
+            tx.execute(
+                "UPDATE subscriptions SET doc = json_set(doc, '$.u.name', ?2)
+                 WHERE user_id = ?1 AND json_extract(doc, '$.u.name') IS NOT NULL",
+                params![user_id, new],
+            )?;
+            tx.execute(
+                "UPDATE messages SET doc = json_set(doc, '$.u.name', ?2)
+                 WHERE instr(doc, ?1) > 0 AND json_extract(doc, '$.u._id') = ?1",
+                params![user_id, new],
+            )?;
+            tx.execute(
+                "UPDATE rooms SET doc = json_set(doc, '$.lastMessage.u.name', ?2)
+                 WHERE json_extract(doc, '$.lastMessage.u._id') = ?1",
+                params![user_id, new],
+            )?;
+            Ok(())
+        })
+    }
+
     fn remove_reactions_of(&self, username: &str) -> Result<()> {
         self.write(|tx| {
             let messages: Vec<(String, String)> = {
@@ -279,22 +315,33 @@ impl AccountStore for SqliteStore {
             Ok(())
         })
     }
+    fn modify_credentials(&self, user_id: &str, f: &mut dyn FnMut(&mut Credentials)) -> Result<Credentials> {
+        self.write(|tx| {
+            let doc: Option<String> = tx
+                .prepare_cached("SELECT doc FROM credentials WHERE user_id = ?1")?
+                .query_row([user_id], |r| r.get(0))
+                .optional()?;
+            let mut credentials: Credentials = doc.map(|d| decode(&d)).transpose()?.unwrap_or_default();
+            f(&mut credentials);
+            tx.execute(
+                "INSERT INTO credentials (user_id, doc) VALUES (?1, ?2)
+                 ON CONFLICT(user_id) DO UPDATE SET doc = excluded.doc",
+                params![user_id, encode(&credentials)?],
+            )?;
+            Ok(credentials)
+        })
+    }
 }
 
-/// Renames `old` in a direct-message subscription's `name` and `fname` (comma-separated in
-/// group ones). Returns whether anything changed.
-fn rename_in_direct_subscription(sub: &mut Value, old: &str, new: &str) -> bool {
-    let mut changed = false;
-    for key in ["name", "fname"] {
-        let Some(current) = sub.get(key).and_then(Value::as_str) else { continue };
-        let parts: Vec<&str> = current.split(", ").map(|p| if p == old { new } else { p }).collect();
-        let renamed = parts.join(", ");
-        if renamed != current {
-            sub[key] = Value::String(renamed);
-            changed = true;
-        }
+/// Replaces the comma-separated part equal to `old` in the string at `key`.
+fn rename_part(doc: &mut Value, key: &str, old: &str, new: &str) -> bool {
+    let Some(current) = doc.get(key).and_then(Value::as_str) else { return false };
+    let renamed = current.split(", ").map(|p| if p == old { new } else { p }).collect::<Vec<_>>().join(", ");
+    if renamed == current {
+        return false;
     }
-    changed
+    doc[key] = Value::String(renamed);
+    true
 }
 
 /// Renames a user (`user_id`, `old` → `new`) in one message: its author and editor, its
@@ -408,13 +455,14 @@ mod tests {
     }
 
     #[test]
-    fn direct_subscription_names_follow() {
+    fn comma_separated_parts_are_renamed_whole() {
         let mut one = json!({"name": "bob", "fname": "Bob Smith"});
-        assert!(rename_in_direct_subscription(&mut one, "bob", "rob"));
+        assert!(rename_part(&mut one, "name", "bob", "rob"));
+        assert!(!rename_part(&mut one, "fname", "bob", "rob"));
         assert_eq!(one, json!({"name": "rob", "fname": "Bob Smith"}));
-        let mut group = json!({"name": "al, bob", "fname": "Al, bob"});
-        assert!(rename_in_direct_subscription(&mut group, "bob", "rob"));
-        assert_eq!(group, json!({"name": "al, rob", "fname": "Al, rob"}));
+        let mut group = json!({"name": "al, bob, bobby"});
+        assert!(rename_part(&mut group, "name", "bob", "rob"));
+        assert_eq!(group, json!({"name": "al, rob, bobby"}));
     }
 
     #[test]
