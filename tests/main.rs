@@ -12,7 +12,6 @@ mod chat;
 mod commands;
 mod ddp;
 mod ddp_messages;
-mod ddp_room_methods;
 mod ddp_rooms;
 mod ddp_streams;
 mod groups;
