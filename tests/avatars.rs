@@ -120,8 +120,10 @@ fn upload_serve_and_reset() {
     assert_eq!(header(&res, "etag"), format!("\"{etag}\""));
     assert_eq!(header(&res, "content-security-policy"), "default-src 'none'");
     assert_eq!(header(&res, "x-content-type-options"), "nosniff");
-    assert!(header(&res, "last-modified").ends_with(" GMT"));
+    let last_modified = header(&res, "last-modified");
+    assert!(last_modified.ends_with(" GMT") && last_modified != "Thu, 01 Jan 2015 00:00:00 GMT");
     assert_eq!(res.bytes().unwrap().as_ref(), PNG);
+    assert_eq!(fetch(&s, "/avatar/bob", &[("If-Modified-Since", &last_modified)]).status(), 304);
     assert_eq!(fetch(&s, "/avatar/bob", &[("If-None-Match", &format!("\"{etag}\""))]).status(), 304);
     // ?size and ?format do not change an uploaded image.
     assert_eq!(fetch(&s, "/avatar/bob?size=32&format=jpg", &[]).bytes().unwrap().as_ref(), PNG);

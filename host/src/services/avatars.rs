@@ -10,6 +10,7 @@ use crate::bus::Event;
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::models::User;
+use crate::store::NewAvatar;
 use crate::time::Date;
 
 /// Avatar operations.
@@ -20,6 +21,10 @@ impl Services {
     pub fn avatars(&self) -> Avatars<'_> {
         Avatars(self)
     }
+}
+
+fn invalid_user() -> Error {
+    Error::bad("error-invalid-user", "Invalid user")
 }
 
 /// An avatar to serve.
@@ -176,12 +181,14 @@ impl Avatars<'_> {
         let content_type = image_type(bytes).ok_or_else(|| {
             Error::bad("error-invalid-image", "The avatar must be a PNG, JPEG, GIF, WebP or SVG image")
         })?;
-        s.store.set_avatar(&target.id, Some((content_type, bytes)))?;
         let origin = match source {
             Source::Upload => "rest",
             Source::Url => "url",
         };
-        self.stamp(target, Some(origin))
+        let etag = ids::random_id();
+        let avatar = NewAvatar { content_type, data: bytes, etag: &etag, origin, at: Date::now() };
+        let user = s.store.set_user_avatar(&target.id, Some(avatar))?.ok_or_else(invalid_user)?;
+        Ok(self.announce(user))
     }
 
     /// Removes `target`'s avatar: the initials avatar shows again. One's own needs
@@ -197,36 +204,33 @@ impl Avatars<'_> {
             return Err(Error::bad("error-not-allowed", "Reset avatar is not allowed")
                 .with_details(serde_json::json!({"method": "users.resetAvatar"})));
         }
-        s.store.set_avatar(&target.id, None)?;
-        self.stamp(target, None)
+        let user = s.store.set_user_avatar(&target.id, None)?.ok_or_else(invalid_user)?;
+        Ok(self.announce(user))
     }
 
-    /// Records a new avatar version on the user and publishes it.
-    fn stamp(&self, target: &User, origin: Option<&str>) -> Result<User> {
+    /// Publishes a changed avatar: `updateAvatar` and the user's new `avatarETag`.
+    fn announce(&self, user: User) -> User {
         let s = self.0;
-        let etag = origin.map(|_| ids::random_id());
-        let user = s
-            .store
-            .modify_user(&target.id, &mut |u| {
-                u.avatar_origin = origin.map(String::from);
-                u.avatar_etag = etag.clone();
-                u.updated_at = Date::now();
-            })?
-            .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
         s.bus.publish(Event::AvatarUpdated { username: user.username.clone(), etag: user.avatar_etag.clone() });
         s.bus.publish(Event::UserUpdated { user: Arc::new(user.clone()), fields: vec!["avatarETag", "avatarOrigin"] });
-        Ok(user)
+        user
     }
 
     /// The uploaded avatar of a user, if any.
     fn uploaded(&self, user: &User) -> Result<Option<AvatarImage>> {
-        let Some((content_type, bytes)) = self.0.store.avatar(&user.id)? else { return Ok(None) };
-        let etag = user.avatar_etag.clone().unwrap_or_else(|| ids::sha256_hex(&user.id)[..20].to_string());
+        let Some(file) = self.0.store.user_avatar(&user.id)? else { return Ok(None) };
+        // Images stored before avatars kept their own tag use the user's.
+        let etag = match file.etag {
+            e if e.is_empty() => {
+                user.avatar_etag.clone().unwrap_or_else(|| ids::sha256_hex(&user.id)[..20].to_string())
+            }
+            e => e,
+        };
         let last_modified = chrono::Utc
-            .timestamp_millis_opt(user.updated_at.0)
+            .timestamp_millis_opt(file.uploaded_at.0)
             .single()
             .map_or_else(|| FALLBACK_LAST_MODIFIED.to_string(), |d| d.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
-        Ok(Some(AvatarImage { content_type, bytes, etag, last_modified, uploaded: true }))
+        Ok(Some(AvatarImage { content_type: file.content_type, bytes: file.data, etag, last_modified, uploaded: true }))
     }
 
     /// The initials avatar of a user: of their name when `UI_Use_Name_Avatar` is on, else of

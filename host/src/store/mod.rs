@@ -7,6 +7,7 @@
 
 mod accounts;
 mod apps;
+mod avatars;
 mod config;
 mod messages;
 mod rooms;
@@ -15,6 +16,7 @@ mod uploads;
 
 pub use accounts::*;
 pub use apps::*;
+pub use avatars::*;
 pub use config::*;
 pub use messages::*;
 pub use rooms::*;
@@ -22,11 +24,21 @@ pub use uploads::*;
 
 /// All storage traits together: what the services hold.
 pub trait Store:
-    AccountStore + ConfigStore + RoomStore + MessageStore + AppStore + UploadStore + Send + Sync + 'static
+    AccountStore + AvatarStore + ConfigStore + RoomStore + MessageStore + AppStore + UploadStore + Send + Sync + 'static
 {
 }
 
-impl<T: AccountStore + ConfigStore + RoomStore + MessageStore + AppStore + UploadStore + Send + Sync + 'static> Store
-    for T
+impl<
+    T: AccountStore
+        + AvatarStore
+        + ConfigStore
+        + RoomStore
+        + MessageStore
+        + AppStore
+        + UploadStore
+        + Send
+        + Sync
+        + 'static,
+> Store for T
 {
 }

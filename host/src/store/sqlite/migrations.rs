@@ -168,6 +168,11 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX uploads_room ON uploads(rid, created_at);
     "#,
+    // 7: avatars carry their entity tag and upload time (for ETag and Last-Modified).
+    r#"
+    ALTER TABLE avatars ADD COLUMN etag TEXT;
+    ALTER TABLE avatars ADD COLUMN uploaded_at INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// Applies the steps not yet recorded in `user_version`, each in its own transaction.

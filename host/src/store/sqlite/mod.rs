@@ -6,6 +6,7 @@
 
 mod accounts;
 mod apps;
+mod avatars;
 mod config;
 mod docs;
 mod messages;
