@@ -92,10 +92,6 @@ pub trait AccountStore {
     fn user_tokens(&self, user_id: &str, kind: Option<&str>) -> Result<Vec<LoginToken>>;
     /// Deletes a user's session tokens except `keep`. Personal access tokens stay.
     fn delete_sessions_except(&self, user_id: &str, keep: Option<&str>) -> Result<()>;
-    /// Stores an uploaded avatar (`None` removes it).
-    fn set_avatar(&self, user_id: &str, avatar: Option<(&str, &[u8])>) -> Result<()>;
-    /// The stored avatar: content type and bytes.
-    fn avatar(&self, user_id: &str) -> Result<Option<(String, Vec<u8>)>>;
     /// Carries a username change everywhere the old name is copied, in one transaction: the
     /// user's subscriptions (`u.username`), other members' direct-message subscriptions (`name`,
     /// and `fname` when the user has no display name (`named` false); group ones'

@@ -181,28 +181,6 @@ impl AccountStore for SqliteStore {
         })
     }
 
-    fn set_avatar(&self, user_id: &str, avatar: Option<(&str, &[u8])>) -> Result<()> {
-        self.write(|tx| {
-            match avatar {
-                Some((content_type, data)) => tx.execute(
-                    "INSERT INTO avatars (user_id, content_type, data) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(user_id) DO UPDATE SET content_type = excluded.content_type, data = excluded.data",
-                    params![user_id, content_type, data],
-                )?,
-                None => tx.execute("DELETE FROM avatars WHERE user_id = ?1", [user_id])?,
-            };
-            Ok(())
-        })
-    }
-
-    fn avatar(&self, user_id: &str) -> Result<Option<(String, Vec<u8>)>> {
-        self.read(|c| {
-            Ok(c.prepare_cached("SELECT content_type, data FROM avatars WHERE user_id = ?1")?
-                .query_row([user_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?)
-        })
-    }
-
     fn rename_user(&self, user_id: &str, old: &str, new: &str, named: bool) -> Result<()> {
         self.write(|tx| {
             tx.execute(
