@@ -7,6 +7,7 @@ mod access_tokens;
 mod apps;
 mod auth;
 mod avatars;
+mod builtin_commands;
 mod channels;
 mod chat;
 mod commands;

@@ -105,6 +105,9 @@ pub fn invite_all_from(ctx: &CommandContext) -> Result<(), String> {
 fn invite_all(ctx: &CommandContext, channel: &str, base: Option<Room>, target: Option<Room>) -> Result<(), String> {
     let base = base.ok_or_else(|| texts::channel_doesnt_exist(channel))?;
     let limit = user_limit()?;
+    if limit == 0 {
+        return Ok(());
+    }
     let members = rooms::member_usernames(&base.id, limit.saturating_add(1))?;
     if members.len() > limit as usize {
         return Err(texts::USER_LIMIT_EXCEEDED.into());
@@ -124,7 +127,8 @@ fn invite_all(ctx: &CommandContext, channel: &str, base: Option<Room>, target: O
     Ok(chat::notify(ctx, texts::USERS_ADDED)?)
 }
 
-/// The server's `API_User_Limit`, or Rocket.Chat's default.
+/// The server's `API_User_Limit`, or Rocket.Chat's default. Rocket.Chat copies nobody when it
+/// is 0.
 fn user_limit() -> Result<u32, HostError> {
     Ok(settings::server("API_User_Limit")?.and_then(|v| v.trim().parse().ok()).unwrap_or(DEFAULT_USER_LIMIT))
 }

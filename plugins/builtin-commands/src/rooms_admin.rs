@@ -15,7 +15,7 @@ pub fn topic(ctx: &CommandContext) -> Result<(), String> {
     Ok(rooms::set_topic(&ctx.room_id, &ctx.params)?)
 }
 
-/// `/create #name [--private]`: creates a channel, or a private group with `--private`.
+/// `/create #name [--private | private]`: creates a channel, or a private group.
 /// The name is the first match of the server's channel-name pattern.
 pub fn create(ctx: &CommandContext) -> Result<(), String> {
     let pattern = settings::server_string("UTF8_Channel_Names_Validation")?
@@ -30,11 +30,18 @@ pub fn create(ctx: &CommandContext) -> Result<(), String> {
     if rooms::by_name(name)?.is_some() {
         return Err(texts::channel_already_exist(name));
     }
-    let flags = Regex::new(r"--(\w+)").expect("valid flag pattern");
-    let private = flags.captures_iter(&ctx.params).any(|flag| &flag[1] == "private");
+    let private = wants_private(&ctx.params);
     let kind = if private { NewRoomKind::Group } else { NewRoomKind::Channel };
     rooms::create(name, kind, &[])?;
     Ok(())
+}
+
+/// Whether `/create` asks for a private group: Rocket.Chat's `--private` flag, or the word
+/// `private` after the name (`/create #name private`).
+fn wants_private(params: &str) -> bool {
+    let flags = Regex::new(r"--(\w+)").expect("valid flag pattern");
+    flags.captures_iter(params).any(|flag| &flag[1] == "private")
+        || params.split_whitespace().skip(1).any(|word| word.eq_ignore_ascii_case("private"))
 }
 
 /// The room named in the parameter, or the current room; with the name to show.

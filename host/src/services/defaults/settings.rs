@@ -163,6 +163,7 @@ pub const SETTINGS: &[SettingDefault] = &[
     s("Orbit_DDP_Heartbeat_Timeout_Ms", "int", "15000", false, "Rate Limiter"),
     s("API_Default_Count", "int", "50", false, "General"),
     s("API_Upper_Count_Limit", "int", "100", false, "General"),
+    s("API_User_Limit", "int", "500", true, "General"),
     s("API_Allow_Infinite_Count", "boolean", "true", false, "General"),
     s("API_Enable_Direct_Message_History_EndPoint", "boolean", "false", false, "General"),
     s("API_Enable_Shields", "boolean", "true", false, "General"),
