@@ -57,17 +57,12 @@ async fn register(State(svc): State<Arc<Services>>, Body(p): Body) -> Reply {
 async fn create(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p): Body) -> Reply {
     let user = svc
         .blocking(move |s| {
-            s.authz().require(&caller.user, "create-user", None)?;
-            let roles = p.list("roles");
-            if roles.iter().any(|r| r == "admin") {
-                s.authz().require(&caller.user, "assign-admin-role", None)?;
-            }
             let new = NewUser {
                 username: p.str("username")?,
                 email: Some(p.str("email")?),
                 name: Some(p.str("name")?),
                 password: Some(p.str("password")?),
-                roles,
+                roles: p.list("roles"),
                 active: Some(p.bool("active", true)?),
                 verified: p.bool("verified", false)?,
                 require_password_change: p.bool("requirePasswordChange", false)?,
@@ -75,7 +70,7 @@ async fn create(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p): B
                 custom_fields: p.json_object("customFields")?,
                 kind: None,
             };
-            s.accounts().insert(new)
+            s.users().create(&caller.user, new)
         })
         .await?;
     Ok(ok(json!({"user": svc.accounts().public_view(&user, true)})))
@@ -84,21 +79,7 @@ async fn create(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p): B
 /// `GET users.info?userId=|username=`.
 async fn info(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Query) -> Reply {
     let user = svc
-        .blocking(move |s| {
-            let user = match (p.opt_str("userId"), p.opt_str("username")) {
-                (Some(id), _) => s.store.user_by_id(&id)?,
-                (None, Some(name)) => s.store.user_by_username(&name)?,
-                (None, None) => {
-                    return Err(Error::bad(
-                        "error-invalid-params",
-                        "The required \"userId\" or \"username\" param was not provided",
-                    ));
-                }
-            }
-            .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
-            let full = user.id == caller.user.id || s.authz().can(&caller.user, "view-full-other-user-info", None)?;
-            Ok(s.accounts().public_view(&user, full))
-        })
+        .blocking(move |s| s.users().info(&caller.user, text(&p, "userId").as_deref(), text(&p, "username").as_deref()))
         .await?;
     Ok(ok(json!({"user": user})))
 }
@@ -107,10 +88,8 @@ async fn info(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Qu
 async fn list(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Query) -> Reply {
     let body = svc
         .blocking(move |s| {
-            s.authz().require(&caller.user, "view-d-room", None)?;
+            let docs = s.users().list(&caller.user)?;
             let opts = ListOptions::from_params(s, &p)?;
-            let full = s.authz().can(&caller.user, "view-full-other-user-info", None)?;
-            let docs: Vec<Value> = s.store.all_users()?.iter().map(|u| s.accounts().public_view(u, full)).collect();
             let (page, total) = opts.apply(docs, Some(json!({"username": 1})))?;
             Ok(opts.envelope("users", page, total))
         })

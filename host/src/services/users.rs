@@ -114,6 +114,49 @@ impl Users<'_> {
         Ok(active_admins <= 1)
     }
 
+    /// `users.create` / `insertOrUpdateUser` without `_id` (permission `create-user`; giving
+    /// the `admin` role also takes `assign-admin-role`).
+    pub fn create(&self, actor: &User, new: super::accounts::NewUser) -> Result<User> {
+        let authz = self.0.authz();
+        authz.require(actor, "create-user", None)?;
+        if new.roles.iter().any(|r| r == "admin") {
+            authz.require(actor, "assign-admin-role", None)?;
+        }
+        for role in &new.roles {
+            if self.0.roles().by_id(role)?.is_none() {
+                return Err(Error::bad("error-invalid-role", format!("Role {role} does not exist")));
+            }
+        }
+        self.0.accounts().insert(new)
+    }
+
+    /// `users.info`: a user by id or username, as `viewer` may see them (emails and other
+    /// private fields for themselves and holders of `view-full-other-user-info`).
+    pub fn info(&self, viewer: &User, user_id: Option<&str>, username: Option<&str>) -> Result<Value> {
+        let s = self.0;
+        let user = match (user_id, username) {
+            (Some(id), _) => s.store.user_by_id(id)?,
+            (None, Some(name)) => s.store.user_by_username(name.trim_start_matches('@'))?,
+            (None, None) => {
+                return Err(Error::bad(
+                    "error-invalid-params",
+                    "The required \"userId\" or \"username\" param was not provided",
+                ));
+            }
+        }
+        .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
+        let full = user.id == viewer.id || s.authz().can(viewer, "view-full-other-user-info", None)?;
+        Ok(s.accounts().public_view(&user, full))
+    }
+
+    /// `users.list` (permission `view-d-room`): every user as `viewer` may see them, unpaged.
+    pub fn list(&self, viewer: &User) -> Result<Vec<Value>> {
+        let s = self.0;
+        s.authz().require(viewer, "view-d-room", None)?;
+        let full = s.authz().can(viewer, "view-full-other-user-info", None)?;
+        Ok(s.store.all_users()?.iter().map(|u| s.accounts().public_view(u, full)).collect())
+    }
+
     /// `users.update`: `actor` edits `user_id` with `data` (`email`, `name`, `password`,
     /// `username`, `active`, `roles`, `verified`, `requirePasswordChange`, `customFields`,
     /// `statusText`, `bio`, `nickname`). Deactivating follows [`Users::set_active`] with
@@ -373,6 +416,7 @@ impl Users<'_> {
             return Err(super::authz::unauthorized());
         }
         let user = self.target(user_id)?;
+        let was_active = user.active;
         if !active {
             if self.last_active_admin(&user)? {
                 return Err(not_allowed("Leaving the app without an active admin is not allowed"));
@@ -396,7 +440,28 @@ impl Users<'_> {
         }
         self.set_directs_read_only(&user, !active)?;
         s.bus.publish(Event::UserUpdated { user: Arc::new(user.clone()), fields: vec!["active"] });
+        if was_active != active {
+            self.mail_activation(&user)?;
+        }
         Ok(user)
+    }
+
+    /// Tells a user their account was activated or deactivated, when
+    /// `Accounts_Send_Email_When_Activating` / `_Deactivating` is on.
+    fn mail_activation(&self, user: &User) -> Result<()> {
+        let s = self.0;
+        let (setting, what) = if user.active {
+            ("Accounts_Send_Email_When_Activating", "activated")
+        } else {
+            ("Accounts_Send_Email_When_Deactivating", "deactivated")
+        };
+        let Some(email) = user.email() else { return Ok(()) };
+        if !s.settings.bool(setting) {
+            return Ok(());
+        }
+        let site = s.settings.string("Site_Name");
+        let text = format!("Hello {},\n\nYour account on {site} was {what}.", user.display_name());
+        s.mail().send(email, &format!("[{site}] Account {what}"), &text)
     }
 
     /// Makes the user's one-to-one direct messages read-only (deactivation) or writable again

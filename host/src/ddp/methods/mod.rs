@@ -15,6 +15,7 @@ pub mod presence;
 pub mod rooms;
 pub mod settings;
 pub mod subscriptions;
+pub mod users;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -90,6 +91,7 @@ fn table() -> &'static HashMap<&'static str, &'static MethodDef> {
             subscriptions::METHODS,
             messages::METHODS,
             commands::METHODS,
+            users::METHODS,
         ] {
             for def in family {
                 map.insert(def.name, def);
@@ -294,6 +296,7 @@ mod tests {
             subscriptions::METHODS,
             messages::METHODS,
             commands::METHODS,
+            users::METHODS,
         ] {
             for def in family {
                 assert!(seen.insert(def.name), "duplicate method {}", def.name);
