@@ -3,7 +3,6 @@
 
 mod common;
 
-mod access_tokens;
 mod apps;
 mod auth;
 mod avatars;
@@ -28,6 +27,8 @@ mod settings;
 mod slash_commands;
 mod subscriptions;
 mod teams;
+mod tokens;
+mod two_factor;
 mod uploads;
 mod user_profile;
 mod users;

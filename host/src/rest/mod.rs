@@ -22,6 +22,7 @@ pub mod settings;
 pub mod subscriptions;
 pub mod teams;
 pub mod tokens;
+pub mod two_factor;
 pub mod uploads;
 pub mod user_profile;
 pub mod users;
@@ -42,6 +43,7 @@ pub fn router(svc: Arc<Services>) -> Router {
         .merge(login::routes())
         .merge(users::routes())
         .merge(tokens::routes())
+        .merge(two_factor::routes())
         .merge(user_profile::routes())
         .merge(avatars::routes())
         .merge(uploads::routes())

@@ -1,18 +1,24 @@
-//! Personal access tokens (`users.generatePersonalAccessToken` and friends) and the two-factor
-//! email endpoints (`users.2fa.*`).
+//! Personal access tokens (`users.generatePersonalAccessToken` and friends) and the caller's
+//! other sessions (`users.logoutOtherClients`). `users.removeOtherTokens` lives with the other
+//! `users.*` account endpoints and calls the same service.
+//!
+//! Generating, regenerating and removing a token are protected by the second factor
+//! ([`TwoFactorCode`]), checked before the parameters, as upstream does.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::auth::{Auth, SecondFactor};
+use super::auth::Auth;
 use super::params::Body;
 use super::reply::{Reply, ok};
-use crate::error::Error;
+use super::two_factor::TwoFactorCode;
 use crate::services::Services;
+use crate::services::two_factor::Options;
 
 /// Routes of this family.
 pub fn routes() -> Router<Arc<Services>> {
@@ -21,31 +27,28 @@ pub fn routes() -> Router<Arc<Services>> {
         .route("/api/v1/users.regeneratePersonalAccessToken", post(regenerate))
         .route("/api/v1/users.getPersonalAccessTokens", get(list))
         .route("/api/v1/users.removePersonalAccessToken", post(remove))
-        .route("/api/v1/users.2fa.enableEmail", post(enable_email))
-        .route("/api/v1/users.2fa.disableEmail", post(disable_email))
-        .route("/api/v1/users.2fa.sendEmailCode", post(send_email_code))
+        .route("/api/v1/users.logoutOtherClients", post(logout_other_clients))
 }
 
-/// `POST users.generatePersonalAccessToken {tokenName, bypassTwoFactor?}` → `{token}`. Needs
-/// the second factor.
-async fn generate(State(svc): State<Arc<Services>>, Auth(caller): Auth, tfa: SecondFactor, Body(p): Body) -> Reply {
+/// `POST users.generatePersonalAccessToken {tokenName, bypassTwoFactor?}` → `{token}`.
+async fn generate(State(svc): State<Arc<Services>>, Auth(caller): Auth, tfa: TwoFactorCode, Body(p): Body) -> Reply {
     let token = svc
         .blocking(move |s| {
+            tfa.check(s, &caller, Options::default())?;
             let name = p.str("tokenName")?;
             let bypass = p.bool("bypassTwoFactor", false)?;
-            s.two_factor().check_caller(&caller, tfa.code.as_deref(), tfa.method.as_deref())?;
             s.tokens().generate(&caller.user, &name, bypass)
         })
         .await?;
     Ok(ok(json!({"token": token})))
 }
 
-/// `POST users.regeneratePersonalAccessToken {tokenName}` → `{token}`. Needs the second factor.
-async fn regenerate(State(svc): State<Arc<Services>>, Auth(caller): Auth, tfa: SecondFactor, Body(p): Body) -> Reply {
+/// `POST users.regeneratePersonalAccessToken {tokenName}` → `{token}`.
+async fn regenerate(State(svc): State<Arc<Services>>, Auth(caller): Auth, tfa: TwoFactorCode, Body(p): Body) -> Reply {
     let token = svc
         .blocking(move |s| {
+            tfa.check(s, &caller, Options::default())?;
             let name = p.str("tokenName")?;
-            s.two_factor().check_caller(&caller, tfa.code.as_deref(), tfa.method.as_deref())?;
             s.tokens().regenerate(&caller.user, &name)
         })
         .await?;
@@ -66,44 +69,22 @@ async fn list(State(svc): State<Arc<Services>>, Auth(caller): Auth) -> Reply {
 }
 
 /// `POST users.removePersonalAccessToken {tokenName}`.
-async fn remove(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p): Body) -> Reply {
-    let name = p.str("tokenName")?;
-    svc.blocking(move |s| s.tokens().remove(&caller.user, &name)).await?;
-    Ok(ok(json!({})))
-}
-
-/// `POST users.2fa.enableEmail`: email codes become a second factor.
-async fn enable_email(State(svc): State<Arc<Services>>, Auth(caller): Auth) -> Reply {
+async fn remove(State(svc): State<Arc<Services>>, Auth(caller): Auth, tfa: TwoFactorCode, Body(p): Body) -> Reply {
     svc.blocking(move |s| {
-        if caller.user.email().is_none() {
-            return Err(Error::bad("error-invalid-email", "The user has no email address"));
-        }
-        s.two_factor().set_email_enabled(&caller.user, true)
+        tfa.check(s, &caller, Options::default())?;
+        let name = p.str("tokenName")?;
+        s.tokens().remove(&caller.user, &name)
     })
     .await?;
     Ok(ok(json!({})))
 }
 
-/// `POST users.2fa.disableEmail`: needs the second factor.
-async fn disable_email(State(svc): State<Arc<Services>>, Auth(caller): Auth, tfa: SecondFactor) -> Reply {
-    svc.blocking(move |s| {
-        s.two_factor().check_caller(&caller, tfa.code.as_deref(), tfa.method.as_deref())?;
-        s.two_factor().set_email_enabled(&caller.user, false)
-    })
-    .await?;
-    Ok(ok(json!({})))
-}
-
-/// `POST users.2fa.sendEmailCode {emailOrUsername}`: mails a code; answers the same for unknown
-/// users.
-async fn send_email_code(State(svc): State<Arc<Services>>, Body(p): Body) -> Reply {
-    let who = p.str("emailOrUsername")?;
-    svc.blocking(move |s| {
-        if let Some(user) = s.accounts().find_by_username_or_email(who.trim())? {
-            s.two_factor().send_email_code(&user)?;
-        }
-        Ok(())
-    })
-    .await?;
-    Ok(ok(json!({})))
+/// `POST users.logoutOtherClients` → `{token, tokenExpires}`: ends the caller's other sessions
+/// and answers the presented token with its expiry (ISO, or `""` for a token that never
+/// expires).
+async fn logout_other_clients(State(svc): State<Arc<Services>>, Auth(caller): Auth, headers: HeaderMap) -> Reply {
+    let token = headers.get("x-auth-token").and_then(|v| v.to_str().ok()).unwrap_or_default().trim().to_string();
+    let expires = caller.token.expires_at.map(|d| d.to_iso()).unwrap_or_default();
+    svc.blocking(move |s| s.tokens().remove_other_sessions(&caller)).await?;
+    Ok(ok(json!({"token": token, "tokenExpires": expires})))
 }

@@ -1,5 +1,6 @@
 //! Login and account methods: `login`, `logout`, `callWithTwoFactorRequired`, `sendEmailCode`,
-//! `2fa:enable-email`, `2fa:disable-email`.
+//! `registerUser`, `sendForgotPasswordEmail`, `resetPassword` (the `2fa:*` methods are in
+//! `two_factor.rs`).
 
 use serde_json::{Map, Value, json};
 
@@ -15,16 +16,9 @@ pub const METHODS: &[MethodDef] = &[
     logged("logout", logout),
     anon("callWithTwoFactorRequired", call_with_two_factor),
     anon("sendEmailCode", send_email_code),
-    logged("2fa:enable-email", enable_email),
-    logged("2fa:disable-email", disable_email),
     anon("registerUser", register_user),
     anon("sendForgotPasswordEmail", send_forgot_password_email),
     anon("resetPassword", reset_password),
-    logged("2fa:enable", totp_enable),
-    logged("2fa:validateTempToken", totp_validate),
-    logged("2fa:disable", totp_disable),
-    logged("2fa:regenerateCodes", totp_regenerate),
-    logged("2fa:checkCodesRemaining", totp_remaining),
 ];
 
 /// `login`: `[{user: {username|email|id}, password: {digest, algorithm}|string}]`,
@@ -136,22 +130,6 @@ fn send_email_code(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     Ok(Some(json!(user.emails.iter().map(|e| e.address.clone()).collect::<Vec<_>>())))
 }
 
-/// `2fa:enable-email` → `true`.
-fn enable_email(inv: &mut Invocation<'_>, _: &Args<'_>) -> Outcome {
-    let user = inv.user()?.clone();
-    inv.svc.two_factor().set_email_enabled(&user, true)?;
-    Ok(Some(json!(true)))
-}
-
-/// `2fa:disable-email` → `true`. Needs a second factor (through `callWithTwoFactorRequired`).
-fn disable_email(inv: &mut Invocation<'_>, _: &Args<'_>) -> Outcome {
-    let user = inv.user()?.clone();
-    let (code, method) = inv.two_factor.clone().unzip();
-    inv.svc.two_factor().check_action(&user, code.as_deref(), method.flatten().as_deref())?;
-    inv.svc.two_factor().set_email_enabled(&user, false)?;
-    Ok(Some(json!(true)))
-}
-
 /// `registerUser({email, pass, name, username?, secretURL?})` → the new user's id.
 fn register_user(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let form = args.object(0)?;
@@ -193,39 +171,4 @@ fn reset_password(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     });
     inv.session = Some(SessionChange::Login(Box::new(Caller { user: result.user, token: stored })));
     Ok(Some(answer))
-}
-
-/// `2fa:enable` → `{secret, url}`: starts TOTP enrolment.
-fn totp_enable(inv: &mut Invocation<'_>, _: &Args<'_>) -> Outcome {
-    let user = inv.user()?.clone();
-    Ok(Some(inv.svc.two_factor().enable_totp(&user)?))
-}
-
-/// `2fa:validateTempToken(code)` → `{codes}`: finishes enrolment with a first code.
-fn totp_validate(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let code = args.str(0)?;
-    let user = inv.user()?.clone();
-    let codes = inv.svc.two_factor().verify_totp_enrolment(&user, code.trim())?;
-    Ok(Some(json!({"codes": codes})))
-}
-
-/// `2fa:disable(code)` → `true`.
-fn totp_disable(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let code = args.str(0)?;
-    let user = inv.user()?.clone();
-    inv.svc.two_factor().disable_totp(&user, code.trim())?;
-    Ok(Some(json!(true)))
-}
-
-/// `2fa:regenerateCodes(code)` → `{codes}`.
-fn totp_regenerate(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let code = args.str(0)?;
-    let user = inv.user()?.clone();
-    Ok(Some(json!({"codes": inv.svc.two_factor().regenerate_backup_codes(&user, code.trim())?})))
-}
-
-/// `2fa:checkCodesRemaining` → `{remaining}`.
-fn totp_remaining(inv: &mut Invocation<'_>, _: &Args<'_>) -> Outcome {
-    let user = inv.user()?.clone();
-    Ok(Some(json!({"remaining": inv.svc.two_factor().backup_codes_remaining(&user)?})))
 }

@@ -15,6 +15,7 @@ pub mod presence;
 pub mod rooms;
 pub mod settings;
 pub mod subscriptions;
+pub mod two_factor;
 pub mod users;
 
 use std::collections::HashMap;
@@ -91,6 +92,7 @@ fn table() -> &'static HashMap<&'static str, &'static MethodDef> {
             subscriptions::METHODS,
             messages::METHODS,
             commands::METHODS,
+            two_factor::METHODS,
             users::METHODS,
         ] {
             for def in family {
@@ -296,6 +298,7 @@ mod tests {
             subscriptions::METHODS,
             messages::METHODS,
             commands::METHODS,
+            two_factor::METHODS,
             users::METHODS,
         ] {
             for def in family {

@@ -350,4 +350,6 @@ pub const SETTINGS: &[SettingDefault] = &[
     s("Push_show_username_room", "boolean", "true", true, "Push"),
     s("Push_show_message", "boolean", "true", true, "Push"),
     s("Push_request_content_from_server", "boolean", "true", false, "Push"),
+    // Two-factor authentication
+    s("Accounts_TwoFactorAuthentication_Max_Invalid_Email_Code_Attempts", "int", "5", false, "Accounts"),
 ];
