@@ -194,6 +194,10 @@ fn invite_and_kick() {
     assert!(is_member(&admin, "lounge", "dave"));
     run(&bob, &lounge, "kick", "@dave");
     assert!(!is_member(&admin, "lounge", "dave"));
+    // Moderating #lounge gives bob nothing in #annex.
+    let annex = id(&create_channel(&admin, "annex", json!({"members": ["bob", "dave"]})));
+    refused(&bob, &annex, "kick", "@dave");
+    assert!(is_member(&admin, "annex", "dave"));
 }
 
 #[test]
