@@ -547,6 +547,114 @@ mod tests {
         assert_eq!(hashed[0], ids::sha256_hex(&codes[0]));
     }
 
+    /// Services on a fresh database in a temporary directory (removed on drop).
+    struct TempServices(std::sync::Arc<Services>, std::path::PathBuf);
+
+    impl Drop for TempServices {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.1);
+        }
+    }
+
+    fn services() -> TempServices {
+        let dir = std::env::temp_dir().join(format!("orbit-2fa-{}", ids::random_id()));
+        let config = crate::config::Config::from_vars([
+            ("ORBIT_DATA_DIR".to_string(), dir.display().to_string()),
+            ("ORBIT_BCRYPT_COST".into(), "4".into()),
+        ]);
+        TempServices(crate::server::open(config).unwrap(), dir)
+    }
+
+    /// A user registered an hour ago (outside the fresh-account window) and one session.
+    fn old_user(s: &Services, name: &str) -> Caller {
+        let user = s
+            .accounts()
+            .insert(super::super::accounts::NewUser {
+                username: name.into(),
+                email: Some(format!("{name}@example.com")),
+                password: Some("Passw0rd!x".into()),
+                verified: true,
+                ..Default::default()
+            })
+            .unwrap();
+        let user = s.store.modify_user(&user.id, &mut |u| u.created_at = Date(Date::now().0 - 3_600_000)).unwrap();
+        let login = s.accounts().issue_session(user.unwrap()).unwrap();
+        let token = s.store.token(&ids::hash_token(&login.token)).unwrap().unwrap();
+        Caller { user: login.user, token }
+    }
+
+    fn error_id(r: Result<()>) -> String {
+        r.err().map(|e| e.id().to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_passed_check_is_remembered_for_the_same_token_and_client() {
+        let t = services();
+        let s = &*t.0;
+        let bob = old_user(s, "bob");
+        let tf = s.two_factor();
+        let pass = ids::sha256_hex("Passw0rd!x");
+        let here = fingerprint(Some("10.0.0.1"), Some("cli"));
+        let elsewhere = fingerprint(Some("10.0.0.2"), Some("cli"));
+        let none = Options::default();
+        // An old account is not trusted: the password is asked for.
+        assert_eq!(error_id(tf.check_request(&bob, None, None, Some(&here), none)), "totp-required");
+        tf.check_request(&bob, Some(&pass), Some("password"), Some(&here), none).unwrap();
+        // Remembered for this token and client only.
+        tf.check_request(&bob, None, None, Some(&here), none).unwrap();
+        assert_eq!(error_id(tf.check_request(&bob, None, None, Some(&elsewhere), none)), "totp-required");
+        assert_eq!(error_id(tf.check_request(&bob, None, None, None, none)), "totp-required");
+        let other_session = {
+            let login = s.accounts().issue_session(bob.user.clone()).unwrap();
+            Caller { user: bob.user.clone(), token: s.store.token(&ids::hash_token(&login.token)).unwrap().unwrap() }
+        };
+        assert_eq!(error_id(tf.check_request(&other_session, None, None, Some(&here), none)), "totp-required");
+        // Never for actions that disable it, nor when the setting is 0.
+        assert_eq!(error_id(tf.check_request(&bob, None, None, Some(&here), Options::NO_REMEMBER)), "totp-required");
+        let forced = Options { require_second_factor: true, ..none };
+        assert_eq!(error_id(tf.check_request(&bob, None, None, Some(&here), forced)), "totp-required");
+        s.settings.put(json!({"_id": "Accounts_TwoFactorAuthentication_RememberFor", "value": 0}));
+        assert_eq!(error_id(tf.check_request(&bob, None, None, Some(&here), none)), "totp-required");
+    }
+
+    #[test]
+    fn fresh_accounts_are_trusted_and_logins_never_remembered() {
+        let t = services();
+        let s = &*t.0;
+        let bob = old_user(s, "bob");
+        let fresh = s.store.modify_user(&bob.user.id, &mut |u| u.created_at = Date::now()).unwrap().unwrap();
+        let fresh = Caller { user: fresh, token: bob.token.clone() };
+        let here = fingerprint(None, None);
+        s.two_factor().check_request(&fresh, None, None, Some(&here), Options::default()).unwrap();
+        // Without a client context (no "remember me") the password is still asked for.
+        assert_eq!(error_id(s.two_factor().check_action(&fresh.user, None, None)), "totp-required");
+        // Login has no password fallback.
+        s.two_factor().check_login(&bob.user, None).unwrap();
+    }
+
+    #[test]
+    fn backup_codes_are_consumed_once_under_concurrency() {
+        let t = services();
+        let s = t.0.clone();
+        let bob = old_user(&s, "bob");
+        let (codes, hashed) = new_backup_codes();
+        s.store
+            .modify_credentials(&bob.user.id, &mut |c| {
+                c.totp_enabled = true;
+                c.totp_secret = Some(Secret::generate_secret().to_encoded().to_string());
+                c.totp_backup_codes = hashed.clone();
+            })
+            .unwrap();
+        let wins: usize = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| scope.spawn(|| s.two_factor().verify_totp(&bob.user, &codes[0]).unwrap() as usize))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        assert_eq!(wins, 1);
+        assert_eq!(s.two_factor().backup_codes_remaining(&bob.user).unwrap(), 11);
+    }
+
     #[test]
     fn fingerprints_differ_by_client() {
         assert_ne!(fingerprint(Some("1.2.3.4"), Some("a")), fingerprint(Some("1.2.3.4"), Some("b")));
