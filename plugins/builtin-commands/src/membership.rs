@@ -92,12 +92,17 @@ pub fn invite_all_to(ctx: &CommandContext) -> Result<(), String> {
     invite_all(ctx, &channel, base, target)
 }
 
-/// `/invite-all-from #room`: adds every member of `#room` to the current room.
+/// `/invite-all-from #room`: adds every member of `#room` to the current room. A private group
+/// the invoker is not in counts as missing, so its members stay private.
 pub fn invite_all_from(ctx: &CommandContext) -> Result<(), String> {
     let Some(channel) = name_param(ctx, "#") else {
         return Ok(());
     };
-    let base = rooms::by_name(&channel)?;
+    let base = match rooms::by_name(&channel)? {
+        // A private group's members are not copied by someone outside it.
+        Some(room) if room.kind == RoomKind::Group && !rooms::is_member(&room.id, &ctx.sender_id)? => None,
+        base => base,
+    };
     let target = rooms::by_id(&ctx.room_id)?;
     invite_all(ctx, &channel, base, target)
 }
