@@ -149,8 +149,11 @@ fn deactivation_ends_sessions_and_blocks_login() {
     let admin = s.admin();
     let bob = s.user("bob");
     let bid = bob.user_id().to_string();
+    let mut realtime = Ddp::resume(&bob);
     let res = admin.post("/api/v1/users.setActiveStatus", json!({"userId": bid, "activeStatus": false}));
     assert_eq!(assert_ok(&res)["user"], json!({"_id": bid, "active": false}));
+    // His realtime connection is closed too.
+    realtime.expect_closed();
     assert_eq!(bob.get("/api/v1/me").status, 401);
     assert_eq!(try_login(&s, "bob", "Passw0rd!x"), 401);
     assert_eq!(info(&admin, &bid)["active"], false);
