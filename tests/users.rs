@@ -509,8 +509,14 @@ fn renaming_reaches_mentions_reactions_and_direct_messages() {
     let m = send(&carol, "GENERAL", "hey @bob, and @bobby stays");
     let mid = m["_id"].as_str().unwrap();
     assert_ok(&bob.post("/api/v1/chat.react", json!({"messageId": mid, "emoji": ":wave:"})));
+    let mut carol_rt = Ddp::resume(&carol);
+    let event = format!("{}/subscriptions-changed", carol.user_id());
+    carol_rt.sub_ok("stream-notify-user", &event);
     let res = admin.post("/api/v1/users.update", json!({"userId": bob.user_id(), "data": {"username": "robert"}}));
     assert_eq!(assert_ok(&res)["user"]["username"], "robert");
+    // carol's client hears of her renamed conversation.
+    let args = carol_rt.event("stream-notify-user", &event, |a| a[1]["rid"] == dm.as_str());
+    assert_eq!((args[0].as_str(), args[1]["name"].as_str()), (Some("updated"), Some("robert")));
     let msg = assert_ok(&carol.get(&format!("/api/v1/chat.getMessage?msgId={mid}")))["message"].clone();
     assert_eq!(msg["msg"], "hey @robert, and @bobby stays");
     assert_eq!(msg["mentions"][0]["username"], "robert");

@@ -297,12 +297,14 @@ impl Users<'_> {
             s.store.update_user(user)?;
             s.store.rename_user(&user.id, &old, &username, user.name.is_some())?;
             s.bus.publish(Event::UserNameChanged { user: Arc::new(user.clone()) });
+            self.emit_renamed_copies(user)?;
         }
         if let Some(name) = name {
             let old = user.display_name().to_string();
             user.name = Some(name);
             s.store.rename_display_name(&user.id, &old, user.display_name())?;
             s.bus.publish(Event::UserNameChanged { user: Arc::new(user.clone()) });
+            self.emit_renamed_copies(user)?;
         }
         if let Some(email) = email {
             user.emails = vec![Email { address: email, verified: false }];
@@ -323,6 +325,25 @@ impl Users<'_> {
         }
         if let Some(cf) = changes.custom_fields {
             user.custom_fields.get_or_insert_with(Map::new).extend(cf);
+        }
+        Ok(())
+    }
+
+    /// Publishes what a rename rewrote: the user's subscriptions, and their direct messages with
+    /// the other members' subscriptions to them (named after the user).
+    fn emit_renamed_copies(&self, user: &User) -> Result<()> {
+        let s = self.0;
+        for sub in s.store.subscriptions_of_user(&user.id)? {
+            s.emit_subscription(ChangeAction::Updated, &sub);
+            if sub.t != "d" {
+                continue;
+            }
+            if let Some(room) = s.store.room_by_id(&sub.rid)? {
+                s.emit_room(ChangeAction::Updated, &room);
+            }
+            for other in s.store.subscriptions_of_room(&sub.rid)?.iter().filter(|o| o.u.id != user.id) {
+                s.emit_subscription(ChangeAction::Updated, other);
+            }
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ use super::docs::{collect, decode, encode};
 use crate::error::{Error, Result};
 use crate::models::User;
 use crate::store::{AccountStore, Credentials, LoginToken};
+use crate::time::Date;
 
 fn unique_violation(e: rusqlite::Error) -> Error {
     match &e {
@@ -182,10 +183,11 @@ impl AccountStore for SqliteStore {
     }
 
     fn rename_user(&self, user_id: &str, old: &str, new: &str, named: bool) -> Result<()> {
+        let now = Date::now().0;
         self.write(|tx| {
             tx.execute(
-                "UPDATE subscriptions SET doc = json_set(doc, '$.u.username', ?2) WHERE user_id = ?1",
-                params![user_id, new],
+                "UPDATE subscriptions SET doc = json_set(doc, '$.u.username', ?2, '$._updatedAt', ?3) WHERE user_id = ?1",
+                params![user_id, new, now],
             )?;
             // Direct-message subscriptions are named after the other members.
             let subs: Vec<(String, String)> = {
@@ -200,6 +202,7 @@ impl AccountStore for SqliteStore {
                 let mut v: Value = serde_json::from_str(&doc)?;
                 let renamed = rename_part(&mut v, "name", old, new);
                 if (!named && rename_part(&mut v, "fname", old, new)) || renamed {
+                    v["_updatedAt"] = Value::from(now);
                     tx.execute("UPDATE subscriptions SET doc = ?2 WHERE id = ?1", params![id, v.to_string()])?;
                 }
             }
@@ -209,20 +212,21 @@ impl AccountStore for SqliteStore {
                     &format!(
                         "UPDATE rooms SET doc = json_set(doc, '{path}', (
                              SELECT json_group_array(CASE WHEN value = ?1 THEN ?2 ELSE value END)
-                             FROM json_each(doc, '{path}')))
+                             FROM json_each(doc, '{path}')), '$._updatedAt', ?3)
                          WHERE EXISTS (SELECT 1 FROM json_each(doc, '{path}') WHERE value = ?1)"
                     ),
-                    params![old, new],
+                    params![old, new, now],
                 )?;
             }
             tx.execute(
-                "UPDATE rooms SET doc = json_set(doc, '$.u.username', ?2) WHERE json_extract(doc, '$.u._id') = ?1",
-                params![user_id, new],
+                "UPDATE rooms SET doc = json_set(doc, '$.u.username', ?2, '$._updatedAt', ?3)
+                 WHERE json_extract(doc, '$.u._id') = ?1",
+                params![user_id, new, now],
             )?;
             tx.execute(
-                "UPDATE rooms SET doc = json_set(doc, '$.lastMessage.u.username', ?2)
+                "UPDATE rooms SET doc = json_set(doc, '$.lastMessage.u.username', ?2, '$._updatedAt', ?3)
                  WHERE json_extract(doc, '$.lastMessage.u._id') = ?1",
-                params![user_id, new],
+                params![user_id, new, now],
             )?;
             // Messages that mention the old name anywhere: author, editor, mentions, reactions.
             let messages: Vec<(String, String)> = {
@@ -241,6 +245,7 @@ impl AccountStore for SqliteStore {
     }
 
     fn rename_display_name(&self, user_id: &str, old: &str, new: &str) -> Result<()> {
+        let now = Date::now().0;
         self.write(|tx| {
             let subs: Vec<(String, String)> = {
                 let mut stmt = tx.prepare(
@@ -253,13 +258,14 @@ impl AccountStore for SqliteStore {
             for (id, doc) in subs {
                 let mut v: Value = serde_json::from_str(&doc)?;
                 if rename_part(&mut v, "fname", old, new) {
+                    v["_updatedAt"] = Value::from(now);
                     tx.execute("UPDATE subscriptions SET doc = ?2 WHERE id = ?1", params![id, v.to_string()])?;
                 }
             }
             tx.execute(
-                "UPDATE subscriptions SET doc = json_set(doc, '$.u.name', ?2)
+                "UPDATE subscriptions SET doc = json_set(doc, '$.u.name', ?2, '$._updatedAt', ?3)
                  WHERE user_id = ?1 AND json_extract(doc, '$.u.name') IS NOT NULL",
-                params![user_id, new],
+                params![user_id, new, now],
             )?;
             tx.execute(
                 "UPDATE messages SET doc = json_set(doc, '$.u.name', ?2)
@@ -267,9 +273,9 @@ impl AccountStore for SqliteStore {
                 params![user_id, new],
             )?;
             tx.execute(
-                "UPDATE rooms SET doc = json_set(doc, '$.lastMessage.u.name', ?2)
+                "UPDATE rooms SET doc = json_set(doc, '$.lastMessage.u.name', ?2, '$._updatedAt', ?3)
                  WHERE json_extract(doc, '$.lastMessage.u._id') = ?1",
-                params![user_id, new],
+                params![user_id, new, now],
             )?;
             Ok(())
         })
