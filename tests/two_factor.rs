@@ -330,3 +330,48 @@ fn email_and_totp_together() {
     // Login takes the first method's code.
     assert_eq!(login(&s, "bob", Some(&totp_now(&secret))).status, 200);
 }
+
+#[test]
+fn reset_totp_of_oneself_and_of_others() {
+    let s = Server::start();
+    let admin = s.admin();
+    let admin_pass = sha256_hex(ADMIN_PASS);
+    let bob = s.user("bob");
+    verify_email(&s, bob.user_id());
+    enrol_totp(&bob);
+    // (A fresh account is trusted for ordinary protected actions.)
+    let res = bob.post("/api/v1/users.generatePersonalAccessToken", json!({"tokenName": "ci"}));
+    let pat =
+        Api { server: &s, auth: Some((bob.user_id().to_string(), assert_ok(&res)["token"].as_str().unwrap().into())) };
+
+    // Never remembered: the admin's password is asked for even on a fresh server.
+    let path = "/api/v1/users.resetTOTP";
+    let res = admin.post(path, json!({"userId": bob.user_id()}));
+    assert_error(&res, 400, "totp-required");
+    assert_eq!(res.body["details"]["method"], "password");
+    // Others may not reset it.
+    let alice = s.user("alice");
+    let res = post_2fa(&alice, path, json!({"username": "bob"}), &sha256_hex("Passw0rd!x"), "password");
+    assert_error(&res, 400, "error-not-allowed");
+    let res = post_2fa(&admin, path, json!({"userId": "nobody"}), &admin_pass, "password");
+    assert_error(&res, 400, "error-invalid-user-id");
+    assert_eq!(login(&s, "bob", None).status, 401);
+
+    assert_ok(&post_2fa(&admin, path, json!({"username": "bob"}), &admin_pass, "password"));
+    // Bob is told, logged out everywhere (tokens too), and logs in with the password alone.
+    let mail = mails_to(&s, "bob@example.com").pop().expect("a notice");
+    assert_eq!(mail["subject"], "TOTP reset");
+    assert_eq!(bob.get("/api/v1/me").status, 401);
+    assert_eq!(pat.get("/api/v1/me").status, 401);
+    assert_eq!(login(&s, "bob", None).status, 200);
+
+    // Resetting one's own needs the current second factor.
+    let bob = s.login("bob", "Passw0rd!x");
+    let (secret, _) = enrol_totp(&bob);
+    assert_error(&bob.post(path, json!({})), 400, "totp-required");
+    assert_error(&post_2fa(&bob, path, json!({}), "000000", "totp"), 400, "totp-invalid");
+    assert_ok(&post_2fa(&bob, path, json!({}), &totp_now(&secret), "totp"));
+    assert_eq!(bob.get("/api/v1/me").status, 401);
+    assert_eq!(login(&s, "bob", None).status, 200);
+    assert_eq!(s.anon().post(path, json!({})).status, 401);
+}

@@ -29,6 +29,7 @@ pub fn routes() -> Router<Arc<Services>> {
         .route("/api/v1/users.2fa.enableEmail", post(enable_email))
         .route("/api/v1/users.2fa.disableEmail", post(disable_email))
         .route("/api/v1/users.2fa.sendEmailCode", post(send_email_code))
+        .route("/api/v1/users.resetTOTP", post(reset_totp))
 }
 
 /// The second factor sent with a request (`X-2fa-code`, `X-2fa-method`) and a fingerprint of
@@ -104,6 +105,22 @@ async fn send_email_code(State(svc): State<Arc<Services>>, Body(p): Body) -> Rep
             s.two_factor().send_email_code(&user)?;
         }
         Ok(())
+    })
+    .await?;
+    Ok(ok(json!({})))
+}
+
+/// `POST users.resetTOTP {userId|username|user?}`: resets the caller's TOTP, or another user's
+/// with `edit-other-user-totp` (the user is mailed and logged out everywhere). Needs the second
+/// factor, never remembered.
+async fn reset_totp(State(svc): State<Arc<Services>>, Auth(caller): Auth, tfa: TwoFactorCode, Body(p): Body) -> Reply {
+    svc.blocking(move |s| {
+        tfa.check(s, &caller, Options::NO_REMEMBER)?;
+        let other = ["userId", "username", "user"].iter().any(|k| p.get(k).is_some());
+        let user_id = p.opt_str("userId");
+        let username = p.opt_str("username").or_else(|| p.opt_str("user"));
+        let other = other.then_some((user_id.as_deref(), username.as_deref()));
+        s.two_factor().reset_totp(&caller.user, other)
     })
     .await?;
     Ok(ok(json!({})))

@@ -493,6 +493,51 @@ impl TwoFactor<'_> {
         Ok(changed)
     }
 
+    /// Resets a user's TOTP (`users.resetTOTP`): enrolment, secret and backup codes are gone.
+    /// When anything was reset, every login of the user ends, personal access tokens included.
+    /// `other` names someone else (by `userId`, else `username`): that needs
+    /// `edit-other-user-totp` and mails them a notice. Returns whether there was anything to
+    /// reset.
+    pub fn reset_totp(&self, actor: &User, other: Option<(Option<&str>, Option<&str>)>) -> Result<bool> {
+        let target = match other {
+            None => actor.clone(),
+            Some((user_id, username)) => {
+                if !self.0.authz().can(actor, "edit-other-user-totp", None)? {
+                    return Err(Error::bad("error-not-allowed", "Not allowed"));
+                }
+                if !self.setting("Accounts_TwoFactorAuthentication_Enabled") {
+                    return Err(Error::bad("error-two-factor-not-enabled", "Two factor authentication is not enabled"));
+                }
+                let found = match (user_id, username) {
+                    (Some(id), _) => self.0.store.user_by_id(id)?,
+                    (None, Some(name)) => self.0.store.user_by_username(name)?,
+                    (None, None) => None,
+                };
+                let target = found.ok_or_else(|| Error::bad("error-invalid-user-id", "Invalid user id"))?;
+                let text = "Your TOTP has been reset.\n\nYou must configure a new authenticator key before you can use two-factor authentication with TOTP again.";
+                for email in target.emails.iter().filter(|e| e.verified) {
+                    self.0.mail().send(&email.address, "TOTP reset", text)?;
+                }
+                target
+            }
+        };
+        let target = &target;
+        let mut reset = false;
+        self.0.store.modify_credentials(&target.id, &mut |c| {
+            reset = c.totp_enabled || c.totp_secret.is_some() || !c.totp_backup_codes.is_empty();
+            c.totp_enabled = false;
+            c.totp_secret = None;
+            c.totp_backup_codes.clear();
+        })?;
+        if reset {
+            self.0.store.delete_sessions_except(&target.id, None)?;
+            for token in self.0.store.user_tokens(&target.id, None)? {
+                self.0.store.delete_token(&token.hashed_token)?;
+            }
+        }
+        Ok(reset)
+    }
+
     /// Turns email codes on (`users.2fa.enableEmail`): the user's addresses must be verified.
     /// Other sessions but `keep` end.
     pub fn enable_email(&self, user: &User, keep: Option<&LoginToken>) -> Result<()> {
