@@ -25,6 +25,8 @@ fn admins_update_users_and_users_update_themselves() {
     let carol = s.user("carol");
     let bid = bob.user_id().to_string();
     send(&bob, "GENERAL", "before the rename");
+    let mut watcher = Ddp::resume(&carol);
+    watcher.sub_ok("stream-notify-logged", "roles-change");
     let res = admin.post(
         "/api/v1/users.update",
         json!({"userId": bid, "data": {"name": "Robert", "username": "robert", "email": "robert@example.com",
@@ -34,6 +36,8 @@ fn admins_update_users_and_users_update_themselves() {
     assert_eq!((user["username"].as_str(), user["name"].as_str()), (Some("robert"), Some("Robert")));
     assert_eq!(user["emails"][0], json!({"address": "robert@example.com", "verified": true}));
     assert_eq!(user["roles"], json!(["user", "bot"]));
+    let args = watcher.event("stream-notify-logged", "roles-change", |a| a[0]["_id"] == "bot");
+    assert_eq!((args[0]["type"].as_str(), args[0]["u"]["_id"].as_str()), (Some("added"), Some(bid.as_str())));
     // The new username and password work; the old ones don't.
     assert_eq!(try_login(&s, "robert", "N3w-Passw0rd!"), 200);
     assert_eq!(try_login(&s, "bob", "Passw0rd!x"), 401);

@@ -250,7 +250,11 @@ impl Users<'_> {
             }
         }
         self.apply(&mut user, changes)?;
-        if let Some(roles) = roles {
+        let mut role_changes: Vec<(&'static str, String)> = Vec::new();
+        if let Some(mut roles) = roles {
+            roles.dedup();
+            role_changes.extend(roles.iter().filter(|r| !user.roles.contains(r)).map(|r| ("added", r.clone())));
+            role_changes.extend(user.roles.iter().filter(|r| !roles.contains(r)).map(|r| ("removed", r.clone())));
             user.roles = roles;
         }
         if let Some(v) = bool_field(data, "verified")? {
@@ -261,6 +265,15 @@ impl Users<'_> {
         }
         user.updated_at = Date::now();
         s.store.update_user(&user)?;
+        for (action, role) in role_changes {
+            s.bus.publish(Event::UserRoleChanged {
+                action,
+                role,
+                user_id: user.id.clone(),
+                username: user.username.clone(),
+                scope: None,
+            });
+        }
         if let Some(active) = active
             && active != user.active
         {
