@@ -98,6 +98,13 @@ fn totp_enrolment_backup_codes_and_login() {
     assert_eq!(res.body["details"]["availableMethods"], json!(["totp"]));
     let res = login(&s, "bob", Some("000000"));
     assert_eq!((res.status, res.body["error"].as_str()), (401, Some("totp-invalid")));
+    // The code may also come in the X-2fa-code header, as clients of protected endpoints send it.
+    let rb = s
+        .http
+        .post(s.url("/api/v1/login"))
+        .header("X-2fa-code", totp_now(&secret))
+        .json(&json!({"user": "bob", "password": "Passw0rd!x"}));
+    assert_eq!(s.anon().send(rb).status, 200);
     let res = login(&s, "bob", Some(&totp_now(&secret)));
     assert_eq!(res.status, 200, "{}", res.body);
     // Over DDP too.

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::auth::Auth;
 use super::params::Body;
 use super::reply::{Reply, json_response, ok};
+use super::two_factor::TwoFactorCode;
 use crate::error::Error;
 use crate::services::Services;
 use crate::services::accounts::{LoginResult, password_digest};
@@ -23,8 +24,9 @@ pub fn routes() -> Router<Arc<Services>> {
 }
 
 /// `POST /api/v1/login`: `{user|username|email, password}` or `{resume}`, plus an optional 2FA
-/// `code`. Answers the legacy `{status, data: {authToken, userId, me}}` envelope.
-async fn login(State(svc): State<Arc<Services>>, Body(p): Body) -> Reply {
+/// `code` (in the body or the `X-2fa-code` header). Answers the legacy
+/// `{status, data: {authToken, userId, me}}` envelope.
+async fn login(State(svc): State<Arc<Services>>, tfa: TwoFactorCode, Body(p): Body) -> Reply {
     let result: Result<LoginResult, Error> = svc
         .blocking(move |s| {
             if let Some(resume) = p.opt_str("resume") {
@@ -38,7 +40,8 @@ async fn login(State(svc): State<Arc<Services>>, Body(p): Body) -> Reply {
             let digest =
                 p.get("password").and_then(password_digest).ok_or_else(|| Error::LoginFailed("Unauthorized".into()))?;
             let user = s.accounts().check_password(&user, &digest)?;
-            s.two_factor().check_login(&user, p.opt_str("code").as_deref())?;
+            let code = p.opt_str("code").filter(|c| !c.is_empty()).or(tfa.code);
+            s.two_factor().check_login(&user, code.as_deref())?;
             s.accounts().issue_session(user)
         })
         .await;
