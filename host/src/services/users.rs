@@ -646,7 +646,8 @@ impl Users<'_> {
     }
 
     /// `users.deleteOwnAccount`: the caller deletes their account after confirming their
-    /// password (hex SHA-256 or plain), when `Accounts_AllowDeleteOwnAccount` is on.
+    /// password (hex SHA-256 or plain; their username when they have no password), when
+    /// `Accounts_AllowDeleteOwnAccount` is on.
     pub fn delete_own(&self, user: &User, password: &str, confirm_relinquish: bool) -> Result<()> {
         let s = self.0;
         if !s.settings.bool("Accounts_AllowDeleteOwnAccount") {
@@ -662,6 +663,9 @@ impl Users<'_> {
             if !verify_password(&digest, &hash) {
                 return Err(Error::bad("error-invalid-password", "Invalid password"));
             }
+        } else if password.trim() != user.username {
+            // Accounts without a password (OAuth, LDAP) confirm with their username.
+            return Err(Error::bad("error-invalid-username", "Invalid username"));
         }
         self.erase(user, user, confirm_relinquish)
     }
