@@ -11,6 +11,11 @@ fn login_me_logout_round_trip() {
     assert_eq!(me.body["username"], ADMIN_USER);
     assert!(me.body["roles"].as_array().unwrap().contains(&json!("admin")));
     assert!(me.body["settings"]["preferences"].is_object());
+    // The sign-in factors, without any secret.
+    assert_eq!(
+        me.body["services"],
+        json!({"password": {"exists": true}, "totp": {"enabled": false}, "email2fa": {"enabled": false}})
+    );
     let out = admin.post("/api/v1/logout", json!({}));
     assert_eq!(out.body["status"], "success");
     let again = admin.get("/api/v1/me");

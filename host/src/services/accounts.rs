@@ -369,6 +369,18 @@ impl Accounts<'_> {
             o.insert("settings".into(), json!({"preferences": prefs}));
             o.entry("customFields").or_insert(json!({}));
             o.insert("avatarUrl".into(), json!(format!("{}/avatar/{}", self.0.config.root_url, user.username)));
+            // Which sign-in factors the account has (clients show the 2FA state from it); never
+            // the secrets themselves.
+            if let Ok(creds) = self.0.store.credentials(&user.id) {
+                o.insert(
+                    "services".into(),
+                    json!({
+                        "password": {"exists": creds.password.is_some()},
+                        "totp": {"enabled": creds.totp_enabled},
+                        "email2fa": {"enabled": creds.email_2fa_enabled},
+                    }),
+                );
+            }
         }
         v
     }
