@@ -216,3 +216,31 @@ fn here_notifies_only_members_who_are_around() {
     let sub = assert_ok(&carol.get(&format!("/api/v1/subscriptions.getOne?roomId={rid}")))["subscription"].clone();
     assert_eq!(sub["groupMentions"], 1);
 }
+
+#[test]
+fn cleaning_history_announces_one_bulk_deletion() {
+    let s = Server::start();
+    let admin = s.admin();
+    let ch = create_channel(&admin, "bulk", json!({}));
+    let rid = ch["_id"].as_str().unwrap();
+    let ids: Vec<String> =
+        (0..3).map(|i| send(&admin, rid, &format!("old {i}"))["_id"].as_str().unwrap().to_string()).collect();
+    let mut d = Ddp::resume(&admin);
+    let key = format!("{rid}/deleteMessageBulk");
+    d.sub_ok("stream-notify-room", &key);
+    let res = admin.post(
+        "/api/v1/rooms.cleanHistory",
+        json!({"roomId": rid, "oldest": "2000-01-01T00:00:00.000Z", "latest": "2100-01-01T00:00:00.000Z"}),
+    );
+    assert_ok(&res);
+    let args = d.event("stream-notify-room", &key, |a| a[0]["rid"] == rid);
+    let mut got: Vec<String> =
+        args[0]["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    got.sort();
+    let mut want = ids.clone();
+    want.sort();
+    // Every deleted message is listed (the room's join message too, when there is one).
+    assert!(want.iter().all(|id| got.contains(id)), "{got:?}");
+    assert!(args[0]["ts"]["$gt"]["$date"].is_i64() || args[0]["ts"]["$gte"]["$date"].is_i64(), "{args}");
+    assert_eq!(args[0]["excludePinned"], false);
+}

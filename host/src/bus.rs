@@ -38,6 +38,9 @@ pub enum Event {
     MessageSaved { message: Arc<Message>, room: Arc<Room>, is_new: bool },
     /// A message was deleted.
     MessageDeleted { rid: String, message_id: String },
+    /// Messages of a room were deleted in bulk (`rooms.cleanHistory`): the range and filters
+    /// used, and the deleted ids.
+    MessagesBulkDeleted { query: Arc<crate::store::CleanHistory>, ids: Arc<Vec<String>> },
     /// Someone started or stopped an activity (typing…) in a room.
     UserActivity { rid: String, username: String, activities: Vec<String>, extra: Value },
     /// A message only one user sees (ephemeral notices from commands and apps).

@@ -1772,10 +1772,10 @@ impl Rooms<'_> {
         let q = CleanHistory { rid: room.id.clone(), ..q };
         let ids = self.0.store.clean_room_history(&q)?;
         self.0.uploads().remove_message_files(&ids)?;
-        for id in &ids {
-            self.0.bus.publish(Event::MessageDeleted { rid: room.id.clone(), message_id: id.clone() });
-        }
-        Ok(ids.len())
+        let count = ids.len();
+        // One event for the whole range, as upstream's `deleteMessageBulk`.
+        self.0.bus.publish(Event::MessagesBulkDeleted { query: Arc::new(q), ids: Arc::new(ids) });
+        Ok(count)
     }
 }
 

@@ -548,6 +548,7 @@ fn dispatch(hub: &Hub, event: &Event) {
     match event {
         Event::MessageSaved { message, room, .. } => room::on_message(hub, message, room),
         Event::MessageDeleted { rid, message_id } => room::on_message_deleted(hub, rid, message_id),
+        Event::MessagesBulkDeleted { query, ids } => room::on_messages_bulk_deleted(hub, query, ids),
         Event::UserActivity { rid, username, activities, extra } => {
             room::on_activity(hub, rid, username, activities, extra)
         }

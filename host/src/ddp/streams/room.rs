@@ -108,6 +108,29 @@ pub fn on_message_deleted(hub: &Hub, rid: &str, message_id: &str) {
     }
 }
 
+/// `<rid>/deleteMessageBulk` with `[{rid, excludePinned, ignoreDiscussion, ts, users, ids}]`, where
+/// `ts` is the range as a query (`$gt`/`$gte`, `$lt`/`$lte`).
+pub fn on_messages_bulk_deleted(hub: &Hub, q: &crate::store::CleanHistory, ids: &[String]) {
+    let key = format!("{}/deleteMessageBulk", q.rid);
+    let topic = Topic::NotifyRoom(key.clone());
+    if !hub.streams.has(&topic) {
+        return;
+    }
+    let (gt, lt) = if q.inclusive { ("$gte", "$lte") } else { ("$gt", "$lt") };
+    let mut ts = serde_json::Map::new();
+    ts.insert(gt.into(), q.oldest.to_ejson());
+    ts.insert(lt.into(), q.latest.to_ejson());
+    let payload = json!({
+        "rid": q.rid,
+        "excludePinned": q.exclude_pinned,
+        "ignoreDiscussion": q.ignore_discussion,
+        "ts": ts,
+        "users": q.from_usernames,
+        "ids": ids,
+    });
+    hub.streams.deliver(&topic, &frames::changed(NOTIFY_STREAM, &key, &json!([payload])));
+}
+
 /// `<rid>/user-activity` with `[username, activities, extra]`, and the older `<rid>/typing` with
 /// `[username, typing]` when the activity is typing (or nothing).
 pub fn on_activity(hub: &Hub, rid: &str, username: &str, activities: &[String], extra: &Value) {
