@@ -51,27 +51,33 @@ impl FromRequestParts<Arc<Services>> for MaybeAuth {
     }
 }
 
-/// The second factor sent with a request (`X-2fa-code`, `X-2fa-method`), for endpoints that
-/// protect an action with two-factor authentication. Never fails.
-#[derive(Debug, Clone, Default)]
-pub struct SecondFactor {
-    pub code: Option<String>,
-    pub method: Option<String>,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for SecondFactor {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> std::result::Result<Self, Self::Rejection> {
-        let get = |name: &str| {
-            parts
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(String::from)
-        };
-        Ok(SecondFactor { code: get("x-2fa-code"), method: get("x-2fa-method") })
+/// The caller of a browser-style request (images, file downloads): `rc_uid`/`rc_token` in the
+/// query or as cookies, as upstream's avatar and file routes accept them, or the API headers.
+/// `None` when there are none or they are invalid.
+pub async fn browser_caller(
+    svc: &Arc<Services>,
+    query: &super::params::Params,
+    headers: &axum::http::HeaderMap,
+) -> Option<Caller> {
+    let cookies = headers.get(axum::http::header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let cookie = |name: &str| {
+        cookies
+            .split(';')
+            .filter_map(|c| c.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| urlencoding::decode(v).map(|v| v.into_owned()).unwrap_or_else(|_| v.to_string()))
+    };
+    let param = |name: &str| query.opt_str(name).filter(|v| !v.trim().is_empty());
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(String::from);
+    let candidates = [
+        param("rc_uid").zip(param("rc_token")),
+        cookie("rc_uid").zip(cookie("rc_token")),
+        header("x-user-id").zip(header("x-auth-token")),
+    ];
+    for (uid, token) in candidates.into_iter().flatten() {
+        if let Ok(caller) = svc.blocking(move |s| s.accounts().authenticate(&uid, &token)).await {
+            return Some(caller);
+        }
     }
+    None
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, ETAG, IF_MODIFIED_SINCE,
-    IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH,
+    LAST_MODIFIED, LOCATION,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use base64::Engine;
 use serde_json::json;
 
-use super::auth::{Auth, MaybeAuth};
+use super::auth::{Auth, MaybeAuth, browser_caller};
 use super::params::{Body, Params, Query};
 use super::reply::{Reply, json_response, ok_empty};
 use super::rooms::{text, user_from_params};
@@ -176,29 +176,9 @@ async fn reset_avatar(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body
     Ok(ok_empty())
 }
 
-/// The user whose credentials the request carries: `rc_uid`/`rc_token` in the query or as
-/// cookies (as upstream), or the API headers. `None` when there are none or they are invalid.
+/// The id of the user whose credentials the request carries (see [`browser_caller`]).
 async fn viewer(svc: &Arc<Services>, p: &Params, headers: &HeaderMap) -> Option<String> {
-    let cookies = headers.get(COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let cookie = |name: &str| {
-        cookies
-            .split(';')
-            .filter_map(|c| c.trim().split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| urlencoding::decode(v).map(|v| v.into_owned()).unwrap_or_else(|_| v.to_string()))
-    };
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(String::from);
-    let credentials = [
-        text(p, "rc_uid").zip(text(p, "rc_token")),
-        cookie("rc_uid").zip(cookie("rc_token")),
-        header("x-user-id").zip(header("x-auth-token")),
-    ];
-    for (uid, token) in credentials.into_iter().flatten() {
-        if let Ok(caller) = svc.blocking(move |s| s.accounts().authenticate(&uid, &token)).await {
-            return Some(caller.user.id);
-        }
-    }
-    None
+    browser_caller(svc, p, headers).await.map(|c| c.user.id)
 }
 
 /// Whether the request may see avatars: always, unless `Accounts_AvatarBlockUnauthenticatedAccess`

@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
-use super::auth::{Auth, MaybeAuth};
-use super::params::{Body, Params};
+use super::auth::{Auth, browser_caller};
+use super::params::{Body, Params, Query};
 use super::reply::{Reply, ok};
 use crate::error::{Error, Result};
 use crate::services::Services;
@@ -87,29 +87,15 @@ async fn media_confirm(
 /// inline, everything else downloads.
 async fn download(
     State(svc): State<Arc<Services>>,
-    MaybeAuth(caller): MaybeAuth,
     Path((id, _name)): Path<(String, String)>,
+    Query(p): Query,
     headers: HeaderMap,
-    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Response> {
-    let mut user = caller.map(|c| c.user);
-    if user.is_none() {
-        let cookies = headers.get("cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-        let cookie = |name: &str| {
-            cookies
-                .split(';')
-                .filter_map(|c| c.trim().split_once('='))
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        };
-        if let (Some(uid), Some(token)) = (cookie("rc_uid"), cookie("rc_token")) {
-            user = svc.blocking(move |s| s.accounts().authenticate(&uid, &token)).await.ok().map(|c| c.user);
-        }
-    }
+    let user = browser_caller(&svc, &p, &headers).await.map(|c| c.user);
     let (upload, bytes) = svc.blocking(move |s| s.uploads().download(user.as_ref(), &id)).await?;
     let inline = ["image/", "audio/", "video/"].iter().any(|p| upload.content_type.starts_with(p))
         && upload.content_type != "image/svg+xml"
-        && !query.as_deref().is_some_and(|q| q.split('&').any(|kv| kv == "download" || kv.starts_with("download=")));
+        && p.get("download").is_none();
     let disposition = format!(
         "{}; filename*=UTF-8''{}",
         if inline { "inline" } else { "attachment" },

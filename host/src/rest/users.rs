@@ -7,11 +7,12 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::auth::{Auth, SecondFactor};
+use super::auth::Auth;
 use super::paging::ListOptions;
 use super::params::{Body, Params, Query};
 use super::reply::{Reply, ok};
 use super::rooms::{get_with, post_with, text, user_from_params};
+use super::two_factor::TwoFactorCode;
 use crate::error::{Error, Result};
 use crate::models::User;
 use crate::services::Services;
@@ -111,7 +112,7 @@ fn update(s: &Services, user: &User, p: &Params) -> Result<Value> {
 async fn update_own_basic_info(
     State(svc): State<Arc<Services>>,
     Auth(caller): Auth,
-    tfa: SecondFactor,
+    tfa: TwoFactorCode,
     Body(p): Body,
 ) -> Reply {
     let user = svc
