@@ -22,13 +22,16 @@
 // The closures given to `Services::blocking` return the server's own `Result`.
 #![allow(clippy::result_large_err)]
 
+mod bench_support;
+
+use bench_support::{rss, stats};
+
 use std::io::{Cursor, Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use orbit::config::Config;
 use orbit::models::User;
 use orbit::services::Services;
 use orbit::services::commands::Invocation;
@@ -66,28 +69,6 @@ fn parse_args() -> anyhow::Result<Args> {
         }
     }
     Ok(a)
-}
-
-/// Percentiles of durations in microseconds.
-fn stats(mut samples: Vec<Duration>) -> String {
-    if samples.is_empty() {
-        return "no samples".into();
-    }
-    samples.sort();
-    let us = |d: Duration| d.as_secs_f64() * 1e6;
-    let pick = |q: f64| us(samples[((samples.len() - 1) as f64 * q).round() as usize]);
-    let mean = samples.iter().map(|d| us(*d)).sum::<f64>() / samples.len() as f64;
-    format!("p50 {:8.1} µs   p99 {:8.1} µs   mean {:8.1} µs   (n={})", pick(0.5), pick(0.99), mean, samples.len())
-}
-
-/// Resident set size of this process, in bytes.
-fn rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
 }
 
 /// A package with another id, name and slug.
@@ -138,19 +119,8 @@ async fn time_command(svc: &Arc<Services>, admin: &User, command: &str, params: 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    let dir = std::env::temp_dir().join(format!("orbit-apps-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let vars = [
-        ("ORBIT_DATA_DIR", dir.display().to_string()),
-        ("PORT", "0".into()),
-        ("BIND_IP", "127.0.0.1".into()),
-        ("ADMIN_USERNAME", "admin".into()),
-        ("ADMIN_PASS", "admin-Pass1!".into()),
-        ("ORBIT_BCRYPT_COST", "4".into()),
-        ("OVERWRITE_SETTING_API_Enable_Rate_Limiter", "false".into()),
-    ];
-    let config = Config::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    let svc = tokio::task::spawn_blocking(move || orbit::server::open(config)).await??;
+    let server = bench_support::start("apps-bench", 4, true).await?;
+    let svc = server.svc.clone();
     orbit::services::apps::start(&svc).await?;
     let admin = svc.store.user_by_username("admin")?.context("admin user")?;
 
@@ -205,17 +175,11 @@ async fn main() -> anyhow::Result<()> {
     for (lang, command, params, what) in &commands {
         let samples = time_command(&svc, &admin, command, params, args.iterations).await;
         let shown = format!("/{command} {params}");
-        println!("  {lang:<10} {shown:<14} {what:<7} {}", stats(samples));
+        println!("  {lang:<10} {shown:<14} {what:<7} {}", stats(samples, true));
     }
 
     // --- REST end to end ---
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let router = orbit::rest::router(svc.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
-    });
-    let base = format!("http://{addr}");
+    let base = server.base.clone();
     let (requests, clients) = (args.requests, args.clients);
     let report = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
         let http = reqwest::blocking::Client::new();
@@ -247,7 +211,7 @@ async fn main() -> anyhow::Result<()> {
                 run(&http, command, params)?;
             }
             let samples = (0..requests).map(|_| run(&http, command, params)).collect::<anyhow::Result<Vec<_>>>()?;
-            lines.push(format!("  sequential  /{command:<6} {}", stats(samples)));
+            lines.push(format!("  sequential  /{command:<6} {}", stats(samples, true)));
             let started = Instant::now();
             let per_client = requests / clients;
             let all: Vec<Duration> = std::thread::scope(|scope| {
@@ -262,7 +226,7 @@ async fn main() -> anyhow::Result<()> {
                 handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
             });
             let rate = all.len() as f64 / started.elapsed().as_secs_f64();
-            lines.push(format!("  {clients} clients   /{command:<6} {}   {rate:.0} commands/s", stats(all)));
+            lines.push(format!("  {clients} clients   /{command:<6} {}   {rate:.0} commands/s", stats(all, true)));
         }
         Ok(lines)
     })
@@ -315,6 +279,5 @@ async fn main() -> anyhow::Result<()> {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

@@ -8,12 +8,14 @@
 //! cargo run --release -p orbit --example chat_bench -- --messages 5000 --clients 8 --room-size 1000000
 //! ```
 
+mod bench_support;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use orbit::config::Config;
+use bench_support::stats;
 use serde_json::{Value, json};
 
 struct Args {
@@ -37,18 +39,6 @@ fn parse_args() -> anyhow::Result<Args> {
         }
     }
     Ok(a)
-}
-
-/// `p50 / p99 / mean` of durations in milliseconds.
-fn stats(mut samples: Vec<Duration>) -> String {
-    if samples.is_empty() {
-        return "no samples".into();
-    }
-    samples.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let pick = |q: f64| ms(samples[((samples.len() - 1) as f64 * q).round() as usize]);
-    let mean = samples.iter().map(|d| ms(*d)).sum::<f64>() / samples.len() as f64;
-    format!("p50 {:7.2} ms   p99 {:7.2} ms   mean {:7.2} ms   (n={})", pick(0.5), pick(0.99), mean, samples.len())
 }
 
 /// A logged-in REST client.
@@ -161,28 +151,9 @@ fn seed(db: &Path, rid: &str, uid: &str, n: usize) -> anyhow::Result<()> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    let dir = std::env::temp_dir().join(format!("orbit-chat-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let vars = [
-        ("ORBIT_DATA_DIR", dir.display().to_string()),
-        ("PORT", "0".into()),
-        ("ADMIN_USERNAME", "admin".into()),
-        ("ADMIN_PASS", "admin-Pass1!".into()),
-        ("ORBIT_BCRYPT_COST", "4".into()),
-        ("OVERWRITE_SETTING_API_Enable_Rate_Limiter", "false".into()),
-    ];
-    let config = Config::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    let svc = tokio::task::spawn_blocking(move || orbit::server::open(config)).await??;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let router = orbit::rest::router(svc.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
-    });
-    let base = format!("http://{addr}");
-    let db = dir.join("orbit.db");
+    let server = bench_support::start("chat-bench", 4, true).await?;
+    let (base, db) = (server.base.clone(), server.dir.join("orbit.db"));
     tokio::task::spawn_blocking(move || run(&args, &base, &db)).await??;
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 
@@ -220,12 +191,12 @@ fn run(args: &Args, base: &str, db: &Path) -> anyhow::Result<()> {
         elapsed.as_secs_f64(),
         sent as f64 / elapsed.as_secs_f64()
     );
-    println!("  latency {}", stats(samples));
+    println!("  latency {}", stats(samples, false));
     let single = admin.time(500.min(args.messages), |cl, i| {
         cl.post("/api/v1/chat.postMessage", &json!({"roomId": rid, "text": format!("solo {i}")}))?;
         Ok(())
     })?;
-    println!("  one client alone: latency {}", stats(single));
+    println!("  one client alone: latency {}", stats(single, false));
 
     // --- a big room ---
     let big = admin.post("/api/v1/channels.create", &json!({"name": "big"}))?;
@@ -264,7 +235,7 @@ fn run(args: &Args, base: &str, db: &Path) -> anyhow::Result<()> {
         let first = arc.get(&path)?;
         let hits = first["messages"].as_array().map_or(0, Vec::len);
         let samples = arc.time(n, |cl, _| cl.get(&path).map(|_| ()))?;
-        println!("  {name:<42} {hits:>3} results   {}", stats(samples));
+        println!("  {name:<42} {hits:>3} results   {}", stats(samples, false));
     }
     Ok(())
 }

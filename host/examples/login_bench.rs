@@ -8,12 +8,13 @@
 //!
 //! Options: `--clients C`, `--seconds S` per phase, `--cost N` (bcrypt cost, default 10).
 
+mod bench_support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use orbit::config::Config;
 use serde_json::{Value, json};
 
 struct Args {
@@ -87,25 +88,8 @@ fn check(res: reqwest::blocking::Response) -> anyhow::Result<Value> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    let dir = std::env::temp_dir().join(format!("orbit-login-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let vars = [
-        ("ORBIT_DATA_DIR", dir.display().to_string()),
-        ("PORT", "0".into()),
-        ("ADMIN_USERNAME", "admin".into()),
-        ("ADMIN_PASS", "admin-Pass1!".into()),
-        ("ORBIT_BCRYPT_COST", args.cost.to_string()),
-        ("OVERWRITE_SETTING_API_Enable_Rate_Limiter", "false".into()),
-    ];
-    let config = Config::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    let svc = tokio::task::spawn_blocking(move || orbit::server::open(config)).await??;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let router = orbit::rest::router(svc.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
-    });
-    let base = format!("http://{addr}");
+    let server = bench_support::start("login-bench", args.cost, true).await?;
+    let base = server.base.clone();
     let (clients, seconds, cost) = (args.clients, args.seconds, args.cost);
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let http = reqwest::blocking::Client::new();
@@ -135,6 +119,5 @@ async fn main() -> anyhow::Result<()> {
         Ok(())
     })
     .await??;
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
