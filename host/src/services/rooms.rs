@@ -1702,38 +1702,13 @@ impl Rooms<'_> {
     }
 
     /// Files uploaded to a room (`channels.files`, `groups.files`, `im.files`), as
-    /// `{_id, name, type, size, rid, userId, uploadedAt, url, user}`, read from the messages
-    /// that carry them; `name` filters case-insensitively.
+    /// `{_id, name, type, size, rid, userId, uploadedAt, url, user, …}`, read from the uploads
+    /// store; `name` filters case-insensitively.
     pub fn files(&self, user: &User, room: &Room, name: Option<&str>) -> Result<Vec<Value>> {
         if !self.can_read(user, room)? {
             return Err(room_not_found_for(&room.t));
         }
-        let q = HistoryQuery { rid: room.id.clone(), only_files: true, ..Default::default() };
-        let mut out = Vec::new();
-        for m in self.0.store.room_history(&q)? {
-            let Some(file) = m.file.as_ref().and_then(Value::as_object) else { continue };
-            let fname = file.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
-            if let Some(n) = name.filter(|n| !n.is_empty())
-                && !fname.to_lowercase().contains(&n.to_lowercase())
-            {
-                continue;
-            }
-            let id = file.get("_id").and_then(Value::as_str).unwrap_or(&m.id).to_string();
-            let mut v = Value::Object(file.clone());
-            v["_id"] = json!(id);
-            v["rid"] = json!(room.id);
-            v["userId"] = json!(m.u.id);
-            v["uploadedAt"] = serde_json::to_value(m.ts)?;
-            v["_updatedAt"] = serde_json::to_value(m.updated_at)?;
-            v["complete"] = json!(true);
-            v["uploading"] = json!(false);
-            if v.get("url").is_none() {
-                v["url"] = json!(format!("/file-upload/{id}/{}", urlencoding::encode(&fname)));
-            }
-            v["user"] = json!({"_id": m.u.id, "username": m.u.username, "name": m.u.name});
-            out.push(v);
-        }
-        Ok(out)
+        self.0.uploads().room_files(room, name)
     }
 
     /// `channels.getAllUserMentionsByChannel`: messages of the room mentioning `user`, oldest

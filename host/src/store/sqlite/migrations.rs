@@ -173,6 +173,12 @@ const STEPS: &[&str] = &[
     ALTER TABLE avatars ADD COLUMN etag TEXT;
     ALTER TABLE avatars ADD COLUMN uploaded_at INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 8: unconfirmed uploads expire; images of a room are listed newest first.
+    r#"
+    ALTER TABLE uploads ADD COLUMN expires_at INTEGER;
+    CREATE INDEX uploads_expiring ON uploads(expires_at) WHERE expires_at IS NOT NULL;
+    CREATE INDEX uploads_mid ON uploads(json_extract(doc, '$.mid'));
+    "#,
 ];
 
 /// Applies the steps not yet recorded in `user_version`, each in its own transaction.

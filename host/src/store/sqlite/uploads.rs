@@ -6,12 +6,17 @@ use crate::error::Result;
 use crate::store::{Upload, UploadStore};
 use crate::time::Date;
 
+/// The `expires_at` column: set while an upload waits for its message.
+fn expiry(u: &Upload) -> Option<i64> {
+    if u.complete { None } else { u.expires_at.map(|d| d.0) }
+}
+
 impl UploadStore for SqliteStore {
     fn insert_upload(&self, u: &Upload) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO uploads (id, rid, user_id, created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![u.id, u.rid, u.user_id, u.uploaded_at.0, encode(u)?],
+                "INSERT INTO uploads (id, rid, user_id, created_at, expires_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![u.id, u.rid, u.user_id, u.uploaded_at.0, expiry(u), encode(u)?],
             )?;
             Ok(())
         })
@@ -25,18 +30,13 @@ impl UploadStore for SqliteStore {
         })
     }
 
-    fn complete_upload(&self, id: &str, mid: &str, description: Option<&str>) -> Result<Option<Upload>> {
+    fn save_upload(&self, u: &Upload) -> Result<()> {
         self.write(|tx| {
-            let doc: Option<String> =
-                tx.prepare_cached("SELECT doc FROM uploads WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
-            let Some(doc) = doc else { return Ok(None) };
-            let mut u: Upload = decode(&doc)?;
-            u.complete = true;
-            u.mid = Some(mid.to_string());
-            u.description = description.map(String::from);
-            u.updated_at = Date::now();
-            tx.execute("UPDATE uploads SET doc = ?2 WHERE id = ?1", params![id, encode(&u)?])?;
-            Ok(Some(u))
+            tx.execute(
+                "UPDATE uploads SET expires_at = ?2, doc = ?3 WHERE id = ?1",
+                params![u.id, expiry(u), encode(u)?],
+            )?;
+            Ok(())
         })
     }
 
@@ -48,7 +48,33 @@ impl UploadStore for SqliteStore {
     }
 
     fn uploads_of_room(&self, rid: &str) -> Result<Vec<Upload>> {
-        self.read(|c| collect(&mut *c.prepare_cached("SELECT doc FROM uploads WHERE rid = ?1")?, [rid]))
+        self.read(|c| {
+            collect(&mut *c.prepare_cached("SELECT doc FROM uploads WHERE rid = ?1 ORDER BY created_at")?, [rid])
+        })
+    }
+
+    fn room_images(
+        &self,
+        rid: &str,
+        until: Option<Date>,
+        offset: usize,
+        limit: Option<usize>,
+    ) -> Result<(Vec<Upload>, usize)> {
+        const WHERE: &str = "WHERE rid = ?1 AND created_at <= ?2 AND expires_at IS NULL \
+             AND json_extract(doc, '$.complete') = 1 AND json_extract(doc, '$.type') LIKE 'image/%'";
+        let until = until.map_or(i64::MAX, |d| d.0);
+        self.read(|c| {
+            let total: i64 = c
+                .prepare_cached(&format!("SELECT COUNT(*) FROM uploads {WHERE}"))?
+                .query_row(params![rid, until], |r| r.get(0))?;
+            let page = collect(
+                &mut *c.prepare_cached(&format!(
+                    "SELECT doc FROM uploads {WHERE} ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4"
+                ))?,
+                params![rid, until, limit.map_or(-1, |l| l as i64), offset as i64],
+            )?;
+            Ok((page, total as usize))
+        })
     }
 
     fn uploads_of_messages(&self, mids: &[String]) -> Result<Vec<Upload>> {
@@ -62,6 +88,15 @@ impl UploadStore for SqliteStore {
                     "SELECT doc FROM uploads WHERE json_extract(doc, '$.mid') IN (SELECT value FROM json_each(?1))",
                 )?,
                 [ids],
+            )
+        })
+    }
+
+    fn expired_uploads(&self, now: Date) -> Result<Vec<Upload>> {
+        self.read(|c| {
+            collect(
+                &mut *c.prepare_cached("SELECT doc FROM uploads WHERE expires_at IS NOT NULL AND expires_at <= ?1")?,
+                [now.0],
             )
         })
     }
