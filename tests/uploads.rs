@@ -137,7 +137,8 @@ fn upload_download_round_trip() {
 
 #[test]
 fn threads_and_large_files() {
-    let s = Server::start();
+    // Uploads are limited by FileUpload_MaxFileSize, not by the server's body limit.
+    let s = Server::start_with(Options::default().env("ORBIT_MAX_BODY_BYTES", "1000000"));
     let admin = s.admin();
     let parent =
         assert_ok(&admin.post("/api/v1/chat.postMessage", json!({"channel": "#general", "text": "thread"})))["message"]
@@ -145,7 +146,7 @@ fn threads_and_large_files() {
             .as_str()
             .unwrap()
             .to_string();
-    // Larger than the server's default request limit for JSON bodies in axum (2 MiB).
+    // Three times the body limit.
     let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 256) as u8).collect();
     let res = post_file(
         &s,
@@ -162,6 +163,15 @@ fn threads_and_large_files() {
     assert_eq!(res.bytes().unwrap().to_vec(), bytes);
     let thread = admin.get(&format!("/api/v1/chat.getThreadMessages?tmid={parent}"));
     assert_eq!(assert_ok(&thread)["messages"][0]["file"]["name"], "big.bin");
+    // Other requests keep the body limit.
+    let big = json!({"channel": "#general", "text": "x".repeat(2_000_000)});
+    assert_eq!(admin.post("/api/v1/chat.postMessage", big).status, 413);
+    // And the setting stops an upload while it is read.
+    set_setting(&s, "FileUpload_MaxFileSize", json!(1_000_000));
+    let res = post_file(&s, &admin, "/api/v1/rooms.upload/GENERAL", "big.bin", "application/octet-stream", &bytes, &[]);
+    assert_error(&res, 400, "error-file-too-large");
+    assert_eq!(res.body["error"], "File exceeds allowed size of 976.56 KB. [error-file-too-large]");
+    assert_eq!(std::fs::read_dir(s.data_dir.join("uploads")).unwrap().count(), 1);
 }
 
 #[test]

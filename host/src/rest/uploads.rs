@@ -62,6 +62,9 @@ async fn read_form(
     let mut form = Multipart::from_request(req, svc).await.map_err(|e| bad(e.body_text()))?;
     let mut file = None;
     let mut fields = Map::new();
+    let mut refused = None;
+    // What is read and dropped of a refused upload (see `drain`).
+    let mut budget = svc.config.max_body_bytes.max(64 << 20);
     while let Some(mut field) = form.next_field().await.map_err(|e| bad(e.body_text()))? {
         let name = field.name().unwrap_or_default().to_string();
         if field.file_name().is_some() || name == "file" {
@@ -71,15 +74,50 @@ async fn read_form(
             let file_name = field.file_name().unwrap_or("file").to_string();
             let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
             while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.body_text()))? {
-                incoming.write(&chunk)?;
+                if let Err(e) = incoming.write(&chunk) {
+                    refused = Some(e);
+                    break;
+                }
+            }
+            if refused.is_some() {
+                // Read and drop the rest, so that the client, still sending, gets to read the
+                // answer instead of a broken connection.
+                drain(&mut field, &mut budget).await;
+                break;
             }
             file = Some((file_name, content_type));
         } else {
-            fields.insert(name, json!(field.text().await.map_err(|e| bad(e.body_text()))?));
+            // Text fields stay within the general body limit (this route lifts it for files).
+            let mut text = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.body_text()))? {
+                if text.len() + chunk.len() > svc.config.max_body_bytes {
+                    return Err(Error::bad("invalid-field", format!("The field `{name}` is too large")));
+                }
+                text.extend_from_slice(&chunk);
+            }
+            let text = String::from_utf8(text).map_err(|_| bad(format!("the field `{name}` is not UTF-8")))?;
+            fields.insert(name, json!(text));
         }
+    }
+    if let Some(e) = refused {
+        while budget > 0
+            && let Ok(Some(mut field)) = form.next_field().await
+        {
+            drain(&mut field, &mut budget).await;
+        }
+        return Err(e);
     }
     let (name, content_type) = file.ok_or_else(no_file)?;
     Ok((NewFile { name, content_type, data: incoming }, Params(fields)))
+}
+
+/// Reads and drops a field, within `budget` bytes.
+async fn drain(field: &mut axum::extract::multipart::Field<'_>, budget: &mut usize) {
+    while *budget > 0
+        && let Ok(Some(chunk)) = field.chunk().await
+    {
+        *budget = budget.saturating_sub(chunk.len());
+    }
 }
 
 /// The message fields of an upload (`msg`, `description`, `tmid`, `alias`, `emoji`, `avatar`,

@@ -101,3 +101,56 @@ impl UploadStore for SqliteStore {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(id: &str, ty: &str, at: i64) -> Upload {
+        Upload {
+            id: id.into(),
+            rid: "R".into(),
+            user_id: "U".into(),
+            name: format!("{id}.bin"),
+            content_type: ty.into(),
+            size: 1,
+            uploaded_at: Date(at),
+            updated_at: Date(at),
+            expires_at: Some(Date(at + 1000)),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn expiry_completion_and_images() {
+        let dir = std::env::temp_dir().join(format!("orbit-uploads-store-{}", crate::ids::random_id()));
+        let store = SqliteStore::open(&dir).unwrap();
+        for (id, ty, at) in
+            [("a", "image/png", 10), ("b", "text/plain", 20), ("c", "image/gif", 30), ("d", "image/png", 40)]
+        {
+            store.insert_upload(&upload(id, ty, at)).unwrap();
+        }
+        // Waiting uploads expire; they are not images of the room yet.
+        let ids = |v: Vec<Upload>| v.into_iter().map(|u| u.id).collect::<Vec<_>>();
+        assert_eq!(ids(store.expired_uploads(Date(1025)).unwrap()), ["a", "b"]);
+        assert_eq!(store.room_images("R", None, 0, None).unwrap().1, 0);
+        for id in ["a", "b", "c"] {
+            let mut u = store.upload(id).unwrap().unwrap();
+            u.complete = true;
+            u.mid = Some(format!("m-{id}"));
+            store.save_upload(&u).unwrap();
+        }
+        // Completed ones never expire.
+        assert_eq!(ids(store.expired_uploads(Date(i64::MAX)).unwrap()), ["d"]);
+        let (page, total) = store.room_images("R", None, 0, None).unwrap();
+        assert_eq!((ids(page), total), (vec!["c".to_string(), "a".to_string()], 2));
+        let (page, total) = store.room_images("R", Some(Date(10)), 0, Some(5)).unwrap();
+        assert_eq!((ids(page), total), (vec!["a".to_string()], 1));
+        assert_eq!(store.room_images("R", None, 1, Some(1)).unwrap().0.len(), 1);
+        assert_eq!(ids(store.uploads_of_messages(&["m-b".into(), "m-x".into()]).unwrap()), ["b"]);
+        store.delete_upload("b").unwrap();
+        assert!(store.upload("b").unwrap().is_none());
+        assert_eq!(store.uploads_of_room("R").unwrap().len(), 3);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
