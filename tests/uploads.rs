@@ -211,6 +211,9 @@ fn media_then_confirm() {
     let res = admin.send(s.http.post(s.url("/api/v1/rooms.media/GENERAL")).multipart(empty));
     assert_error(&res, 400, "error-no-file-uploaded");
     assert_error(&admin.post("/api/v1/rooms.media/GENERAL", json!({})), 400, "error-no-file-uploaded");
+    // Logged-out clients can't upload.
+    let res = post_file(&s, &s.anon(), "/api/v1/rooms.media/GENERAL", "a.txt", "text/plain", b"x", &[]);
+    assert_eq!(res.status, 401);
     // Outsiders of a group can neither upload to it nor confirm into it.
     let g = group(&admin, "secret", &[]);
     assert_error(
