@@ -131,11 +131,7 @@ fn send_message(s: &Services, user: &User, p: &Params) -> Result<Value> {
     if draft.rid.is_empty() {
         return Err(Error::param_required("message.rid"));
     }
-    if let Some(id) = &draft.id
-        && s.store.message(id)?.is_some()
-    {
-        return Err(Error::bad("error-message-already-exists", "A message with that _id already exists"));
-    }
+    // A client-chosen `_id` already taken is refused by the store, atomically with the insert.
     match s.messages().send_typed(user, draft.clone())? {
         Typed::Sent(message) => Ok(json!({"message": message})),
         // The command ran; nothing was stored. Answer with the typed message as it was (with

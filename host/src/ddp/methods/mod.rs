@@ -8,6 +8,17 @@
 //! Methods require a logged-in caller unless their entry says `login: false`; an anonymous call
 //! to such a method fails with `error-invalid-user` before the handler runs.
 
+/// A table entry whose service errors carry `{method}` details, as upstream's do (for the
+/// families that import `logged`, `anon` and `with_method`).
+macro_rules! method {
+    ($name:literal, $run:path) => {
+        logged($name, |inv, args| with_method($run(inv, args), inv))
+    };
+    (anon $name:literal, $run:path) => {
+        anon($name, |inv, args| with_method($run(inv, args), inv))
+    };
+}
+
 pub mod auth;
 pub mod commands;
 pub mod messages;

@@ -15,16 +15,6 @@ use crate::services::rooms::{NewRoom, RoomRole};
 use crate::services::subscriptions::tombstone_view;
 use crate::time;
 
-/// A table entry whose service errors carry `{method}` details, as upstream's do.
-macro_rules! method {
-    ($name:literal, $run:path) => {
-        logged($name, |inv, args| with_method($run(inv, args), inv))
-    };
-    (anon $name:literal, $run:path) => {
-        anon($name, |inv, args| with_method($run(inv, args), inv))
-    };
-}
-
 /// The methods of this family.
 pub const METHODS: &[MethodDef] = &[
     method!(anon "rooms/get", rooms_get),

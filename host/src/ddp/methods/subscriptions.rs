@@ -10,16 +10,6 @@ use super::{Args, Invocation, MethodDef, Outcome, anon, logged, match_failed};
 use crate::error::Error;
 use crate::time;
 
-/// A table entry whose service errors carry `{method}` details, as upstream's do.
-macro_rules! method {
-    ($name:literal, $run:path) => {
-        logged($name, |inv, args| with_method($run(inv, args), inv))
-    };
-    (anon $name:literal, $run:path) => {
-        anon($name, |inv, args| with_method($run(inv, args), inv))
-    };
-}
-
 /// The methods of this family.
 pub const METHODS: &[MethodDef] = &[
     method!(anon "subscriptions/get", subscriptions_get),
