@@ -23,6 +23,7 @@ pub mod subscriptions;
 pub mod teams;
 pub mod tokens;
 pub mod two_factor;
+pub mod unread_body;
 pub mod uploads;
 pub mod user_profile;
 pub mod users;
@@ -63,6 +64,7 @@ pub fn router(svc: Arc<Services>) -> Router {
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(info::json_errors))
         .layer(rate_limit::RateLimitLayer::new(svc.clone()))
+        .layer(axum::middleware::from_fn(unread_body::close_if_unread))
         .with_state(svc)
 }
 
