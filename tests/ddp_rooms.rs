@@ -258,7 +258,7 @@ fn users_of_room_and_access() {
     assert!(all["records"][0]["_id"].is_string() && all["records"][0]["status"].is_string(), "{all}");
     // Presence follows the connections asynchronously: poll (bounded) until bob shows online.
     let mut online = Value::Null;
-    for _ in 0..100 {
+    for _ in 0..300 {
         online = b.call_ok("getUsersOfRoom", json!([rid, false]));
         if online["records"].as_array().unwrap().iter().any(|u| u["username"] == "bob") {
             break;
@@ -642,7 +642,7 @@ fn the_callers_own_subscription() {
     // readMessages(rid, readThreads?) → nothing; counters go to zero.
     let mid = send(&admin, &rid, "hello @bob");
     let mut unread = Value::Null;
-    for _ in 0..100 {
+    for _ in 0..300 {
         unread = sub_of(&bob, &rid);
         if unread["unread"].as_i64().unwrap_or(0) > 0 {
             break;

