@@ -244,6 +244,29 @@ fn delete_follows_permissions_and_records_the_deletion() {
     assert_eq!(bob.get("/api/v1/chat.getDeletedMessages?roomId=x").status, 400);
 }
 
+#[test]
+fn messages_of_one_millisecond_get_their_own_dates() {
+    // Clients page with "before the oldest loaded date": messages sharing a millisecond would
+    // hide each other, so each one moves to the next free millisecond of its room.
+    let s = Server::start();
+    let admin = s.admin();
+    let ts = chrono_now_iso(&admin);
+    let rid = create_channel(&admin, "same-ms", json!({}))["_id"].as_str().unwrap().to_string();
+    let dates: Vec<String> = (0..3)
+        .map(|i| {
+            let msg = json!({"message": {"rid": rid, "msg": format!("same {i}"), "ts": ts}});
+            assert_ok(&admin.post("/api/v1/chat.sendMessage", msg))["message"]["ts"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert!(dates[0] < dates[1] && dates[1] < dates[2], "{dates:?}");
+    let texts = |query: &str| -> Vec<String> {
+        let res = admin.get(&format!("/api/v1/channels.history?roomId={rid}&{query}"));
+        assert_ok(&res)["messages"].as_array().unwrap().iter().map(|m| m["msg"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(texts(&format!("latest={}", dates[1])), ["same 0"]);
+    assert_eq!(texts(&format!("oldest={}", dates[1])), ["same 2"]);
+}
+
 /// The server's idea of "now", as an ISO date (from a fresh message's timestamp).
 fn chrono_now_iso(api: &Api) -> String {
     let m = send(api, "GENERAL", "clock");

@@ -311,3 +311,20 @@ fn spotlight_finds_what_the_caller_has_not_joined() {
     assert_error(&carol.get("/api/v1/spotlight"), 400, "error-param-required");
     assert_eq!(s.anon().get("/api/v1/spotlight?query=a").status, 401);
 }
+
+#[test]
+fn instances_describe_the_running_server() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.user("bob");
+    assert_eq!(s.anon().get("/api/v1/instances.get").status, 401);
+    assert_error(&bob.get("/api/v1/instances.get"), 403, "error-unauthorized");
+    let res = admin.get("/api/v1/instances.get");
+    let instances = assert_ok(&res)["instances"].as_array().unwrap().clone();
+    assert_eq!(instances.len(), 1);
+    let one = &instances[0];
+    assert_eq!(one["currentStatus"]["connected"], true);
+    assert_eq!(one["instanceRecord"]["pid"].as_u64().unwrap(), u64::from(s.pid()));
+    assert_eq!(one["instanceRecord"]["extraInformation"]["port"], s.port.to_string());
+    assert!(one["instanceRecord"]["_createdAt"].is_string(), "{one}");
+}

@@ -232,7 +232,8 @@ fn email_codes_as_a_second_factor() {
     assert_error(&res, 400, "error-invalid-user");
     verify_email(&s, bob.user_id());
     let other_session = s.login("bob", "Passw0rd!x");
-    assert_ok(&bob.post("/api/v1/users.2fa.enableEmail", json!({})));
+    // The endpoint index of the reference documents spells it with a hyphen.
+    assert_ok(&bob.post("/api/v1/users.2fa.enable-email", json!({})));
     assert_eq!(other_session.get("/api/v1/me").status, 401);
     assert!(mails_to(&s, "bob@example.com").is_empty());
 

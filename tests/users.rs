@@ -658,3 +658,29 @@ fn user_administration_over_ddp() {
     let mut anon = Ddp::connect(&s);
     anon.call_err("deleteUser", json!(["rocket.cat"]), json!("error-invalid-user"));
 }
+
+#[test]
+fn idle_users_are_deactivated_by_role() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.user("bob");
+    let res = admin.post(
+        "/api/v1/users.create",
+        json!({"username": "carol", "email": "carol@example.com", "name": "carol", "password": "Passw0rd!x"}),
+    );
+    let carol = assert_ok(&res)["user"]["_id"].as_str().unwrap().to_string();
+    let idle = |api: &Api, body: Value| api.post("/api/v1/users.deactivateIdle", body);
+    assert_error(&idle(&bob, json!({"daysIdle": 0})), 403, "error-unauthorized");
+    assert_eq!(idle(&admin, json!({})).status, 400);
+    assert_eq!(idle(&admin, json!({"daysIdle": -1})).status, 400);
+    assert_eq!(idle(&admin, json!({"daysIdle": "many"})).status, 400);
+    // Nobody has been away for a day; bots are not users.
+    assert_eq!(assert_ok(&idle(&admin, json!({"daysIdle": 1})))["count"], 0);
+    assert_eq!(assert_ok(&idle(&admin, json!({"daysIdle": 0, "role": "bot"})))["count"], 0);
+    // Everyone who logged in is idle for zero days, except the caller; carol never logged in.
+    assert_eq!(assert_ok(&idle(&admin, json!({"daysIdle": 0})))["count"], 1);
+    assert_eq!(bob.get("/api/v1/me").status, 401);
+    let info = |id: &str| assert_ok(&admin.get(&format!("/api/v1/users.info?userId={id}")))["user"]["active"].clone();
+    assert_eq!((info(bob.user_id()), info(&carol), info(admin.user_id())), (json!(false), json!(true), json!(true)));
+    assert_eq!(s.anon().post("/api/v1/login", json!({"user": "bob", "password": "Passw0rd!x"})).status, 401);
+}

@@ -25,6 +25,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let app = crate::rest::router(svc.clone());
     let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
+    crate::services::statistics::mark_listening(local);
     tracing::info!(%local, "Orbit is ready");
     println!("listening on {local}");
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())

@@ -111,6 +111,11 @@ impl Server {
         Server { child, base, port, data_dir, _tmp: tmp, http: Client::builder().build().unwrap() }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the server (like a crash) and returns its data directory for a restart.
     pub fn kill(mut self) -> PathBuf {
         let _ = self.child.kill();

@@ -20,6 +20,7 @@ pub fn routes() -> Router<Arc<Services>> {
     Router::new()
         .route("/api/v1/statistics", get(statistics))
         .route("/api/v1/statistics.list", get(statistics_list))
+        .route("/api/v1/instances.get", get(instances))
         .route("/api/v1/directory", get(directory))
         .route("/api/v1/spotlight", get(spotlight))
 }
@@ -29,6 +30,13 @@ async fn statistics(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(
     let refresh = p.bool("refresh", false)?;
     let stats = svc.blocking(move |s| s.statistics().last(&caller.user, refresh)).await?;
     Ok(ok(stats))
+}
+
+/// `GET instances.get` (`view-statistics`): `{instances: [{address, currentStatus,
+/// instanceRecord, broadcastAuth}]}`.
+async fn instances(State(svc): State<Arc<Services>>, Auth(caller): Auth) -> Reply {
+    let instances = svc.blocking(move |s| s.statistics().instances(&caller.user)).await?;
+    Ok(ok(json!({"instances": instances})))
 }
 
 /// `GET statistics.list` (`view-statistics`): saved snapshots with `query`, `fields`, `sort`

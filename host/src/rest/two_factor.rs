@@ -28,6 +28,9 @@ pub fn routes() -> Router<Arc<Services>> {
     Router::new()
         .route("/api/v1/users.2fa.enableEmail", post(enable_email))
         .route("/api/v1/users.2fa.disableEmail", post(disable_email))
+        // The spellings of the reference documents' endpoint index.
+        .route("/api/v1/users.2fa.enable-email", post(enable_email))
+        .route("/api/v1/users.2fa.disable-email", post(disable_email))
         .route("/api/v1/users.2fa.sendEmailCode", post(send_email_code))
         .route("/api/v1/users.resetTOTP", post(reset_totp))
 }

@@ -29,6 +29,7 @@ pub fn routes() -> Router<Arc<Services>> {
         .route("/api/v1/users.update", post_with(update))
         .route("/api/v1/users.updateOwnBasicInfo", post(update_own_basic_info))
         .route("/api/v1/users.setActiveStatus", post_with(set_active_status))
+        .route("/api/v1/users.deactivateIdle", post_with(deactivate_idle))
         .route("/api/v1/users.delete", post_with(delete))
         .route("/api/v1/users.deleteOwnAccount", post_with(delete_own_account))
         .route("/api/v1/users.createToken", post_with(create_token))
@@ -138,6 +139,17 @@ fn set_active_status(s: &Services, user: &User, p: &Params) -> Result<Value> {
     };
     let updated = s.users().set_active(user, id.trim(), active, p.bool("confirmRelinquish", false)?)?;
     Ok(json!({"user": {"_id": updated.id, "active": updated.active}}))
+}
+
+/// `POST users.deactivateIdle {daysIdle, role = "user"}` → `{count}`.
+fn deactivate_idle(s: &Services, user: &User, p: &Params) -> Result<Value> {
+    let days = p.int("daysIdle")?.ok_or_else(|| Error::param_required("daysIdle"))?;
+    if days < 0 {
+        return Err(Error::invalid_param("daysIdle"));
+    }
+    let role = p.typed_str("role")?.unwrap_or_else(|| "user".into());
+    let count = s.users().deactivate_idle(user, days, &role)?;
+    Ok(json!({"count": count}))
 }
 
 /// `POST users.delete {userId|username, confirmRelinquish?}` (permission `delete-user`).

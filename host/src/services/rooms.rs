@@ -1598,7 +1598,7 @@ impl Rooms<'_> {
         let q = HistoryQuery {
             rid: room.id.clone(),
             oldest: o.oldest,
-            latest: Some(o.latest.unwrap_or_else(Date::now)),
+            latest: o.latest,
             inclusive: o.inclusive,
             exclude_types: hidden.clone(),
             exclude_thread_replies: !o.show_thread_messages,

@@ -26,6 +26,13 @@ pub fn mark_started() {
     STARTED.get_or_init(Instant::now);
 }
 
+static LISTENING: OnceLock<std::net::SocketAddr> = OnceLock::new();
+
+/// Records the address the server accepts connections on; called once it is bound.
+pub fn mark_listening(addr: std::net::SocketAddr) {
+    let _ = LISTENING.set(addr);
+}
+
 /// Seconds since the services started.
 pub fn uptime_secs() -> f64 {
     STARTED.get_or_init(Instant::now).elapsed().as_secs_f64()
@@ -66,6 +73,47 @@ impl Statistics<'_> {
             return Err(denied());
         }
         self.snapshots()
+    }
+
+    /// `instances.get` (`view-statistics`): the running server instances, shaped as upstream's
+    /// instance records. Orbit serves from one process, so the list holds that process.
+    pub fn instances(&self, user: &User) -> Result<Vec<Value>> {
+        if !self.0.authz().can(user, "view-statistics", None)? {
+            return Err(super::authz::unauthorized());
+        }
+        static INSTANCE_ID: OnceLock<String> = OnceLock::new();
+        let id = INSTANCE_ID.get_or_init(crate::ids::random_id);
+        let now = Date::now();
+        let started = Date(now.0 - (uptime_secs() * 1000.0) as i64);
+        let config = &self.0.config;
+        let listening = LISTENING.get();
+        let port = listening.map_or(config.port, |a| a.port());
+        let address = match listening.map(|a| a.ip()) {
+            Some(ip) if !ip.is_unspecified() => ip.to_string(),
+            _ => "127.0.0.1".to_string(),
+        };
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .or_else(|_| std::env::var("HOSTNAME"))
+            .unwrap_or_else(|_| "localhost".into());
+        Ok(vec![json!({
+            "address": address,
+            "currentStatus": {"connected": true, "local": true, "lastHeartbeatTime": now},
+            "instanceRecord": {
+                "_id": id,
+                "_createdAt": started,
+                "_updatedAt": now,
+                "name": "orbit",
+                "pid": std::process::id(),
+                "extraInformation": {
+                    "host": host,
+                    "port": port.to_string(),
+                    "os": os_info(),
+                    "nodeVersion": format!("orbit-{}", env!("CARGO_PKG_VERSION")),
+                },
+            },
+            "broadcastAuth": true,
+        })])
     }
 
     fn snapshots(&self) -> Result<Vec<Value>> {

@@ -480,6 +480,38 @@ impl Users<'_> {
         Ok(user)
     }
 
+    /// `users.deactivateIdle` (`edit-other-user-active-status`): deactivates the active users
+    /// with `role` whose last login is at least `days_idle` days old (as upstream, users who never
+    /// logged in stay, and so does the caller) and ends their sessions. Returns how many.
+    pub fn deactivate_idle(&self, actor: &User, days_idle: i64, role: &str) -> Result<usize> {
+        let s = self.0;
+        if !s.authz().can(actor, "edit-other-user-active-status", None)? {
+            return Err(super::authz::unauthorized());
+        }
+        let now = Date::now();
+        let cutoff = Date(now.0.saturating_sub(days_idle.saturating_mul(86_400_000)));
+        let mut count = 0;
+        for user in s.store.all_users()? {
+            let idle = user.last_login.is_some_and(|last| last <= cutoff);
+            if !user.active || !idle || user.id == actor.id || !user.roles.iter().any(|r| r == role) {
+                continue;
+            }
+            let Some(user) = s.store.modify_user(&user.id, &mut |u| {
+                u.active = false;
+                u.updated_at = now;
+            })?
+            else {
+                continue;
+            };
+            for token in s.store.user_tokens(&user.id, None)? {
+                s.store.delete_token(&token.hashed_token)?;
+            }
+            s.bus.publish(Event::UserUpdated { user: Arc::new(user), fields: vec!["active"] });
+            count += 1;
+        }
+        Ok(count)
+    }
+
     /// Tells a user their account was activated or deactivated, when
     /// `Accounts_Send_Email_When_Activating` / `_Deactivating` is on.
     fn mail_activation(&self, user: &User) -> Result<()> {

@@ -127,7 +127,9 @@ pub trait MessageStore {
     fn insert_message(&self, message: &Message) -> Result<()>;
     /// Inserts a message and applies its effects on the room, the other members' subscriptions
     /// and its thread in the same transaction. `error-message-already-exists` when the id is taken.
-    fn save_message(&self, message: &Message, effects: &MessageEffects) -> Result<SavedMessage>;
+    /// `ts` moves forward to a millisecond no other message of the room has (so paging by date
+    /// never skips a message), with `_updatedAt` kept at or after it.
+    fn save_message(&self, message: &mut Message, effects: &MessageEffects) -> Result<SavedMessage>;
     /// Replaces a stored message. Prefer [`MessageStore::modify_message`].
     fn update_message(&self, message: &Message) -> Result<()>;
     /// Applies `f` to a stored message inside one transaction and returns the new state.

@@ -1014,6 +1014,9 @@ impl Apps<'_> {
         if let Some(server) = self.0.apps.server_logs.lock().get(id) {
             entries.extend(server.iter().cloned());
         }
+        // Each source is oldest first: reversed, a stable sort keeps entries of one millisecond
+        // newest first too.
+        entries.reverse();
         entries.sort_by_key(|e| std::cmp::Reverse(e["ts"].as_u64().unwrap_or(0)));
         Ok(entries)
     }

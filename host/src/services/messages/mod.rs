@@ -98,7 +98,7 @@ impl Messages<'_> {
             return Ok(None);
         }
         let now = Date::now();
-        let message = Message {
+        let mut message = Message {
             id: ids::random_id(),
             rid: room.id.clone(),
             msg: msg.to_string(),
@@ -110,8 +110,10 @@ impl Messages<'_> {
             extra,
             ..Default::default()
         };
-        let saved =
-            self.0.store.save_message(&message, &MessageEffects { set_last_message: true, ..Default::default() })?;
+        let saved = self
+            .0
+            .store
+            .save_message(&mut message, &MessageEffects { set_last_message: true, ..Default::default() })?;
         let room = saved.room.unwrap_or_else(|| room.clone());
         self.0.bus.publish(Event::MessageSaved {
             message: Arc::new(message.clone()),

@@ -289,7 +289,7 @@ impl Messages<'_> {
     ) -> Result<HistoryPage> {
         let room = self.readable_room(user, rid)?;
         let base = self.visible(&room, show_thread_messages);
-        let q = HistoryQuery { latest: Some(end.unwrap_or_else(Date::now)), limit: Some(limit), ..base.clone() };
+        let q = HistoryQuery { latest: end, limit: Some(limit), ..base.clone() };
         let messages = self.0.store.room_history(&q)?;
         let mut page = HistoryPage { messages, first_unread: None, unread_not_loaded: 0 };
         if let (Some(ls), Some(oldest_loaded)) = (ls, page.messages.last().map(|m| m.ts)) {

@@ -367,7 +367,7 @@ impl Messages<'_> {
 
     /// Stores a built message with its effects (upstream's `notifyUsersOnMessage` and the thread
     /// `reply` callback), then publishes it and notifies the users it concerns.
-    fn store_new(&self, user: &User, room: &Room, message: Message, parent: Option<&Message>) -> Result<Message> {
+    fn store_new(&self, user: &User, room: &Room, mut message: Message, parent: Option<&Message>) -> Result<Message> {
         let s = self.0;
         let mention_ids: Vec<String> = message
             .mentions
@@ -408,7 +408,7 @@ impl Messages<'_> {
         });
         let effects =
             MessageEffects { set_last_message: !thread_only && s.settings.bool("Store_Last_Message"), unread, thread };
-        let SavedMessage { room: saved_room, subscriptions, parent } = s.store.save_message(&message, &effects)?;
+        let SavedMessage { room: saved_room, subscriptions, parent } = s.store.save_message(&mut message, &effects)?;
         let room = Arc::new(saved_room.unwrap_or_else(|| room.clone()));
         let message = Arc::new(message);
         s.bus.publish(Event::MessageSaved { message: message.clone(), room: room.clone(), is_new: true });

@@ -43,6 +43,17 @@ fn insert_row(tx: &Transaction, m: &Message) -> Result<()> {
     Ok(())
 }
 
+/// Moves `m.ts` to the first millisecond that no other message of its room has: clients page
+/// with `ts < oldest loaded`, which would skip a message sharing that millisecond.
+fn unique_ts(tx: &Transaction, m: &mut Message) -> Result<()> {
+    let mut taken = tx.prepare_cached("SELECT 1 FROM messages WHERE rid = ?1 AND ts = ?2")?;
+    while taken.exists(params![m.rid, m.ts.0])? {
+        m.ts.0 += 1;
+    }
+    m.updated_at = m.updated_at.max(m.ts);
+    Ok(())
+}
+
 /// Bumps the room's counters (and last message); returns the room after the change.
 fn bump_room(tx: &Transaction, m: &Message, set_last: bool) -> Result<Option<Room>> {
     let Some(mut room) = read_room(tx, &m.rid)? else { return Ok(None) };
@@ -289,11 +300,14 @@ fn find(c: &Connection, f: &MessageFilter) -> Result<(Vec<Message>, usize)> {
 
 impl MessageStore for SqliteStore {
     fn insert_message(&self, m: &Message) -> Result<()> {
-        self.save_message(m, &MessageEffects { set_last_message: true, ..Default::default() }).map(|_| ())
+        let mut m = m.clone();
+        self.save_message(&mut m, &MessageEffects { set_last_message: true, ..Default::default() }).map(|_| ())
     }
 
-    fn save_message(&self, m: &Message, effects: &MessageEffects) -> Result<SavedMessage> {
+    fn save_message(&self, m: &mut Message, effects: &MessageEffects) -> Result<SavedMessage> {
         self.write(|tx| {
+            unique_ts(tx, m)?;
+            let m = &*m;
             insert_row(tx, m)?;
             let room = bump_room(tx, m, effects.set_last_message)?;
             let mut changed = HashMap::new();
