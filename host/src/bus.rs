@@ -50,6 +50,9 @@ pub enum Event {
     UserNotification { user_id: String, notification: Arc<Value> },
     /// A UIKit interaction for one user (`stream-notify-user` `<uid>/uiInteraction`), from apps.
     UiInteraction { user_id: String, interaction: Arc<Value> },
+    /// A custom user status was created, updated or deleted (`stream-notify-logged`
+    /// `updateCustomUserStatus` / `deleteCustomUserStatus`).
+    CustomStatusChanged { status: Arc<Value>, deleted: bool },
     /// An app or a slash command changed: upstream's `stream-apps` event `event` (`app/added`,
     /// `app/removed`, `app/updated` with the app id; `app/statusUpdate` with `{appId, status}`;
     /// `app/settingUpdated` with `{appId, setting}`; `command/added`, `command/updated`,

@@ -7,6 +7,7 @@ pub mod avatars;
 pub mod channels;
 pub mod chat;
 pub mod commands;
+pub mod custom_user_status;
 pub mod im;
 pub mod info;
 pub mod login;
@@ -59,6 +60,7 @@ pub fn router(svc: Arc<Services>) -> Router {
         .merge(misc::routes())
         .merge(apps::routes())
         .merge(commands::routes())
+        .merge(custom_user_status::routes())
         .merge(crate::ddp::routes(&svc))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))

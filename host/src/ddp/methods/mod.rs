@@ -21,6 +21,7 @@ macro_rules! method {
 
 pub mod auth;
 pub mod commands;
+pub mod custom_statuses;
 pub mod messages;
 pub mod presence;
 pub mod rooms;
@@ -100,6 +101,7 @@ const FAMILIES: &[&[MethodDef]] = &[
     subscriptions::METHODS,
     messages::METHODS,
     commands::METHODS,
+    custom_statuses::METHODS,
     two_factor::METHODS,
     users::METHODS,
 ];

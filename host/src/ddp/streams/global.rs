@@ -144,6 +144,12 @@ pub fn on_avatar(hub: &Hub, username: &str, etag: Option<&str>) {
     logged(hub, "updateAvatar", || json!([{"username": username, "etag": etag}]));
 }
 
+/// `updateCustomUserStatus` / `deleteCustomUserStatus`: `[{userStatusData: status}]`.
+pub fn on_custom_status(hub: &Hub, status: &Value, deleted: bool) {
+    let event = if deleted { "deleteCustomUserStatus" } else { "updateCustomUserStatus" };
+    logged(hub, event, || json!([{"userStatusData": ejson_dates(status.clone(), &["_updatedAt"])}]));
+}
+
 /// `roles-change`: `[{type: "added"|"removed", _id: role, u: {_id, username}, scope}]`.
 pub fn on_user_role(hub: &Hub, action: &str, role: &str, uid: &str, username: &str, scope: Option<&str>) {
     logged(hub, "roles-change", || {

@@ -1,0 +1,109 @@
+//! Custom user statuses: named presets tied to a presence (`online`, `away`, `busy`, `offline`)
+//! that admins manage (`manage-user-status`) and every user may pick (upstream's
+//! `insertOrUpdateUserStatus` and `deleteCustomUserStatus`).
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::Services;
+use crate::bus::Event;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::models::User;
+use crate::time::Date;
+
+const COLLECTION: &str = "custom_user_status";
+const STATUS_TYPES: [&str; 4] = ["online", "away", "busy", "offline"];
+
+/// Custom status operations.
+pub struct CustomStatuses<'a>(pub &'a Services);
+
+impl Services {
+    /// Custom status operations.
+    pub fn custom_statuses(&self) -> CustomStatuses<'_> {
+        CustomStatuses(self)
+    }
+}
+
+/// What a create or an update asks for.
+pub struct StatusChange<'a> {
+    /// The status to update; `None` creates one.
+    pub id: Option<&'a str>,
+    pub name: &'a str,
+    /// `None` keeps the current type (creating without one stores `""`, as upstream).
+    pub status_type: Option<&'a str>,
+}
+
+fn invalid_field(message: String) -> Error {
+    Error::bad("error-input-is-not-a-valid-field", message)
+}
+
+impl CustomStatuses<'_> {
+    /// Every custom status, for any logged-in user.
+    pub fn all(&self) -> Result<Vec<Value>> {
+        self.0.store.docs(COLLECTION)
+    }
+
+    fn require_manager(&self, user: &User) -> Result<()> {
+        if self.0.authz().can(user, "manage-user-status", None)? {
+            Ok(())
+        } else {
+            Err(Error::bad("not_authorized", "Not authorized"))
+        }
+    }
+
+    /// Creates or updates a status and announces it (`updateCustomUserStatus`). The name is
+    /// required, unique and free of `<>&"'`; the type is one of the four presences.
+    pub fn save(&self, user: &User, change: StatusChange<'_>) -> Result<Value> {
+        self.require_manager(user)?;
+        let name = change.name.trim();
+        if name.is_empty() {
+            return Err(Error::bad("error-the-field-is-required", "The field Name is required"));
+        }
+        if name.contains(['<', '>', '&', '"', '\'']) {
+            return Err(invalid_field(format!("{name} is not a valid name")));
+        }
+        let all = self.all()?;
+        let taken = all.iter().any(|s| s["name"] == name && s["_id"].as_str() != change.id);
+        if taken {
+            return Err(Error::bad(
+                "Custom_User_Status_Error_Name_Already_In_Use",
+                "The custom user status name is already in use",
+            ));
+        }
+        if let Some(t) = change.status_type.filter(|t| !t.is_empty() && !STATUS_TYPES.contains(t)) {
+            return Err(invalid_field(format!("{t} is not a valid status type")));
+        }
+        let mut status = match change.id {
+            Some(id) => all.into_iter().find(|s| s["_id"] == id).ok_or_else(|| not_found(id))?,
+            None => json!({"_id": ids::random_id(), "statusType": ""}),
+        };
+        status["name"] = json!(name);
+        if let Some(t) = change.status_type {
+            status["statusType"] = json!(t);
+        }
+        status["_updatedAt"] = json!(Date::now());
+        let id = status["_id"].as_str().unwrap_or_default().to_string();
+        self.0.store.put_doc(COLLECTION, &id, &status)?;
+        self.0.bus.publish(Event::CustomStatusChanged { status: Arc::new(status.clone()), deleted: false });
+        Ok(status)
+    }
+
+    /// Deletes a status and announces it (`deleteCustomUserStatus`).
+    pub fn delete(&self, user: &User, id: &str) -> Result<()> {
+        self.require_manager(user)?;
+        let status = self
+            .0
+            .store
+            .doc(COLLECTION, id)?
+            .ok_or_else(|| Error::bad("Custom_User_Status_Error_Invalid_User_Status", "Invalid user status"))?;
+        self.0.store.delete_doc(COLLECTION, id)?;
+        self.0.bus.publish(Event::CustomStatusChanged { status: Arc::new(status), deleted: true });
+        Ok(())
+    }
+}
+
+fn not_found(id: &str) -> Error {
+    Error::bad("error-invalid-custom-user-status", format!("No custom user status found with the id of \"{id}\"."))
+}
