@@ -6,6 +6,7 @@ use orbit::store::{RoomStore, Team, TeamUser};
 use orbit::time::Date;
 use serde_json::{Value, json};
 
+use crate::channels::set_setting;
 use crate::common::*;
 
 fn room(id: &str, t: &str, name: &str) -> Room {
@@ -327,4 +328,45 @@ fn instances_describe_the_running_server() {
     assert_eq!(one["instanceRecord"]["pid"].as_u64().unwrap(), u64::from(s.pid()));
     assert_eq!(one["instanceRecord"]["extraInformation"]["port"], s.port.to_string());
     assert!(one["instanceRecord"]["_createdAt"].is_string(), "{one}");
+}
+
+#[test]
+fn shields_draw_badges() {
+    let s = Server::start();
+    let bob = s.user("bob");
+    let anon = s.anon();
+    let badge = |query: &str| {
+        let res = anon.get(&format!("/api/v1/shield.svg{query}"));
+        assert_eq!(res.status, 200, "{}", res.text);
+        assert_eq!(res.header("content-type"), Some("image/svg+xml;charset=utf-8"));
+        assert!(res.text.starts_with("<svg") && res.text.ends_with("</svg>"), "{}", res.text);
+        res.text
+    };
+    let join = badge("");
+    assert!(join.contains(">JOIN CHAT</text>") && join.contains("favicon.svg"), "{join}");
+    let online = badge("?type=online");
+    assert!(online.contains(" Online</text>"), "{online}");
+    assert!(badge("?type=channel&channel=general").contains(">#general</text>"));
+    let user = badge(&format!("?type=user&userId={}", bob.user_id()));
+    assert!(user.contains(">@bob</text>") && user.contains("#a5a1a1"), "{user}");
+    let named = badge("?name=<b>&icon=false");
+    assert!(named.contains(">&lt;b&gt;</text>") && !named.contains("favicon"), "{named}");
+    // Width follows the text: 24 for the icon plus 6 per character and padding.
+    assert!(join.contains(r#"width="98""#), "{join}");
+
+    let failure = |query: &str, error: &str| {
+        let res = anon.get(&format!("/api/v1/shield.svg{query}"));
+        assert_eq!((res.status, res.body["error"].as_str()), (400, Some(error)), "{}", res.text);
+    };
+    failure("?icon=false", "Name cannot be empty when icon is hidden");
+    failure("?type=channel", "Shield channel is required for type \"channel\"");
+    set_setting(&s, "API_Shield_user_require_auth", json!(true));
+    failure("?type=user&username=bob", "You must be logged in to do this.");
+    let res = bob.get("/api/v1/shield.svg?type=user&username=bob");
+    assert_eq!(res.status, 200);
+    set_setting(&s, "API_Shield_Types", json!("online, user"));
+    assert_error(&anon.get("/api/v1/shield.svg?type=channel&channel=general"), 400, "error-shield-disabled");
+    assert_eq!(anon.get("/api/v1/shield.svg?type=online").status, 200);
+    set_setting(&s, "API_Enable_Shields", json!(false));
+    assert_error(&anon.get("/api/v1/shield.svg"), 400, "error-endpoint-disabled");
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod ddp;
 pub mod error;
 pub mod ids;
+pub mod markup;
 pub mod models;
 pub mod query;
 pub mod rest;

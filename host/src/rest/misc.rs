@@ -1,19 +1,24 @@
-//! Miscellaneous endpoints: `statistics`, `statistics.list`, `directory` and `spotlight`.
+//! Miscellaneous endpoints: `statistics`, `statistics.list`, `instances.get`, `directory`,
+//! `spotlight` and `shield.svg`.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use super::auth::Auth;
+use super::auth::{Auth, MaybeAuth};
 use super::paging::ListOptions;
 use super::params::Query;
 use super::reply::{Reply, ok};
+use super::rooms::{failure, respond, text, user_from_params};
 use crate::error::Error;
 use crate::services::Services;
 use crate::services::directory::DirectoryQuery;
+use crate::services::shields::Shield;
 
 /// Routes of this family.
 pub fn routes() -> Router<Arc<Services>> {
@@ -23,6 +28,7 @@ pub fn routes() -> Router<Arc<Services>> {
         .route("/api/v1/instances.get", get(instances))
         .route("/api/v1/directory", get(directory))
         .route("/api/v1/spotlight", get(spotlight))
+        .route("/api/v1/shield.svg", get(shield))
 }
 
 /// `GET statistics?refresh=true|false` (`view-statistics`): the statistics document.
@@ -37,6 +43,40 @@ async fn statistics(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(
 async fn instances(State(svc): State<Arc<Services>>, Auth(caller): Auth) -> Reply {
     let instances = svc.blocking(move |s| s.statistics().instances(&caller.user)).await?;
     Ok(ok(json!({"instances": instances})))
+}
+
+/// `GET shield.svg?type=online|channel|user&channel=&name=&icon=false&userId|username=`:
+/// a badge (`image/svg+xml`), without login unless user badges need one.
+async fn shield(State(svc): State<Arc<Services>>, MaybeAuth(caller): MaybeAuth, Query(p): Query) -> Response {
+    let result = svc
+        .blocking(move |s| {
+            let kind = text(&p, "type");
+            s.shields().check_enabled(kind.as_deref())?;
+            let name = p.opt_str("name");
+            let hide_icon = p.opt_str("icon").as_deref() == Some("false");
+            if hide_icon && name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                return Err(failure("Name cannot be empty when icon is hidden"));
+            }
+            let shield = match kind.as_deref() {
+                Some("online") => Shield::Online,
+                Some("channel") => Shield::Channel(
+                    text(&p, "channel").ok_or_else(|| failure("Shield channel is required for type \"channel\""))?,
+                ),
+                Some("user") => {
+                    if caller.is_none() && s.shields().user_needs_login() {
+                        return Err(failure("You must be logged in to do this."));
+                    }
+                    Shield::User(user_from_params(s, &p)?)
+                }
+                _ => Shield::JoinChat,
+            };
+            s.shields().render(&shield, name.as_deref(), hide_icon)
+        })
+        .await;
+    match result {
+        Ok(svg) => ([(header::CONTENT_TYPE, "image/svg+xml;charset=utf-8")], svg).into_response(),
+        Err(e) => respond(Err(e), &[]).into_response(),
+    }
 }
 
 /// `GET statistics.list` (`view-statistics`): saved snapshots with `query`, `fields`, `sort`

@@ -19,6 +19,7 @@ pub mod presence;
 pub mod roles;
 pub mod rooms;
 pub mod settings;
+pub mod shields;
 pub mod statistics;
 pub mod subscriptions;
 pub mod teams;

@@ -510,7 +510,7 @@ impl Rooms<'_> {
         if bad_chars || too_long || BLOCKED_NAMES.contains(&name.to_lowercase().as_str()) {
             return Err(Error::bad(
                 "error-invalid-room-name",
-                format!("{} is not a valid room name.", html_escape(&name)),
+                format!("{} is not a valid room name.", crate::markup::html_escape(&name)),
             ));
         }
         if let Some(existing) = self.0.store.room_by_name(&name)?
@@ -1797,10 +1797,6 @@ fn member_view(u: &User) -> Value {
         v["nickname"] = json!(n);
     }
     v
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 /// Applies one validated setting to a room, recording the system messages to write.
