@@ -66,7 +66,7 @@ async fn shield(State(svc): State<Arc<Services>>, MaybeAuth(caller): MaybeAuth, 
                     if caller.is_none() && s.shields().user_needs_login() {
                         return Err(failure("You must be logged in to do this."));
                     }
-                    Shield::User(user_from_params(s, &p)?)
+                    Shield::User(Box::new(user_from_params(s, &p)?))
                 }
                 _ => Shield::JoinChat,
             };

@@ -19,7 +19,7 @@ pub enum Shield {
     /// `type=channel&channel=<name>`.
     Channel(String),
     /// `type=user`: a user and the colour of their presence.
-    User(User),
+    User(Box<User>),
     /// No (or another) type: "JOIN CHAT".
     JoinChat,
 }
