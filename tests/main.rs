@@ -15,6 +15,7 @@ mod ddp;
 mod ddp_messages;
 mod ddp_rooms;
 mod ddp_streams;
+mod emoji_custom;
 mod groups;
 mod im;
 mod misc;

@@ -50,6 +50,9 @@ pub enum Event {
     UserNotification { user_id: String, notification: Arc<Value> },
     /// A UIKit interaction for one user (`stream-notify-user` `<uid>/uiInteraction`), from apps.
     UiInteraction { user_id: String, interaction: Arc<Value> },
+    /// A custom emoji was created, updated or deleted (`updateEmojiCustom` /
+    /// `deleteEmojiCustom`).
+    CustomEmojiChanged { emoji: Arc<Value>, deleted: bool },
     /// A custom user status was created, updated or deleted (`stream-notify-logged`
     /// `updateCustomUserStatus` / `deleteCustomUserStatus`).
     CustomStatusChanged { status: Arc<Value>, deleted: bool },

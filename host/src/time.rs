@@ -54,6 +54,11 @@ impl Date {
         Utc.timestamp_millis_opt(self.0).single().unwrap_or_default().to_rfc3339_opts(SecondsFormat::Millis, true)
     }
 
+    /// An HTTP date (`Last-Modified`): `Thu, 01 Jan 2015 00:00:00 GMT`.
+    pub fn to_http(self) -> String {
+        Utc.timestamp_millis_opt(self.0).single().unwrap_or_default().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+    }
+
     /// Parses an ISO-8601 string.
     pub fn parse_iso(s: &str) -> Option<Self> {
         DateTime::parse_from_rfc3339(s).ok().map(|d| Date(d.timestamp_millis()))

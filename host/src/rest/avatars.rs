@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH,
     LAST_MODIFIED, LOCATION,
@@ -16,6 +16,7 @@ use base64::Engine;
 use serde_json::json;
 
 use super::auth::{Auth, MaybeAuth, browser_caller};
+use super::forms::{FileForm, FormData, read_file_form};
 use super::params::{Body, Params, Query};
 use super::reply::{Reply, json_response, ok_empty};
 use super::rooms::{text, user_from_params};
@@ -59,41 +60,11 @@ async fn read_set_avatar(svc: &Arc<Services>, req: Request) -> Result<SetAvatar>
         let Body(p) = Body::from_request(req, svc).await?;
         return Ok(SetAvatar::Json(p));
     }
-    let max = svc.avatars().max_size();
-    let too_large = || Error::bad("error-file-too-large", "File size exceeds the allowed limit");
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            Error::bad("error-invalid-image", format!("Invalid multipart body: {}", e.body_text()))
-        }
-    };
-    let mut form = Multipart::from_request(req, svc)
-        .await
-        .map_err(|e| Error::bad("error-invalid-image", format!("Invalid multipart body: {}", e.body_text())))?;
-    let mut image: Option<Vec<u8>> = None;
-    let mut fields = serde_json::Map::new();
-    while let Some(mut field) = form.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "image" || name == "file" || field.file_name().is_some() {
-            if image.is_some() {
-                return Err(Error::bad("error-invalid-image", "Just 1 file is allowed"));
-            }
-            let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                bytes.extend_from_slice(&chunk);
-                if max.is_some_and(|m| bytes.len() > m) {
-                    return Err(too_large());
-                }
-            }
-            image = Some(bytes);
-        } else {
-            let value = field.text().await.map_err(bad)?;
-            fields.insert(name, json!(value));
-        }
-    }
-    let image = image.ok_or_else(|| Error::bad("error-invalid-image", "The 'image' param is required"))?;
-    Ok(SetAvatar::Upload(image, Params(fields)))
+    let form =
+        FileForm { file_fields: &["image", "file"], max: svc.avatars().max_size(), invalid: "error-invalid-image" };
+    let FormData { file, fields } = read_file_form(svc, req, form).await?;
+    let image = file.ok_or_else(|| Error::bad("error-invalid-image", "The 'image' param is required"))?;
+    Ok(SetAvatar::Upload(image, fields))
 }
 
 /// The image in an `avatarUrl`: only `data:image/...;base64,` URLs, since the server does not
@@ -190,13 +161,19 @@ async fn may_see(svc: &Arc<Services>, p: &Params, headers: &HeaderMap) -> bool {
 /// Serves an avatar: `Cache-Control` from `Accounts_AvatarCacheTime` (or `?cacheTime=`), its
 /// `ETag` and `Last-Modified`; `If-None-Match` or `If-Modified-Since` that match answer 304.
 fn serve(svc: &Services, image: AvatarImage, p: &Params, headers: &HeaderMap) -> Response {
+    let cache_time = p.int("cacheTime").ok().flatten().filter(|t| *t > 0).unwrap_or_else(|| svc.avatars().cache_time());
+    serve_image(image, cache_time, headers)
+}
+
+/// Serves an image with its `ETag`, `Last-Modified` and `Cache-Control: public,
+/// max-age=<cache_time>`; `If-None-Match` or `If-Modified-Since` that match answer 304.
+pub(super) fn serve_image(image: AvatarImage, cache_time: i64, headers: &HeaderMap) -> Response {
     let etag = format!("\"{}\"", image.etag);
     let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     let fresh = match header(IF_NONE_MATCH) {
         Some(v) => v.split(',').any(|t| t.trim() == etag || t.trim() == "*"),
         None => header(IF_MODIFIED_SINCE).is_some_and(|v| v.trim() == image.last_modified),
     };
-    let cache_time = p.int("cacheTime").ok().flatten().filter(|t| *t > 0).unwrap_or_else(|| svc.avatars().cache_time());
     let mut res = if fresh { StatusCode::NOT_MODIFIED.into_response() } else { image.bytes.into_response() };
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&image.content_type) {

@@ -8,6 +8,8 @@ pub mod channels;
 pub mod chat;
 pub mod commands;
 pub mod custom_user_status;
+pub mod emoji_custom;
+pub mod forms;
 pub mod im;
 pub mod info;
 pub mod login;
@@ -61,6 +63,7 @@ pub fn router(svc: Arc<Services>) -> Router {
         .merge(apps::routes())
         .merge(commands::routes())
         .merge(custom_user_status::routes())
+        .merge(emoji_custom::routes())
         .merge(crate::ddp::routes(&svc))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))

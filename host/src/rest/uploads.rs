@@ -15,7 +15,6 @@ use axum::http::header::{
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use chrono::TimeZone;
 use serde_json::{Map, Value, json};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
@@ -243,11 +242,7 @@ fn byte_range(header: Option<&str>, size: u64) -> Option<std::result::Result<(u6
 
 /// `uploadedAt` as an HTTP date.
 fn http_date(ms: i64) -> String {
-    chrono::Utc
-        .timestamp_millis_opt(ms)
-        .single()
-        .map(|d| d.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
-        .unwrap_or_default()
+    crate::time::Date(ms).to_http()
 }
 
 /// Serves a file: never as a page (types a browser would run go as plain bytes, and only

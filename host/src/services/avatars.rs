@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use chrono::TimeZone;
-
 use super::Services;
 use crate::bus::Event;
 use crate::error::{Error, Result};
@@ -226,10 +224,7 @@ impl Avatars<'_> {
             }
             e => e,
         };
-        let last_modified = chrono::Utc
-            .timestamp_millis_opt(file.uploaded_at.0)
-            .single()
-            .map_or_else(|| FALLBACK_LAST_MODIFIED.to_string(), |d| d.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+        let last_modified = file.uploaded_at.to_http();
         Ok(Some(AvatarImage { content_type: file.content_type, bytes: file.data, etag, last_modified, uploaded: true }))
     }
 

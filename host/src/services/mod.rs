@@ -9,6 +9,7 @@ pub mod apps;
 pub mod authz;
 pub mod avatars;
 pub mod commands;
+pub mod custom_emoji;
 pub mod custom_statuses;
 pub mod defaults;
 pub mod directory;

@@ -21,6 +21,7 @@ macro_rules! method {
 
 pub mod auth;
 pub mod commands;
+pub mod custom_emoji;
 pub mod custom_statuses;
 pub mod messages;
 pub mod presence;
@@ -102,6 +103,7 @@ const FAMILIES: &[&[MethodDef]] = &[
     messages::METHODS,
     commands::METHODS,
     custom_statuses::METHODS,
+    custom_emoji::METHODS,
     two_factor::METHODS,
     users::METHODS,
 ];

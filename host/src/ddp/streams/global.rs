@@ -144,6 +144,15 @@ pub fn on_avatar(hub: &Hub, username: &str, etag: Option<&str>) {
     logged(hub, "updateAvatar", || json!([{"username": username, "etag": etag}]));
 }
 
+/// `updateEmojiCustom` / `deleteEmojiCustom`: `[{emojiData: emoji}]`, to everyone and to
+/// logged-in users (clients listen on either stream).
+pub fn on_custom_emoji(hub: &Hub, emoji: &Value, deleted: bool) {
+    let event = if deleted { "deleteEmojiCustom" } else { "updateEmojiCustom" };
+    let args = || json!([{"emojiData": ejson_dates(emoji.clone(), &["_updatedAt"])}]);
+    all(hub, event, args);
+    logged(hub, event, args);
+}
+
 /// `updateCustomUserStatus` / `deleteCustomUserStatus`: `[{userStatusData: status}]`.
 pub fn on_custom_status(hub: &Hub, status: &Value, deleted: bool) {
     let event = if deleted { "deleteCustomUserStatus" } else { "updateCustomUserStatus" };

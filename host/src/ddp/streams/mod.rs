@@ -563,6 +563,7 @@ fn dispatch(hub: &Hub, event: &Event) {
         Event::UserNameChanged { user } => global::on_name_changed(hub, user),
         Event::UserDeleted { user_id, username } => global::on_user_deleted(hub, user_id, username),
         Event::AvatarUpdated { username, etag } => global::on_avatar(hub, username, etag.as_deref()),
+        Event::CustomEmojiChanged { emoji, deleted } => global::on_custom_emoji(hub, emoji, *deleted),
         Event::CustomStatusChanged { status, deleted } => global::on_custom_status(hub, status, *deleted),
         Event::UserRoleChanged { action, role, user_id, username, scope } => {
             global::on_user_role(hub, action, role, user_id, username, scope.as_deref())
