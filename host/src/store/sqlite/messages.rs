@@ -43,12 +43,16 @@ fn insert_row(tx: &Transaction, m: &Message) -> Result<()> {
     Ok(())
 }
 
-/// Moves `m.ts` to the first millisecond that no other message of its room has: clients page
-/// with `ts < oldest loaded`, which would skip a message sharing that millisecond.
+/// Gives `m` a millisecond no other message of its room has: clients page with "before the
+/// oldest loaded date", which would skip a message sharing that millisecond. A taken `ts` moves
+/// just after the room's newest message (two index lookups, however busy the room).
 fn unique_ts(tx: &Transaction, m: &mut Message) -> Result<()> {
-    let mut taken = tx.prepare_cached("SELECT 1 FROM messages WHERE rid = ?1 AND ts = ?2")?;
-    while taken.exists(params![m.rid, m.ts.0])? {
-        m.ts.0 += 1;
+    let taken =
+        tx.prepare_cached("SELECT 1 FROM messages WHERE rid = ?1 AND ts = ?2")?.exists(params![m.rid, m.ts.0])?;
+    if taken {
+        let newest: i64 =
+            tx.prepare_cached("SELECT MAX(ts) FROM messages WHERE rid = ?1")?.query_row([&m.rid], |r| r.get(0))?;
+        m.ts.0 = newest + 1;
     }
     m.updated_at = m.updated_at.max(m.ts);
     Ok(())
