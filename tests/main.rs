@@ -20,6 +20,7 @@ mod groups;
 mod im;
 mod misc;
 mod permissions;
+mod push;
 mod rate_limit;
 mod roles;
 mod rooms;

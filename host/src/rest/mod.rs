@@ -17,6 +17,7 @@ pub mod method_call;
 pub mod misc;
 pub mod paging;
 pub mod params;
+pub mod push;
 pub mod rate_limit;
 pub mod reply;
 pub mod roles;
@@ -64,6 +65,7 @@ pub fn router(svc: Arc<Services>) -> Router {
         .merge(commands::routes())
         .merge(custom_user_status::routes())
         .merge(emoji_custom::routes())
+        .merge(push::routes())
         .merge(crate::ddp::routes(&svc))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))

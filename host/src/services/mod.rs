@@ -17,6 +17,7 @@ pub mod mail;
 pub mod messages;
 pub mod preferences;
 pub mod presence;
+pub mod push_tokens;
 pub mod roles;
 pub mod rooms;
 pub mod settings;
