@@ -46,4 +46,8 @@ fn devices_register_and_remove_push_tokens() {
     assert_eq!((res.status, res.body.clone()), (404, json!({"success": false, "error": "Resource not found"})));
     assert_ok(&delete(&bob, json!({"token": "tok-2"})));
     assert_eq!(delete(&bob, json!({"token": "tok-2"})).status, 404);
+    // Logging out forgets the devices that login registered.
+    assert_eq!(bob.post("/api/v1/logout", json!({})).body["status"], "success");
+    let bob = s.login("bob", "Passw0rd!x");
+    assert_eq!(delete(&bob, json!({"token": "tok-3"})).status, 404);
 }

@@ -340,7 +340,8 @@ impl Accounts<'_> {
 
     /// Ends the session of the presented token.
     pub fn logout(&self, caller: &Caller) -> Result<()> {
-        self.0.store.delete_token(&caller.token.hashed_token)
+        self.0.store.delete_token(&caller.token.hashed_token)?;
+        self.0.push_tokens().forget_login(&caller.token.hashed_token)
     }
 
     /// The public view of a user, as `users.info` and `users.list` show it. Emails are included

@@ -63,6 +63,16 @@ impl PushTokens<'_> {
         Ok(public(doc))
     }
 
+    /// Drops the devices registered by a login that ends (logout), so they get no more pushes.
+    pub fn forget_login(&self, hashed_token: &str) -> Result<()> {
+        for doc in self.0.store.docs(COLLECTION)? {
+            if doc["authToken"] == hashed_token {
+                self.0.store.delete_doc(COLLECTION, doc["_id"].as_str().unwrap_or_default())?;
+            }
+        }
+        Ok(())
+    }
+
     /// Removes the user's records of a token (either kind). Whether there were any.
     pub fn remove(&self, user: &User, token: &str) -> Result<bool> {
         let mut removed = false;
