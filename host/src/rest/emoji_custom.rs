@@ -17,14 +17,11 @@ use super::forms::{FileForm, FormData, read_file_form};
 use super::paging::ListOptions;
 use super::params::Params;
 use super::reply::Reply;
-use super::rooms::{date_param, failure, get_with, post_bare, respond, text};
+use super::rooms::{NOT_AUTHORIZED, date_param, failure, get_with, post_bare, respond, text};
 use crate::error::{Error, Result};
 use crate::models::User;
 use crate::services::Services;
 use crate::services::custom_emoji::EmojiChange;
-
-/// Errors upstream throws as bare ids.
-const BARE: &[&str] = &["not_authorized"];
 
 /// Routes of this family.
 pub fn routes() -> Router<Arc<Services>> {
@@ -33,7 +30,7 @@ pub fn routes() -> Router<Arc<Services>> {
         .route("/api/v1/emoji-custom.all", get_with(all))
         .route("/api/v1/emoji-custom.create", post(create))
         .route("/api/v1/emoji-custom.update", post(update))
-        .route("/api/v1/emoji-custom.delete", post_bare(delete, BARE))
+        .route("/api/v1/emoji-custom.delete", post_bare(delete, NOT_AUTHORIZED))
         .route("/emoji-custom/{file}", get(image))
 }
 
@@ -89,7 +86,7 @@ async fn create(State(svc): State<Arc<Services>>, Auth(caller): Auth, req: Reque
             Ok(json!({}))
         })
         .await;
-    respond(result, BARE)
+    respond(result, NOT_AUTHORIZED)
 }
 
 /// `POST emoji-custom.update` (multipart `_id`, `name`, `aliases`, optional `emoji`).
@@ -108,7 +105,7 @@ async fn update(State(svc): State<Arc<Services>>, Auth(caller): Auth, req: Reque
             }
         })
         .await;
-    respond(result, BARE)
+    respond(result, NOT_AUTHORIZED)
 }
 
 /// `POST emoji-custom.delete {emojiId}`.

@@ -31,6 +31,9 @@ pub(super) fn failure(message: impl Into<String>) -> Error {
     Error::bad(PLAIN_FAILURE, message)
 }
 
+/// Bare ids of upstream's admin methods (custom emoji, custom statuses), for [`respond`].
+pub(super) const NOT_AUTHORIZED: &[&str] = &["not_authorized"];
+
 /// Turns a service result into a response; `bare_ids` are errors Rocket.Chat throws as plain
 /// `Error(id)`, answered with the id as the `error` text.
 pub(super) fn respond(result: Result<Value>, bare_ids: &[&str]) -> Reply {

@@ -83,7 +83,13 @@ impl Authz<'_> {
 
     /// Fails with 403 `error-unauthorized` unless `user` holds `permission`.
     pub fn require(&self, user: &User, permission: &str, rid: Option<&str>) -> Result<()> {
-        if self.can(user, permission, rid)? { Ok(()) } else { Err(unauthorized()) }
+        self.require_or(user, permission, rid, unauthorized)
+    }
+
+    /// Fails with `denied()` unless `user` holds `permission` (for callers whose upstream
+    /// counterpart answers with another error, such as [`not_authorized`]).
+    pub fn require_or(&self, user: &User, permission: &str, rid: Option<&str>, denied: fn() -> Error) -> Result<()> {
+        if self.can(user, permission, rid)? { Ok(()) } else { Err(denied()) }
     }
 
     /// Fails with 403 `error-unauthorized` unless `user` holds one of `permissions`.
@@ -138,6 +144,12 @@ impl Authz<'_> {
         }
         self.0.store.permissions()
     }
+}
+
+/// Upstream's bare `not_authorized` (400), what its admin methods such as custom emoji and
+/// custom statuses throw.
+pub fn not_authorized() -> Error {
+    Error::bad("not_authorized", "Not authorized")
 }
 
 /// The REST denial for a missing permission.

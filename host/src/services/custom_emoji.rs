@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::Services;
+use super::authz::not_authorized;
 use super::avatars::{AvatarImage, image_type};
 use crate::bus::Event;
 use crate::error::{Error, Result};
@@ -75,19 +76,11 @@ impl CustomEmoji<'_> {
         Ok((update, remove))
     }
 
-    fn require_manager(&self, user: &User) -> Result<()> {
-        if self.0.authz().can(user, "manage-emoji", None)? {
-            Ok(())
-        } else {
-            Err(Error::bad("not_authorized", "Not authorized"))
-        }
-    }
-
     /// Creates or updates an emoji and announces it (`updateEmojiCustom`). Names and aliases are
     /// slugged and must not be taken by another emoji's name or aliases; images are PNG, JPEG,
     /// GIF or WebP (judged by their bytes).
     pub fn save(&self, user: &User, change: EmojiChange<'_>) -> Result<Value> {
-        self.require_manager(user)?;
+        self.0.authz().require_or(user, "manage-emoji", None, not_authorized)?;
         if change.name.trim().is_empty() {
             return Err(Error::bad("error-the-field-is-required", "The field Name is required"));
         }
@@ -152,7 +145,7 @@ impl CustomEmoji<'_> {
 
     /// Deletes an emoji and its image and announces it (`deleteEmojiCustom`).
     pub fn delete(&self, user: &User, id: &str) -> Result<()> {
-        self.require_manager(user)?;
+        self.0.authz().require_or(user, "manage-emoji", None, not_authorized)?;
         let emoji = self
             .0
             .store

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::Services;
+use super::authz::not_authorized;
 use crate::bus::Event;
 use crate::error::{Error, Result};
 use crate::ids;
@@ -45,18 +46,10 @@ impl CustomStatuses<'_> {
         self.0.store.docs(COLLECTION)
     }
 
-    fn require_manager(&self, user: &User) -> Result<()> {
-        if self.0.authz().can(user, "manage-user-status", None)? {
-            Ok(())
-        } else {
-            Err(Error::bad("not_authorized", "Not authorized"))
-        }
-    }
-
     /// Creates or updates a status and announces it (`updateCustomUserStatus`). The name is
     /// required, unique and free of `<>&"'`; the type is one of the four presences.
     pub fn save(&self, user: &User, change: StatusChange<'_>) -> Result<Value> {
-        self.require_manager(user)?;
+        self.0.authz().require_or(user, "manage-user-status", None, not_authorized)?;
         let name = change.name.trim();
         if name.is_empty() {
             return Err(Error::bad("error-the-field-is-required", "The field Name is required"));
@@ -92,7 +85,7 @@ impl CustomStatuses<'_> {
 
     /// Deletes a status and announces it (`deleteCustomUserStatus`).
     pub fn delete(&self, user: &User, id: &str) -> Result<()> {
-        self.require_manager(user)?;
+        self.0.authz().require_or(user, "manage-user-status", None, not_authorized)?;
         let status = self
             .0
             .store

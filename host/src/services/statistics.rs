@@ -78,9 +78,7 @@ impl Statistics<'_> {
     /// `instances.get` (`view-statistics`): the running server instances, shaped as upstream's
     /// instance records. Orbit serves from one process, so the list holds that process.
     pub fn instances(&self, user: &User) -> Result<Vec<Value>> {
-        if !self.0.authz().can(user, "view-statistics", None)? {
-            return Err(super::authz::unauthorized());
-        }
+        self.0.authz().require(user, "view-statistics", None)?;
         static INSTANCE_ID: OnceLock<String> = OnceLock::new();
         let id = INSTANCE_ID.get_or_init(crate::ids::random_id);
         let now = Date::now();

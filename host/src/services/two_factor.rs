@@ -530,10 +530,7 @@ impl TwoFactor<'_> {
             c.totp_backup_codes.clear();
         })?;
         if reset {
-            self.0.store.delete_sessions_except(&target.id, None)?;
-            for token in self.0.store.user_tokens(&target.id, None)? {
-                self.0.store.delete_token(&token.hashed_token)?;
-            }
+            self.0.store.delete_user_tokens(&target.id)?;
         }
         Ok(reset)
     }

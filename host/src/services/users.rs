@@ -468,9 +468,7 @@ impl Users<'_> {
             })?
             .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
         if !active {
-            for token in s.store.user_tokens(&user.id, None)? {
-                s.store.delete_token(&token.hashed_token)?;
-            }
+            s.store.delete_user_tokens(&user.id)?;
         }
         self.set_directs_read_only(&user, !active)?;
         s.bus.publish(Event::UserUpdated { user: Arc::new(user.clone()), fields: vec!["active"] });
@@ -485,9 +483,7 @@ impl Users<'_> {
     /// logged in stay, and so does the caller) and ends their sessions. Returns how many.
     pub fn deactivate_idle(&self, actor: &User, days_idle: i64, role: &str) -> Result<usize> {
         let s = self.0;
-        if !s.authz().can(actor, "edit-other-user-active-status", None)? {
-            return Err(super::authz::unauthorized());
-        }
+        s.authz().require(actor, "edit-other-user-active-status", None)?;
         let now = Date::now();
         let cutoff = Date(now.0.saturating_sub(days_idle.saturating_mul(86_400_000)));
         let mut count = 0;
@@ -503,9 +499,7 @@ impl Users<'_> {
             else {
                 continue;
             };
-            for token in s.store.user_tokens(&user.id, None)? {
-                s.store.delete_token(&token.hashed_token)?;
-            }
+            s.store.delete_user_tokens(&user.id)?;
             s.bus.publish(Event::UserUpdated { user: Arc::new(user), fields: vec!["active"] });
             count += 1;
         }

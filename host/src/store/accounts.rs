@@ -90,6 +90,8 @@ pub trait AccountStore {
     fn delete_token(&self, hashed_token: &str) -> Result<()>;
     /// Tokens of a user, optionally of one kind.
     fn user_tokens(&self, user_id: &str, kind: Option<&str>) -> Result<Vec<LoginToken>>;
+    /// Deletes every token of a user: sessions and personal access tokens.
+    fn delete_user_tokens(&self, user_id: &str) -> Result<()>;
     /// Deletes a user's session tokens except `keep`. Personal access tokens stay.
     fn delete_sessions_except(&self, user_id: &str, keep: Option<&str>) -> Result<()>;
     /// Carries a username change everywhere the old name is copied, in one transaction: the

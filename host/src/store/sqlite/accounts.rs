@@ -172,6 +172,13 @@ impl AccountStore for SqliteStore {
         })
     }
 
+    fn delete_user_tokens(&self, user_id: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM login_tokens WHERE user_id = ?1", [user_id])?;
+            Ok(())
+        })
+    }
+
     fn delete_sessions_except(&self, user_id: &str, keep: Option<&str>) -> Result<()> {
         self.write(|tx| {
             tx.execute(
