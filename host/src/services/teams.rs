@@ -160,10 +160,9 @@ impl Teams<'_> {
                     self.0.store.put_team_member(&Self::new_member(&team, &owner.id, vec!["owner".into()], caller))?;
                 }
                 let team_id = team.id.clone();
-                let (after, changed) = self
+                let after = self
                     .0
-                    .store
-                    .modify_room_and_subscriptions(
+                    .change_room_and_subscriptions(
                         &room.id,
                         &mut |r| {
                             r.team_main = true;
@@ -179,10 +178,6 @@ impl Teams<'_> {
                         },
                     )?
                     .ok_or_else(|| Error::bad("error-room-not-found", "Room not found"))?;
-                self.0.emit_room(ChangeAction::Updated, &after);
-                for s in &changed {
-                    self.0.emit_subscription(ChangeAction::Updated, s);
-                }
                 self.0.messages().system(&after, "user-converted-to-team", &name, caller, Default::default())?;
             }
             None => {
@@ -418,10 +413,9 @@ impl Teams<'_> {
         for room in rooms {
             let now = Date::now();
             let team_id = team.id.clone();
-            let (after, subs) = self
+            let after = self
                 .0
-                .store
-                .modify_room_and_subscriptions(
+                .change_room_and_subscriptions(
                     &room.id,
                     &mut |r| {
                         r.team_id = Some(team_id.clone());
@@ -435,10 +429,6 @@ impl Teams<'_> {
                     },
                 )?
                 .ok_or_else(|| Error::bad("invalid-room", "Invalid room"))?;
-            self.0.emit_room(ChangeAction::Updated, &after);
-            for s in &subs {
-                self.0.emit_subscription(ChangeAction::Updated, s);
-            }
             if after.t == "c" {
                 self.0.messages().system(
                     &main,
@@ -455,10 +445,9 @@ impl Teams<'_> {
 
     fn unset_team(&self, room: &Room) -> Result<Room> {
         let now = Date::now();
-        let (after, subs) = self
+        let after = self
             .0
-            .store
-            .modify_room_and_subscriptions(
+            .change_room_and_subscriptions(
                 &room.id,
                 &mut |r| {
                     r.team_id = None;
@@ -475,10 +464,6 @@ impl Teams<'_> {
                 },
             )?
             .ok_or_else(|| Error::bad("invalid-room", "Invalid room"))?;
-        self.0.emit_room(ChangeAction::Updated, &after);
-        for s in &subs {
-            self.0.emit_subscription(ChangeAction::Updated, s);
-        }
         Ok(after)
     }
 

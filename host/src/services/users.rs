@@ -757,7 +757,7 @@ impl Users<'_> {
         members.retain(|m| m.id != user.id);
         members.sort_by_key(|m| m.display_name().to_lowercase());
         let now = Date::now();
-        let changed = s.store.modify_room_and_subscriptions(
+        s.change_room_and_subscriptions(
             &room.id,
             &mut |r| {
                 r.uids.retain(|u| *u != user.id);
@@ -776,12 +776,6 @@ impl Users<'_> {
                 true
             },
         )?;
-        if let Some((room, subs)) = changed {
-            s.emit_room(ChangeAction::Updated, &room);
-            for sub in &subs {
-                s.emit_subscription(ChangeAction::Updated, sub);
-            }
-        }
         Ok(())
     }
 

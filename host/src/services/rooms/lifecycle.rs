@@ -39,10 +39,9 @@ impl Rooms<'_> {
             });
         }
         let now = Date::now();
-        let (after, subs) = self
+        let after = self
             .0
-            .store
-            .modify_room_and_subscriptions(
+            .change_room_and_subscriptions(
                 &room.id,
                 &mut |r| {
                     r.archived = archived;
@@ -58,10 +57,6 @@ impl Rooms<'_> {
                 },
             )?
             .ok_or_else(room_not_found)?;
-        self.0.emit_room(ChangeAction::Updated, &after);
-        for s in &subs {
-            self.0.emit_subscription(ChangeAction::Updated, s);
-        }
         let t = if archived { "room-archived" } else { "room-unarchived" };
         self.0.messages().system(&after, t, "", actor, Map::new())?;
         Ok(after)

@@ -25,7 +25,7 @@ use serde_json::{Map, Value, json};
 
 use super::Services;
 use crate::bus::{ChangeAction, Event};
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::ids;
 use crate::models::{Room, Subscription, User, UserRef};
 use crate::time::Date;
@@ -37,6 +37,25 @@ impl Services {
     /// Rooms operations.
     pub fn rooms(&self) -> Rooms<'_> {
         Rooms(self)
+    }
+
+    /// Changes a room and its members' subscriptions in one store transaction (`room` edits the
+    /// room, `sub` each subscription and answers whether it changed), then publishes the room
+    /// and every changed subscription as updated. `None` when the room does not exist.
+    pub(crate) fn change_room_and_subscriptions(
+        &self,
+        rid: &str,
+        room: &mut dyn FnMut(&mut Room) -> Result<()>,
+        sub: &mut dyn FnMut(&mut Subscription) -> bool,
+    ) -> Result<Option<Room>> {
+        let Some((after, subs)) = self.store.modify_room_and_subscriptions(rid, room, sub)? else {
+            return Ok(None);
+        };
+        self.emit_room(ChangeAction::Updated, &after);
+        for s in &subs {
+            self.emit_subscription(ChangeAction::Updated, s);
+        }
+        Ok(Some(after))
     }
 
     /// Publishes a room change.

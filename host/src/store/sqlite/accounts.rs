@@ -68,31 +68,15 @@ impl AccountStore for SqliteStore {
     }
 
     fn user_by_id(&self, id: &str) -> Result<Option<User>> {
-        self.read(|c| {
-            let doc: Option<String> =
-                c.prepare_cached("SELECT doc FROM users WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
-            doc.map(|d| decode(&d)).transpose()
-        })
+        self.user_where("SELECT doc FROM users WHERE id = ?1", id)
     }
 
     fn user_by_username(&self, username: &str) -> Result<Option<User>> {
-        self.read(|c| {
-            let doc: Option<String> = c
-                .prepare_cached("SELECT doc FROM users WHERE username = ?1 COLLATE NOCASE")?
-                .query_row([username], |r| r.get(0))
-                .optional()?;
-            doc.map(|d| decode(&d)).transpose()
-        })
+        self.user_where("SELECT doc FROM users WHERE username = ?1 COLLATE NOCASE", username)
     }
 
     fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        self.read(|c| {
-            let doc: Option<String> = c
-                .prepare_cached("SELECT doc FROM users WHERE email = ?1 COLLATE NOCASE")?
-                .query_row([email], |r| r.get(0))
-                .optional()?;
-            doc.map(|d| decode(&d)).transpose()
-        })
+        self.user_where("SELECT doc FROM users WHERE email = ?1 COLLATE NOCASE", email)
     }
 
     fn users_by_ids(&self, ids: &[String]) -> Result<Vec<User>> {
@@ -413,6 +397,16 @@ fn remove_reactions(msg: &mut Value, username: &str) -> bool {
         msg.as_object_mut().map(|m| m.remove("reactions"));
     }
     changed
+}
+
+impl SqliteStore {
+    /// The one user `select` (a query of `doc` from `users` with one parameter) finds.
+    fn user_where(&self, select: &str, value: &str) -> Result<Option<User>> {
+        self.read(|c| {
+            let doc: Option<String> = c.prepare_cached(select)?.query_row([value], |r| r.get(0)).optional()?;
+            doc.map(|d| decode(&d)).transpose()
+        })
+    }
 }
 
 #[cfg(test)]
