@@ -10,7 +10,7 @@ use crate::apps::server_with;
 use crate::channels::{create_channel, set_permission, set_setting};
 use crate::commands::{ephemeral, ephemeral_listener};
 use crate::common::ddp::Ddp;
-use crate::common::{Api, Res, Server, assert_error, assert_ok};
+use crate::common::{Api, BUILTIN_COMMANDS, Res, Server, assert_error, assert_ok};
 
 fn server() -> Server {
     server_with(&["builtin-commands"])
@@ -84,31 +84,8 @@ fn every_builtin_is_listed() {
         .iter()
         .map(|c| c["command"].as_str().unwrap().to_string())
         .collect();
-    for name in [
-        "join",
-        "leave",
-        "part",
-        "invite",
-        "kick",
-        "topic",
-        "me",
-        "msg",
-        "create",
-        "archive",
-        "unarchive",
-        "mute",
-        "unmute",
-        "status",
-        "invite-all-to",
-        "invite-all-from",
-        "shrug",
-        "tableflip",
-        "unflip",
-        "lennyface",
-        "gimme",
-        "help",
-    ] {
-        assert!(names.iter().any(|n| n == name), "/{name} missing from {names:?}");
+    for name in BUILTIN_COMMANDS {
+        assert!(names.iter().any(|n| n == *name), "/{name} missing from {names:?}");
     }
     let kick = assert_ok(&bob.get("/api/v1/commands.get?command=kick"))["command"].clone();
     assert_eq!(kick["params"], "@username");
@@ -161,8 +138,7 @@ fn join_leave_and_part() {
 #[test]
 fn invite_and_kick() {
     let s = server();
-    let admin = s.admin();
-    let bob = s.user("bob");
+    let (admin, bob) = (s.admin(), s.user("bob"));
     s.user("carol");
     s.user("dave");
     let mut notices = ephemeral_listener(&admin);
@@ -203,8 +179,7 @@ fn invite_and_kick() {
 #[test]
 fn invite_all_to_and_from() {
     let s = server();
-    let admin = s.admin();
-    let bob = s.user("bob");
+    let (admin, bob) = (s.admin(), s.user("bob"));
     s.user("carol");
     s.user("dave");
     let mut notices = ephemeral_listener(&admin);

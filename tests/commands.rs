@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::apps::{BUILTIN_ID, HELLO_ID, server_with};
 use crate::common::ddp::Ddp;
-use crate::common::{Api, Server, assert_error, assert_ok};
+use crate::common::{Api, BUILTIN_COMMANDS, Server, assert_error, assert_ok};
 
 /// A realtime connection of `api`'s user listening to its ephemeral messages.
 pub fn ephemeral_listener(api: &Api<'_>) -> Ddp {
@@ -49,32 +49,8 @@ fn list_and_get_show_every_command_of_enabled_apps() {
     assert_eq!(body["appsLoaded"], true);
     let names: Vec<&str> =
         body["commands"].as_array().unwrap().iter().map(|c| c["command"].as_str().unwrap()).collect();
-    for name in [
-        "join",
-        "leave",
-        "part",
-        "invite",
-        "kick",
-        "topic",
-        "me",
-        "msg",
-        "create",
-        "archive",
-        "unarchive",
-        "mute",
-        "unmute",
-        "status",
-        "invite-all-to",
-        "invite-all-from",
-        "shrug",
-        "tableflip",
-        "unflip",
-        "lennyface",
-        "gimme",
-        "help",
-        "hello",
-    ] {
-        assert!(names.contains(&name), "{name} missing from {names:?}");
+    for name in BUILTIN_COMMANDS.iter().chain(&["hello"]) {
+        assert!(names.contains(name), "{name} missing from {names:?}");
     }
     let mut sorted = names.clone();
     sorted.sort_unstable();

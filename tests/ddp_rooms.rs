@@ -240,13 +240,9 @@ fn sync_and_lookups() {
 #[test]
 fn users_of_room_and_access() {
     let s = start();
-    let admin = s.admin();
-    let bob = s.user("bob");
-    let carol = s.user("carol");
+    let (admin, bob, carol) = (s.admin(), s.user("bob"), s.user("carol"));
     s.user("dave");
-    let mut d = Ddp::resume(&admin);
-    let mut b = Ddp::resume(&bob);
-    let mut c = Ddp::resume(&carol);
+    let (mut d, mut b, mut c) = (Ddp::resume(&admin), Ddp::resume(&bob), Ddp::resume(&carol));
     let rid = rid_of(&d.call_ok("createChannel", json!(["people", ["bob", "carol", "dave"]])));
     let gid = rid_of(&d.call_ok("createPrivateGroup", json!(["people-private", ["bob"]])));
 
@@ -306,13 +302,9 @@ fn users_of_room_and_access() {
 #[test]
 fn joining_leaving_adding_and_removing_members() {
     let s = start();
-    let admin = s.admin();
-    let bob = s.user("bob");
-    let carol = s.user("carol");
+    let (admin, bob, carol) = (s.admin(), s.user("bob"), s.user("carol"));
     s.user("dave");
-    let mut d = Ddp::resume(&admin);
-    let mut b = Ddp::resume(&bob);
-    let mut c = Ddp::resume(&carol);
+    let (mut d, mut b, mut c) = (Ddp::resume(&admin), Ddp::resume(&bob), Ddp::resume(&carol));
     let (bid, cid) = (bob.user_id().to_string(), carol.user_id().to_string());
     b.sub_ok("stream-notify-user", &format!("{bid}/subscriptions-changed"));
     b.sub_ok("stream-notify-user", &format!("{bid}/rooms-changed"));

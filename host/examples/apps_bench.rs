@@ -183,13 +183,7 @@ async fn main() -> anyhow::Result<()> {
     let (requests, clients) = (args.requests, args.clients);
     let report = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
         let http = reqwest::blocking::Client::new();
-        let login: Value = http
-            .post(format!("{base}/api/v1/login"))
-            .json(&json!({"user": "admin", "password": "admin-Pass1!"}))
-            .send()?
-            .json()?;
-        let uid = login["data"]["userId"].as_str().context("login")?.to_string();
-        let token = login["data"]["authToken"].as_str().context("login")?.to_string();
+        let (uid, token) = bench_support::login(&http, &base)?;
         let run = |http: &reqwest::blocking::Client, command: &str, params: &str| -> anyhow::Result<Duration> {
             let started = Instant::now();
             let res = http

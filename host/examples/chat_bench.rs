@@ -53,42 +53,21 @@ struct Client {
 impl Client {
     fn login(base: &str) -> anyhow::Result<Self> {
         let http = reqwest::blocking::Client::new();
-        let login: Value = http
-            .post(format!("{base}/api/v1/login"))
-            .json(&json!({"user": "admin", "password": "admin-Pass1!"}))
-            .send()?
-            .json()?;
-        Ok(Client {
-            uid: login["data"]["userId"].as_str().context("login")?.to_string(),
-            token: login["data"]["authToken"].as_str().context("login")?.to_string(),
-            http,
-            base: base.to_string(),
-        })
+        let (uid, token) = bench_support::login(&http, base)?;
+        Ok(Client { uid, token, http, base: base.to_string() })
     }
 
     fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
-        let res = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("X-User-Id", &self.uid)
-            .header("X-Auth-Token", &self.token)
-            .json(body)
-            .send()?;
-        let status = res.status();
-        let v: Value = res.json()?;
-        if !status.is_success() {
-            bail!("{path}: {status} {v}");
-        }
-        Ok(v)
+        self.send(path, self.http.post(format!("{}{path}", self.base)).json(body))
     }
 
     fn get(&self, path: &str) -> anyhow::Result<Value> {
-        let res = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("X-User-Id", &self.uid)
-            .header("X-Auth-Token", &self.token)
-            .send()?;
+        self.send(path, self.http.get(format!("{}{path}", self.base)))
+    }
+
+    /// Sends `request` with the credentials; an answer other than 2xx is an error.
+    fn send(&self, path: &str, request: reqwest::blocking::RequestBuilder) -> anyhow::Result<Value> {
+        let res = request.header("X-User-Id", &self.uid).header("X-Auth-Token", &self.token).send()?;
         let status = res.status();
         let v: Value = res.json()?;
         if !status.is_success() {

@@ -52,6 +52,19 @@ pub async fn start(name: &str, bcrypt_cost: u32, serve_http: bool) -> anyhow::Re
     Ok(BenchServer { svc, base, dir })
 }
 
+/// Logs in as the seeded admin over REST: `(user id, auth token)`.
+pub fn login(http: &reqwest::blocking::Client, base: &str) -> anyhow::Result<(String, String)> {
+    use anyhow::Context;
+    let login: serde_json::Value = http
+        .post(format!("{base}/api/v1/login"))
+        .json(&serde_json::json!({"user": "admin", "password": "admin-Pass1!"}))
+        .send()?
+        .json()?;
+    let uid = login["data"]["userId"].as_str().context("login")?.to_string();
+    let token = login["data"]["authToken"].as_str().context("login")?.to_string();
+    Ok((uid, token))
+}
+
 /// The `q` quantile of sorted samples.
 pub fn quantile(sorted: &[Duration], q: f64) -> Duration {
     sorted.get(((sorted.len().max(1) - 1) as f64 * q).round() as usize).copied().unwrap_or_default()
