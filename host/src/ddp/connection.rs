@@ -23,11 +23,11 @@ use super::limits::{self, ConnLimits, FrameBudget, Windows};
 use super::methods::{ConnContext, Invocation, SessionChange, run_call};
 use super::streams::{self, Registered};
 use super::{Conn, ConnUser, Hub};
+use crate::error::Error;
 use crate::models::User;
 use crate::services::Services;
 use crate::services::accounts::Caller;
 use crate::store::LoginToken;
-use crate::time::Date;
 
 /// What a finished background job hands back to the connection (one per call, so its size
 /// does not matter).
@@ -173,7 +173,7 @@ pub async fn run(hub: Arc<Hub>, mut ws: Ws, addr: Option<SocketAddr>, limits: Co
     }
 
     // Cleanup: the connection's subscriptions and presence go with it.
-    conn.closing.store(true, std::sync::atomic::Ordering::Relaxed);
+    conn.mark_closed();
     hub.streams.remove_conn(&conn);
     if let Some((user, _)) = s.login.take() {
         hub.presence.disconnect(&user.id, conn.id);
@@ -182,20 +182,25 @@ pub async fn run(hub: Arc<Hub>, mut ws: Ws, addr: Option<SocketAddr>, limits: Co
     super::drop_conn(&hub);
 }
 
-/// Re-reads the caller's user and token: a deleted token, an expired one, or a deactivated or
-/// deleted user means the connection is no longer logged in.
+/// Checks the caller's session again, as REST checks each request: a deleted token, an expired
+/// one, or a deactivated or deleted user means the connection is no longer logged in.
 fn refresh(svc: &Services, caller: Option<Caller>) -> Option<Caller> {
     let caller = caller?;
-    let logged = |e: crate::error::Error| {
-        tracing::warn!(error = %e, "realtime: could not re-read the caller");
-        e
-    };
-    let token = svc.store.token(&caller.token.hashed_token).map_err(logged).ok().flatten()?;
-    if token.user_id != caller.user.id || token.expires_at.is_some_and(|e| e < Date::now()) {
-        return None;
+    match svc.accounts().authenticate_hashed(&caller.user.id, &caller.token.hashed_token) {
+        Ok(fresh) => Some(fresh),
+        Err(Error::Unauthenticated) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "realtime: could not re-read the caller");
+            None
+        }
     }
-    let user = svc.store.user_by_id(&caller.user.id).map_err(logged).ok().flatten().filter(|u| u.active)?;
-    Some(Caller { user, token })
+}
+
+impl Conn {
+    /// Marks the connection closed for good: nothing more is queued for it.
+    fn mark_closed(&self) {
+        self.closing.swap(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl Session {
@@ -267,9 +272,7 @@ impl Session {
                     let uid = self.login.as_ref().map(|(u, _)| u.id.clone());
                     let call = limits::Invocation { name, user_id: uid.as_deref(), client_addr: self.conn.client_addr };
                     if let Some(wait) = self.hub.limiter.check(&self.hub.svc, Some(&mut self.windows), &call) {
-                        let error = frames::error_value(&crate::error::Error::RateLimited {
-                            wait_secs: limits::wait_secs(wait),
-                        });
+                        let error = frames::error_value(&Error::RateLimited { wait_secs: limits::wait_secs(wait) });
                         match next {
                             Incoming::Method { id, .. } => {
                                 write(ws, frames::frame(&frames::result_error(&id, &error))).await

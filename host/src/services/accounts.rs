@@ -279,6 +279,15 @@ impl Accounts<'_> {
         Ok(user)
     }
 
+    /// A password login (`login` over REST and DDP): checks the password of the user found by
+    /// username or email ([`Accounts::check_password`]), then the second factor with `code`,
+    /// then issues a session.
+    pub fn login_with_password(&self, user: &str, digest: &str, code: Option<&str>) -> Result<LoginResult> {
+        let user = self.check_password(user, digest)?;
+        self.0.two_factor().check_login(&user, code)?;
+        self.issue_session(user)
+    }
+
     /// Issues a new session token for `user` and records the login time.
     pub fn issue_session(&self, mut user: User) -> Result<LoginResult> {
         let token = ids::random_token();
@@ -325,9 +334,18 @@ impl Accounts<'_> {
         Ok(LoginResult { user, token: token.to_string(), expires })
     }
 
-    /// Resolves `X-User-Id` + `X-Auth-Token` to the caller, or fails with 401.
+    /// Resolves `X-User-Id` + `X-Auth-Token` (REST, file routes) to the caller, or fails with
+    /// 401: [`Accounts::authenticate_hashed`] with the token's hash.
     pub fn authenticate(&self, user_id: &str, token: &str) -> Result<Caller> {
-        let stored = self.0.store.token(&ids::hash_token(token))?.ok_or(Error::Unauthenticated)?;
+        self.authenticate_hashed(user_id, &ids::hash_token(token))
+    }
+
+    /// The one session check: the token must exist, belong to `user_id` and not have expired,
+    /// and the user must exist and be active; otherwise `Error::Unauthenticated`. REST checks
+    /// each request with it, and a realtime connection re-checks its login with it before every
+    /// call and periodically, so a token deleted elsewhere or a deactivation ends that login.
+    pub fn authenticate_hashed(&self, user_id: &str, hashed_token: &str) -> Result<Caller> {
+        let stored = self.0.store.token(hashed_token)?.ok_or(Error::Unauthenticated)?;
         if stored.user_id != user_id || stored.expires_at.is_some_and(|e| e < Date::now()) {
             return Err(Error::Unauthenticated);
         }
@@ -336,6 +354,16 @@ impl Accounts<'_> {
             return Err(Error::Unauthenticated);
         }
         Ok(Caller { user, token: stored })
+    }
+
+    /// The caller a login just made (`login`, `resetPassword` over DDP): the user and the stored
+    /// token of `result`, or `LoginFailed` when the token is already gone.
+    pub fn logged_in(&self, result: &LoginResult) -> Result<Caller> {
+        let token =
+            self.0.store.token(&ids::hash_token(&result.token))?.ok_or_else(|| {
+                Error::LoginFailed("You've been logged out by the server. Please log in again.".into())
+            })?;
+        Ok(Caller { user: result.user.clone(), token })
     }
 
     /// Ends the session of the presented token.

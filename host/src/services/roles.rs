@@ -77,6 +77,30 @@ impl Roles<'_> {
         Ok((update, remove))
     }
 
+    /// The permission documents (`{_id, roles, _updatedAt}`), or those changed after `since`,
+    /// as `permissions/get` and `permissions.listAll` list them.
+    pub fn permissions(&self, since: Option<Date>) -> Result<Vec<Value>> {
+        self.0.authz().permissions(since)
+    }
+
+    /// `getUserRoles`: the users holding a role shown as a tag next to their name, by username,
+    /// each with only those roles (the base roles every account has are not shown).
+    pub fn tagged_users(&self) -> Result<Vec<User>> {
+        const UNTAGGED: [&str; 5] = ["user", "bot", "guest", "anonymous", "app"];
+        let mut users: Vec<User> = self
+            .0
+            .store
+            .all_users()?
+            .into_iter()
+            .filter_map(|mut u| {
+                u.roles.retain(|r| !UNTAGGED.contains(&r.as_str()));
+                (!u.roles.is_empty()).then_some(u)
+            })
+            .collect();
+        users.sort_by(|a, b| a.username.cmp(&b.username));
+        Ok(users)
+    }
+
     /// A role by id.
     pub fn by_id(&self, id: &str) -> Result<Option<Value>> {
         Ok(self.list()?.into_iter().find(|r| r["_id"] == id))

@@ -161,6 +161,16 @@ impl Settings<'_> {
         }
     }
 
+    /// Whether `user` may follow changes of the private settings (`private-settings-changed`):
+    /// a global `view-privileged-setting`, `edit-privileged-setting` or
+    /// `manage-selected-settings`. Reads only the permission cache, so stream fan-out may ask
+    /// it for every listener.
+    pub fn can_watch_private(&self, user: &User) -> bool {
+        ["view-privileged-setting", "edit-privileged-setting", "manage-selected-settings"]
+            .iter()
+            .any(|p| self.0.permissions.granted(p, &user.roles))
+    }
+
     /// One setting for the administration (`view-privileged-setting`).
     pub fn privileged_doc(&self, user: &User, id: &str) -> Result<Arc<Value>> {
         self.0.authz().require(user, "view-privileged-setting", None)?;

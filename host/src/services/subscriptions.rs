@@ -60,6 +60,29 @@ impl Subscriptions<'_> {
         self.0.store.subscription(rid, &user.id)
     }
 
+    /// The ids of the rooms `user` is in (what `__my_messages__` and `rooms-changed` follow).
+    pub fn room_ids(&self, user: &User) -> Result<Vec<String>> {
+        Ok(self.0.store.subscriptions_of_user(&user.id)?.into_iter().map(|s| s.rid).collect())
+    }
+
+    /// `readMessages`: [`Subscriptions::read`] when `user` is in the room `rid`; reading a room
+    /// one can see but isn't in changes nothing, as upstream. The room must exist
+    /// (`error-room-does-not-exist`) and be readable (`error-not-allowed`).
+    pub fn read_if_member(&self, user: &User, rid: &str, read_threads: bool) -> Result<()> {
+        let room = self
+            .0
+            .store
+            .room_by_id(rid)?
+            .ok_or_else(|| Error::bad("error-room-does-not-exist", "This room does not exist"))?;
+        if !self.0.rooms().can_read(user, &room)? {
+            return Err(Error::bad("error-not-allowed", "Not allowed"));
+        }
+        if self.get_one(user, rid)?.is_some() {
+            self.read(user, rid, read_threads)?;
+        }
+        Ok(())
+    }
+
     /// `subscriptions/get` / `subscriptions.get`: every subscription of the user, or those
     /// changed (and removed) after `since`.
     pub fn get(&self, user: &User, since: Option<Date>) -> Result<Changes<Subscription>> {

@@ -101,6 +101,22 @@ impl ProfileChanges {
 }
 
 impl Users<'_> {
+    /// A user by id, if there is one.
+    pub fn by_id(&self, user_id: &str) -> Result<Option<User>> {
+        self.0.store.user_by_id(user_id)
+    }
+
+    /// A user by username (a leading `@` ignored), if there is one.
+    pub fn by_username(&self, username: &str) -> Result<Option<User>> {
+        self.0.store.user_by_username(username.trim_start_matches('@'))
+    }
+
+    /// Whether `viewer` may follow the personal events of the user `user_id`
+    /// (`stream-notify-user`): only their own.
+    pub fn can_follow_events_of(&self, viewer: &User, user_id: &str) -> bool {
+        viewer.id == user_id
+    }
+
     fn target(&self, user_id: &str) -> Result<User> {
         self.0.store.user_by_id(user_id)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))
     }

@@ -6,8 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Args, Failure, Invocation, MethodDef, Outcome, SessionChange, anon, logged, match_failed};
 use crate::error::Error;
-use crate::ids;
-use crate::services::accounts::{Caller, LoginResult, password_digest};
+use crate::services::accounts::{LoginResult, password_digest};
 use crate::services::users::Registration;
 
 /// The methods of this family.
@@ -40,19 +39,19 @@ fn login(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     } else {
         return Err(Error::bad("error-invalid-login", "Unrecognized options for login request").into());
     };
-    let hashed = ids::hash_token(&result.token);
-    let stored = inv
-        .svc
-        .store
-        .token(&hashed)?
-        .ok_or_else(|| Error::LoginFailed("You've been logged out by the server. Please log in again.".into()))?;
+    log_in(inv, &result, kind)
+}
+
+/// Logs the connection in as a login's user → `{id, token, tokenExpires: {$date}, type}`.
+fn log_in(inv: &mut Invocation<'_>, result: &LoginResult, kind: &str) -> Outcome {
+    let caller = inv.svc.accounts().logged_in(result)?;
     let answer = json!({
         "id": result.user.id,
         "token": result.token,
         "tokenExpires": result.expires.to_ejson(),
         "type": kind,
     });
-    inv.session = Some(SessionChange::Login(Box::new(Caller { user: result.user, token: stored })));
+    inv.session = Some(SessionChange::Login(Box::new(caller)));
     Ok(Some(answer))
 }
 
@@ -63,7 +62,6 @@ fn password_login(
     request: &Map<String, Value>,
     code: Option<&str>,
 ) -> Result<LoginResult, Failure> {
-    let accounts = inv.svc.accounts();
     let who = match request.get("user") {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Object(o)) => {
@@ -72,7 +70,7 @@ fn password_login(
             } else if let Some(e) = o.get("email").and_then(Value::as_str) {
                 e.to_string()
             } else if let Some(id) = o.get("id").and_then(Value::as_str) {
-                let user = inv.svc.store.user_by_id(id)?.ok_or_else(|| Error::LoginFailed("Unauthorized".into()))?;
+                let user = inv.svc.users().by_id(id)?.ok_or_else(|| Error::LoginFailed("Unauthorized".into()))?;
                 user.username
             } else {
                 return Err(match_failed());
@@ -81,9 +79,7 @@ fn password_login(
         _ => return Err(match_failed()),
     };
     let digest = request.get("password").and_then(password_digest).ok_or_else(match_failed)?;
-    let user = accounts.check_password(&who, &digest)?;
-    inv.svc.two_factor().check_login(&user, code)?;
-    Ok(accounts.issue_session(user)?)
+    Ok(inv.svc.accounts().login_with_password(&who, &digest, code)?)
 }
 
 /// `logout`: ends the session of the connection's token.
@@ -158,17 +154,5 @@ fn reset_password(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let (token, password) = (args.str(0)?, args.str(1)?);
     let user = inv.svc.users().reset_password(&token, &password)?;
     let result = inv.svc.accounts().issue_session(user)?;
-    let stored = inv
-        .svc
-        .store
-        .token(&ids::hash_token(&result.token))?
-        .ok_or_else(|| Error::LoginFailed("You've been logged out by the server. Please log in again.".into()))?;
-    let answer = json!({
-        "id": result.user.id,
-        "token": result.token,
-        "tokenExpires": result.expires.to_ejson(),
-        "type": "password",
-    });
-    inv.session = Some(SessionChange::Login(Box::new(Caller { user: result.user, token: stored })));
-    Ok(Some(answer))
+    log_in(inv, &result, "password")
 }

@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 use super::{Args, Failure, Invocation, MethodDef, Outcome, field_opt_str, field_str, logged, match_failed};
 use crate::ddp::frames::{ejson, ejson_dates};
 use crate::error::Error;
+use crate::models::Message;
 use crate::services::messages::{Draft, Typed};
 use crate::store::MessageFilter;
 use crate::time;
@@ -61,16 +62,18 @@ fn send_message(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     }
 }
 
+/// The message `id`; an unknown one is `error-action-not-allowed`, as upstream's edit and delete
+/// methods answer.
+fn message(inv: &Invocation<'_>, id: &str) -> Result<Message, Failure> {
+    Ok(inv.svc.messages().by_id(id)?.ok_or_else(|| Error::bad("error-action-not-allowed", "Not allowed"))?)
+}
+
 /// `updateMessage({_id, rid, msg, customFields?})`.
 fn update_message(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let m = args.object(0)?;
     let id = field_str(m, "_id")?;
     let user = inv.user()?.clone();
-    let original = inv
-        .svc
-        .store
-        .message(&id)?
-        .ok_or_else(|| Failure::from(Error::bad("error-action-not-allowed", "Not allowed")))?;
+    let original = message(inv, &id)?;
     let rid = field_opt_str(m, "rid")?.unwrap_or(original.rid);
     let text = field_opt_str(m, "msg")?.unwrap_or_default();
     let custom_fields = m.get("customFields").filter(|v| v.is_object()).cloned();
@@ -82,11 +85,7 @@ fn update_message(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 fn delete_message(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let id = field_str(args.object(0)?, "_id")?;
     let user = inv.user()?.clone();
-    let message = inv
-        .svc
-        .store
-        .message(&id)?
-        .ok_or_else(|| Failure::from(Error::bad("error-action-not-allowed", "Not allowed")))?;
+    let message = message(inv, &id)?;
     inv.svc.messages().delete(&user, &message)?;
     Ok(None)
 }
@@ -158,12 +157,7 @@ fn get_messages(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 
 /// A `rid` the caller can't read makes the history methods answer `false`, as upstream.
 fn readable_or_false(inv: &Invocation<'_>, rid: &str) -> Result<bool, Failure> {
-    let user = inv.user()?;
-    let room = inv.svc.store.room_by_id(rid)?;
-    Ok(match room {
-        Some(room) => inv.svc.rooms().can_read(user, &room)?,
-        None => false,
-    })
+    Ok(inv.svc.rooms().can_read_id(inv.user()?, rid)?)
 }
 
 /// `loadHistory(rid, end, limit = 20, ls, showThreadMessages = true)` →
@@ -237,7 +231,7 @@ fn get_thread_messages(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let svc = inv.svc;
     let filter = MessageFilter { offset: skip, limit, ..Default::default() };
     let list = svc.messages().thread_messages(&user, &tmid, filter)?;
-    let parent = svc.store.message(&tmid)?;
+    let parent = svc.messages().by_id(&tmid)?;
     let mut out: Vec<Value> = parent.iter().map(ejson).collect();
     out.extend(list.messages.iter().map(ejson));
     Ok(Some(Value::Array(out)))

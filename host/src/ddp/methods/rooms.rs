@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::{Args, Failure, Invocation, MethodDef, Outcome, anon, field_str, logged, match_failed};
 use crate::error::Error;
 use crate::models::{Room, User};
-use crate::services::rooms::{NewRoom, RoomRole};
+use crate::services::rooms::{NewRoom, RoomRole, Rooms};
 use crate::services::subscriptions::tombstone_view;
 use crate::time;
 
@@ -70,7 +70,7 @@ fn not_allowed() -> Error {
 
 /// The room with id `rid`, or `missing()`.
 fn room(inv: &Invocation<'_>, rid: &str, missing: fn() -> Error) -> Result<Room, Failure> {
-    Ok(inv.svc.store.room_by_id(rid)?.ok_or_else(missing)?)
+    Ok(inv.svc.rooms().by_id(rid)?.ok_or_else(missing)?)
 }
 
 /// `{update, remove}` since a date, or the plain list without one. Call inside `time::ejson`.
@@ -163,18 +163,10 @@ fn get_users_of_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 /// method).
 fn can_access_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let (rid, uid) = (args.str(0)?, args.str(1)?);
-    let svc = inv.svc;
-    let Some(other) = svc.store.user_by_id(&uid)? else {
-        return Err(Error::bad("error-invalid-user", "Invalid user").into());
-    };
-    let room = room(inv, &rid, invalid_room)?;
     let caller = inv.user()?;
-    if caller.id != other.id && !svc.authz().can(caller, "view-room-administration", None)? {
-        return Err(not_allowed().into());
-    }
-    if !svc.rooms().can_read(&other, &room)? {
+    let Some((room, other)) = inv.svc.rooms().access_of(caller, &rid, &uid)? else {
         return Ok(Some(json!(false)));
-    }
+    };
     let mut view = room_json(&room);
     view["username"] = json!(other.username);
     Ok(Some(view))
@@ -249,12 +241,22 @@ fn join_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     Ok(Some(json!(true)))
 }
 
+/// Runs `act` as the caller on the room whose id is the first parameter
+/// (`error-invalid-room` when there is none).
+fn on_room<T>(
+    inv: &Invocation<'_>,
+    args: &Args<'_>,
+    act: impl FnOnce(Rooms<'_>, &User, &Room) -> crate::error::Result<T>,
+) -> Result<T, Failure> {
+    let rid = args.str(0)?;
+    let user = inv.user()?;
+    let room = room(inv, &rid, invalid_room)?;
+    Ok(act(inv.svc.rooms(), user, &room)?)
+}
+
 /// `leaveRoom(rid)` → nothing.
 fn leave_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let rid = args.str(0)?;
-    let user = inv.user()?.clone();
-    let room = room(inv, &rid, invalid_room)?;
-    inv.svc.rooms().leave(&user, &room)?;
+    on_room(inv, args, |rooms, user, room| rooms.leave(user, room))?;
     Ok(None)
 }
 
@@ -296,39 +298,27 @@ fn remove_user_from_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let (rid, username) = rid_and_username(args)?;
     let user = inv.user()?.clone();
     let room = room(inv, &rid, not_allowed)?;
-    let target = inv
-        .svc
-        .store
-        .user_by_username(username.trim_start_matches('@'))?
-        .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
+    let target =
+        inv.svc.users().by_username(&username)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
     inv.svc.rooms().kick(&user, &room, &target)?;
     Ok(Some(json!(true)))
 }
 
 /// `eraseRoom(rid)` → `true`.
 fn erase_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let rid = args.str(0)?;
-    let user = inv.user()?.clone();
-    let room = room(inv, &rid, invalid_room)?;
-    inv.svc.rooms().erase(&user, &room)?;
+    on_room(inv, args, |rooms, user, room| rooms.erase(user, room))?;
     Ok(Some(json!(true)))
 }
 
 /// `archiveRoom(rid)` → nothing.
 fn archive_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let rid = args.str(0)?;
-    let user = inv.user()?.clone();
-    let room = room(inv, &rid, invalid_room)?;
-    inv.svc.rooms().archive(&user, &room)?;
+    on_room(inv, args, |rooms, user, room| rooms.archive(user, room))?;
     Ok(None)
 }
 
 /// `unarchiveRoom(rid)` → nothing.
 fn unarchive_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let rid = args.str(0)?;
-    let user = inv.user()?.clone();
-    let room = room(inv, &rid, invalid_room)?;
-    inv.svc.rooms().unarchive(&user, &room)?;
+    on_room(inv, args, |rooms, user, room| rooms.unarchive(user, room))?;
     Ok(None)
 }
 
@@ -357,13 +347,7 @@ fn save_room_settings(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 /// `getRoomRoles(rid)` → `[{_id, rid, u: {_id, username, name}, roles}]` of the members
 /// holding room roles. Someone who can't read the room needs `manage-room-members-remotely`.
 fn get_room_roles(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let rid = args.str(0)?;
-    let user = inv.user()?.clone();
-    let room = room(inv, &rid, invalid_room)?;
-    if !inv.svc.authz().can(&user, "manage-room-members-remotely", None)? && !inv.svc.rooms().can_read(&user, &room)? {
-        return Err(Error::bad("error-invalid-user", "Invalid user").into());
-    }
-    let roles = inv.svc.rooms().roles(&room)?;
+    let roles = on_room(inv, args, |rooms, user, room| rooms.roles_for(user, room))?;
     Ok(Some(time::ejson(|| json!(roles))))
 }
 

@@ -90,7 +90,7 @@ fn save_setting(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 fn permissions(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let since = args.date(0)?;
     let docs: Vec<Value> =
-        inv.svc.authz().permissions(since)?.into_iter().map(|d| ejson_dates(d, &DATE_KEYS)).collect();
+        inv.svc.roles().permissions(since)?.into_iter().map(|d| ejson_dates(d, &DATE_KEYS)).collect();
     Ok(Some(match since {
         None => Value::Array(docs),
         Some(_) => json!({"update": docs, "remove": []}),
@@ -125,22 +125,10 @@ fn spotlight(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     Ok(Some(json!({"users": users, "rooms": frames::ejson(&rooms)})))
 }
 
-/// Global roles shown as tags next to usernames (the base roles every account has are not).
-const UNTAGGED_ROLES: [&str; 5] = ["user", "bot", "guest", "anonymous", "app"];
-
 /// `getUserRoles`: `[]` → `[{_id, username, roles}]` of users holding a role worth showing.
 fn user_roles(inv: &mut Invocation<'_>, _: &Args<'_>) -> Outcome {
-    let mut users: Vec<Value> = inv
-        .svc
-        .store
-        .all_users()?
-        .into_iter()
-        .filter(|u| u.roles.iter().any(|r| !UNTAGGED_ROLES.contains(&r.as_str())))
-        .map(|u| {
-            let roles: Vec<&String> = u.roles.iter().filter(|r| !UNTAGGED_ROLES.contains(&r.as_str())).collect();
-            json!({"_id": u.id, "username": u.username, "roles": roles})
-        })
-        .collect();
-    users.sort_by(|a, b| a["username"].as_str().cmp(&b["username"].as_str()));
-    Ok(Some(Value::Array(users)))
+    let users = inv.svc.roles().tagged_users()?;
+    Ok(Some(Value::Array(
+        users.iter().map(|u| json!({"_id": u.id, "username": u.username, "roles": u.roles})).collect(),
+    )))
 }

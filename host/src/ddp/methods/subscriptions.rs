@@ -8,6 +8,8 @@ use serde_json::{Value, json};
 use super::rooms::{changes, with_method};
 use super::{Args, Invocation, MethodDef, Outcome, anon, logged, match_failed};
 use crate::error::Error;
+use crate::models::{Subscription, User};
+use crate::services::subscriptions::Subscriptions;
 use crate::time;
 
 /// The methods of this family.
@@ -35,25 +37,28 @@ fn subscriptions_get(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 /// `hideRoom(rid)` → how many subscriptions changed: 1, or 0 when the caller has no
 /// subscription or it is already hidden.
 fn hide_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let rid = args.str(0)?;
-    let user = inv.user()?.clone();
-    let changed = match inv.svc.subscriptions().get_one(&user, &rid)? {
-        Some(sub) if sub.open || sub.alert => {
-            inv.svc.subscriptions().hide(&user, &rid)?;
-            1
-        }
-        _ => 0,
-    };
-    Ok(Some(json!(changed)))
+    change_subscription(inv, args, |sub| sub.open || sub.alert, |subs, user, rid| subs.hide(user, rid))
 }
 
 /// `openRoom(rid)` → 1, or 0 when there is no subscription or it is already open.
 fn open_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
+    change_subscription(inv, args, |sub| !sub.open, |subs, user, rid| subs.open(user, rid))
+}
+
+/// Applies `change` to the caller's subscription of the room `rid` (the first parameter) when
+/// `needed` says it would change it → 1, else 0 (also when there is no subscription).
+fn change_subscription(
+    inv: &Invocation<'_>,
+    args: &Args<'_>,
+    needed: fn(&Subscription) -> bool,
+    change: fn(&Subscriptions<'_>, &User, &str) -> crate::error::Result<Subscription>,
+) -> Outcome {
     let rid = args.str(0)?;
     let user = inv.user()?.clone();
-    let changed = match inv.svc.subscriptions().get_one(&user, &rid)? {
-        Some(sub) if !sub.open => {
-            inv.svc.subscriptions().open(&user, &rid)?;
+    let subs = inv.svc.subscriptions();
+    let changed = match subs.get_one(&user, &rid)? {
+        Some(sub) if needed(&sub) => {
+            change(&subs, &user, &rid)?;
             1
         }
         _ => 0,
@@ -82,17 +87,7 @@ fn read_messages(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let rid = args.str(0)?;
     let read_threads = args.bool(1, false)?;
     let user = inv.user()?.clone();
-    let room = inv
-        .svc
-        .store
-        .room_by_id(&rid)?
-        .ok_or_else(|| Error::bad("error-room-does-not-exist", "This room does not exist"))?;
-    if !inv.svc.rooms().can_read(&user, &room)? {
-        return Err(Error::bad("error-not-allowed", "Not allowed").into());
-    }
-    if inv.svc.subscriptions().get_one(&user, &rid)?.is_some() {
-        inv.svc.subscriptions().read(&user, &rid, read_threads)?;
-    }
+    inv.svc.subscriptions().read_if_member(&user, &rid, read_threads)?;
     Ok(None)
 }
 

@@ -18,10 +18,9 @@ pub const ALL_STREAM: &str = "stream-notify-all";
 pub const APPS_STREAM: &str = "stream-apps";
 
 const PRIVATE_SETTINGS: &str = "private-settings-changed";
-const PRIVILEGED: [&str; 3] = ["view-privileged-setting", "edit-privileged-setting", "manage-selected-settings"];
 
 fn may_see_private_settings(svc: &Services, user: &User) -> bool {
-    svc.authz().can_any(user, &PRIVILEGED, None).unwrap_or(false)
+    svc.settings().can_watch_private(user)
 }
 
 /// `stream-notify-logged` `<event>`: logged-in users; private settings need a settings permission.
@@ -210,8 +209,7 @@ pub fn on_setting(hub: &Hub, setting: &Value, public: bool) {
             frame.clone()
         };
         hub.streams.each(&topic, |e| {
-            let allowed =
-                e.conn.user().is_some_and(|u| PRIVILEGED.iter().any(|p| hub.svc.permissions.granted(p, &u.user.roles)));
+            let allowed = e.conn.user().is_some_and(|u| may_see_private_settings(&hub.svc, &u.user));
             if allowed {
                 e.conn.send(frame.clone());
             }

@@ -486,6 +486,12 @@ pub fn not_allowed() -> Value {
     meteor_error(json!("not-allowed"), "Not allowed", None)
 }
 
+/// The rooms `user` is in, for the streams that follow memberships (`__my_messages__`,
+/// `rooms-changed`); a failed read refuses the subscription.
+fn member_rooms(svc: &Services, user: &User) -> Result<Vec<String>, Value> {
+    svc.subscriptions().room_ids(user).map_err(|_| not_allowed())
+}
+
 /// Reads the subscription options (`false`, `true`, or `{useCollection, args}`).
 pub fn use_collection(params: &[Value]) -> bool {
     match params.get(1) {

@@ -18,11 +18,7 @@ pub const MY_MESSAGES: &str = "__my_messages__";
 
 /// Whether `user` may read the room `rid` (any failure counts as no).
 pub fn readable(svc: &Services, user: &User, rid: &str) -> bool {
-    let check = svc.store.room_by_id(rid).and_then(|room| match room {
-        Some(room) => svc.rooms().can_read(user, &room),
-        None => Ok(false),
-    });
-    check.unwrap_or_else(|e| {
+    svc.rooms().can_read_id(user, rid).unwrap_or_else(|e| {
         tracing::warn!(error = %e, rid, "room access check failed");
         false
     })
@@ -33,13 +29,7 @@ pub fn readable(svc: &Services, user: &User, rid: &str) -> bool {
 pub fn plan_messages(svc: &Services, user: Option<&User>, key: &str) -> Result<Plan, Value> {
     let user = user.ok_or_else(not_allowed)?;
     if key == MY_MESSAGES {
-        let mut topics: Vec<Topic> = svc
-            .store
-            .subscriptions_of_user(&user.id)
-            .map_err(|_| not_allowed())?
-            .into_iter()
-            .map(|s| Topic::MyMessages(s.rid))
-            .collect();
+        let mut topics: Vec<Topic> = super::member_rooms(svc, user)?.into_iter().map(Topic::MyMessages).collect();
         topics.push(Topic::MyMessagesAll);
         let mut plan = Plan::plain(MESSAGES_STREAM, key, topics);
         plan.kind = SubKind::MyMessages;
@@ -91,7 +81,7 @@ pub fn on_message(hub: &Hub, message: &Message, room: &Room) {
             if members.contains(&e.conn.id) {
                 return;
             }
-            let may_view = e.conn.user().is_some_and(|u| hub.svc.permissions.granted("view-c-room", &u.user.roles));
+            let may_view = e.conn.user().is_some_and(|u| hub.svc.rooms().can_view_public(&u.user));
             if may_view {
                 e.conn.send(frame.clone());
             }
@@ -163,7 +153,7 @@ pub fn recheck_room(hub: &Hub, rid: &str) {
         let mut denied = Vec::new();
         for (conn, _, _) in &subs {
             let ok = conn.user().is_some_and(|u| {
-                let fresh = hub.svc.store.user_by_id(&u.user.id).ok().flatten();
+                let fresh = hub.svc.users().by_id(&u.user.id).ok().flatten();
                 fresh.is_some_and(|f| readable(&hub.svc, &f, rid))
             });
             if !ok {

@@ -20,17 +20,11 @@ pub const STREAM: &str = "stream-notify-user";
 pub fn plan(svc: &Services, user: Option<&User>, key: &str) -> Result<Plan, Value> {
     let user = user.ok_or_else(not_allowed)?;
     let Some((uid, event)) = key.split_once('/') else { return Err(not_allowed()) };
-    if uid != user.id || event.is_empty() {
+    if !svc.users().can_follow_events_of(user, uid) || event.is_empty() {
         return Err(not_allowed());
     }
     if event == "rooms-changed" {
-        let topics = svc
-            .store
-            .subscriptions_of_user(&user.id)
-            .map_err(|_| not_allowed())?
-            .into_iter()
-            .map(|s| Topic::RoomsChanged(s.rid))
-            .collect();
+        let topics = super::member_rooms(svc, user)?.into_iter().map(Topic::RoomsChanged).collect();
         let mut plan = Plan::plain(STREAM, key, topics);
         plan.kind = SubKind::RoomsChanged;
         return Ok(plan);
@@ -56,7 +50,7 @@ pub fn on_subscription(hub: &Hub, action: ChangeAction, sub: &Subscription) {
             if conns.is_empty() {
                 return;
             }
-            let room = blocking(|| hub.svc.store.room_by_id(&sub.rid).ok().flatten());
+            let room = blocking(|| hub.svc.rooms().by_id(&sub.rid).ok().flatten());
             if let Some(room) = room {
                 let args = serde_json::to_string(&json!(["inserted", ejson(&room.public_view())])).unwrap_or_default();
                 let frame = frames::changed_raw(STREAM, &format!("{uid}/rooms-changed"), &args);

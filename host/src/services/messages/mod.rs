@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-pub use queries::{HistoryPage, MessageList, ThreadListKind, deleted_view, trash_view};
+pub use queries::{MessageList, ThreadListKind, deleted_view, trash_view};
 pub use send::Draft;
 
 use super::Services;

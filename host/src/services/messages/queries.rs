@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::{Messages, message_not_found, parse};
 use crate::error::{Error, Result};
 use crate::models::{Message, Room, User};
+use crate::services::rooms::{HistoryOptions, HistoryPage};
 use crate::store::{DeletedScope, HistoryQuery, MessageFilter, MessageSort, Tombstone};
 use crate::time::Date;
 
@@ -259,14 +260,6 @@ impl Messages<'_> {
     }
 }
 
-/// What `loadHistory` answers: messages before `end` (newest first), and with a last-seen mark
-/// the first unread message and how many unread ones were not loaded.
-pub struct HistoryPage {
-    pub messages: Vec<Message>,
-    pub first_unread: Option<Message>,
-    pub unread_not_loaded: usize,
-}
-
 impl Messages<'_> {
     fn visible(&self, room: &Room, show_thread_messages: bool) -> HistoryQuery {
         HistoryQuery {
@@ -277,7 +270,9 @@ impl Messages<'_> {
         }
     }
 
-    /// `loadHistory`: up to `limit` messages before `end` (now when absent), newest first.
+    /// `loadHistory`: up to `limit` messages before `end` (now when absent), newest first, and
+    /// with a last-seen mark `ls` the unread ones not loaded
+    /// ([`crate::services::rooms::Rooms::history_page`]).
     pub fn load_history(
         &self,
         user: &User,
@@ -288,17 +283,13 @@ impl Messages<'_> {
         show_thread_messages: bool,
     ) -> Result<HistoryPage> {
         let room = self.readable_room(user, rid)?;
-        let base = self.visible(&room, show_thread_messages);
-        let q = HistoryQuery { latest: end, limit: Some(limit), ..base.clone() };
-        let messages = self.0.store.room_history(&q)?;
-        let mut page = HistoryPage { messages, first_unread: None, unread_not_loaded: 0 };
-        if let (Some(ls), Some(oldest_loaded)) = (ls, page.messages.last().map(|m| m.ts)) {
-            let unread = HistoryQuery { oldest: Some(ls), oldest_first: true, ..base };
-            page.first_unread = self.0.store.room_history(&HistoryQuery { limit: Some(1), ..unread.clone() })?.pop();
-            page.unread_not_loaded =
-                self.0.store.count_room_history(&HistoryQuery { latest: Some(oldest_loaded), ..unread })?;
-        }
-        Ok(page)
+        let o = HistoryOptions { latest: end, count: limit, show_thread_messages, ..Default::default() };
+        self.0.rooms().history_page(&room, &o, ls)
+    }
+
+    /// A message by id, if there is one (no access check: for callers that check it next).
+    pub fn by_id(&self, id: &str) -> Result<Option<Message>> {
+        self.0.store.message(id)
     }
 
     /// `loadNextMessages`: up to `limit` messages after `end` (the beginning when absent),

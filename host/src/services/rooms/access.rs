@@ -12,6 +12,40 @@ impl Rooms<'_> {
         self.0.store.room_by_id(rid)?.ok_or_else(room_not_found)
     }
 
+    /// A room by id, if there is one.
+    pub fn by_id(&self, rid: &str) -> Result<Option<Room>> {
+        self.0.store.room_by_id(rid)
+    }
+
+    /// Whether `user` may read the room `rid` ([`Rooms::can_read`]); an unknown room can't be
+    /// read. Decides who may subscribe to a room's streams and which history calls answer.
+    pub fn can_read_id(&self, user: &User, rid: &str) -> Result<bool> {
+        match self.0.store.room_by_id(rid)? {
+            Some(room) => self.can_read(user, &room),
+            None => Ok(false),
+        }
+    }
+
+    /// Whether `user`'s roles hold `view-c-room`, which lets them read public channels they are
+    /// not in. Reads only the permission cache, so stream fan-out may ask it for every reader.
+    pub fn can_view_public(&self, user: &User) -> bool {
+        self.0.permissions.granted("view-c-room", &user.roles)
+    }
+
+    /// `canAccessRoom`: the room `rid` and the user `user_id`, if that user may read it (`None`
+    /// when not). Asking about another user needs `view-room-administration`
+    /// (`error-not-allowed`); an unknown user is `error-invalid-user`, an unknown room
+    /// `error-invalid-room`, checked in that order.
+    pub fn access_of(&self, caller: &User, rid: &str, user_id: &str) -> Result<Option<(Room, User)>> {
+        let other =
+            self.0.store.user_by_id(user_id)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
+        let room = self.0.store.room_by_id(rid)?.ok_or_else(|| Error::bad("error-invalid-room", "Invalid room"))?;
+        if caller.id != other.id && !self.0.authz().can(caller, "view-room-administration", None)? {
+            return Err(not_allowed());
+        }
+        Ok(if self.can_read(&other, &room)? { Some((room, other)) } else { None })
+    }
+
     /// Whether `user` may read `room`: members always; public channels with `view-c-room`;
     /// discussions with access to their parent room.
     pub fn can_read(&self, user: &User, room: &Room) -> Result<bool> {

@@ -8,6 +8,15 @@ use crate::models::{Message, Room, User};
 use crate::query;
 use crate::store::HistoryQuery;
 
+/// A page of a room's history ([`Rooms::history_page`]): messages newest first and, with a
+/// last-seen mark, the first unread message not loaded and how many unread ones were not loaded.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryPage {
+    pub messages: Vec<Message>,
+    pub first_unread: Option<Message>,
+    pub unread_not_loaded: usize,
+}
+
 impl Rooms<'_> {
     /// `channels.counters` / `groups.counters` / `im.counters` for `user_id` (another user
     /// needs `view-room-administration`).
@@ -62,12 +71,33 @@ impl Rooms<'_> {
         Ok(out)
     }
 
-    /// `channels.history` / `im.history` / `loadHistory`: messages before `latest` (and after
-    /// `oldest`), newest first, with `firstUnread` / `unreadNotLoaded` on request.
+    /// `channels.history` / `groups.history` / `im.history`: [`Rooms::history_page`] with
+    /// `oldest` as the last-seen mark when `unreads` is asked for, as
+    /// `{messages, firstUnread?, unreadNotLoaded?}`. Unreadable rooms are `error-unauthorized`.
     pub fn history(&self, user: &User, room: &Room, o: &HistoryOptions) -> Result<Value> {
         if !self.can_read(user, room)? {
             return Err(crate::services::authz::unauthorized());
         }
+        let page = self.history_page(room, o, if o.unreads { o.oldest } else { None })?;
+        let mut out = json!({"messages": page.messages});
+        if o.unreads {
+            out["firstUnread"] = match page.first_unread {
+                Some(first) => serde_json::to_value(first)?,
+                None => Value::Null,
+            };
+            out["unreadNotLoaded"] = json!(page.unread_not_loaded);
+        }
+        Ok(out)
+    }
+
+    /// A page of the room's history, the one reader behind `*.history` and `loadHistory`:
+    /// up to `o.count` visible messages (hidden system types left out, thread replies only
+    /// with `o.show_thread_messages`) before `o.latest` and after `o.oldest`, newest first,
+    /// skipping `o.offset`. With a `last_seen` mark, and when the oldest loaded message is not
+    /// at that mark, the page also holds the first message between the mark and the oldest
+    /// loaded one and how many lie there (the unread ones not loaded). No access check: the
+    /// callers check the room first.
+    pub fn history_page(&self, room: &Room, o: &HistoryOptions, last_seen: Option<Date>) -> Result<HistoryPage> {
         let hidden = self.hidden_types(room);
         let q = HistoryQuery {
             rid: room.id.clone(),
@@ -81,33 +111,25 @@ impl Rooms<'_> {
             ..Default::default()
         };
         let messages = self.0.store.room_history(&q)?;
-        let mut out = json!({"messages": messages});
-        if o.unreads {
-            let mut unread_not_loaded = 0;
-            let mut first_unread = Value::Null;
-            if let (Some(oldest), Some(last)) = (o.oldest, messages.last())
-                && last.ts != oldest
-            {
-                let q = HistoryQuery {
-                    rid: room.id.clone(),
-                    oldest: Some(oldest),
-                    latest: Some(last.ts),
-                    inclusive: false,
-                    exclude_types: hidden,
-                    exclude_thread_replies: !o.show_thread_messages,
-                    oldest_first: true,
-                    limit: Some(1),
-                    ..Default::default()
-                };
-                if let Some(first) = self.0.store.room_history(&q)?.into_iter().next() {
-                    first_unread = serde_json::to_value(first)?;
-                }
-                unread_not_loaded = self.0.store.count_room_history(&q)?;
-            }
-            out["firstUnread"] = first_unread;
-            out["unreadNotLoaded"] = json!(unread_not_loaded);
+        let mut page = HistoryPage { messages, first_unread: None, unread_not_loaded: 0 };
+        if let (Some(last_seen), Some(last)) = (last_seen, page.messages.last())
+            && last.ts != last_seen
+        {
+            let q = HistoryQuery {
+                rid: room.id.clone(),
+                oldest: Some(last_seen),
+                latest: Some(last.ts),
+                inclusive: false,
+                exclude_types: hidden,
+                exclude_thread_replies: !o.show_thread_messages,
+                oldest_first: true,
+                limit: Some(1),
+                ..Default::default()
+            };
+            page.first_unread = self.0.store.room_history(&q)?.into_iter().next();
+            page.unread_not_loaded = self.0.store.count_room_history(&q)?;
         }
-        Ok(out)
+        Ok(page)
     }
 
     /// `channels.messages` / `groups.messages` / `im.messages`: a page of the room's messages

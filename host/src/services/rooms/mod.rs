@@ -17,6 +17,7 @@ mod roles;
 mod settings;
 
 pub use create::direct_room_id;
+pub use history::HistoryPage;
 pub use roles::RoomRole;
 
 use std::sync::Arc;

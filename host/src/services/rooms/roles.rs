@@ -90,6 +90,15 @@ impl Rooms<'_> {
             .collect())
     }
 
+    /// `getRoomRoles`: [`Rooms::roles`] for `user`, who must be able to read the room or hold
+    /// `manage-room-members-remotely` (`error-invalid-user` otherwise).
+    pub fn roles_for(&self, user: &User, room: &Room) -> Result<Vec<Value>> {
+        if !self.0.authz().can(user, "manage-room-members-remotely", None)? && !self.can_read(user, room)? {
+            return Err(Error::bad("error-invalid-user", "Invalid user"));
+        }
+        self.roles(room)
+    }
+
     /// `channels.moderators`: `[{_id, username, name}]` of the room's moderators.
     pub fn moderators(&self, room: &Room) -> Result<Vec<Value>> {
         Ok(self
