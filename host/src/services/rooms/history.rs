@@ -6,12 +6,12 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use super::*;
-use crate::services::Services;
 use crate::bus::{ChangeAction, Event};
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::models::{Message, Room, Subscription, User, UserRef};
 use crate::query;
+use crate::services::Services;
 use crate::store::{CleanHistory, HistoryQuery, MemberQuery, TeamMember, TeamUser};
 use crate::time::Date;
 

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use super::*;
-use crate::services::Services;
 use crate::bus::{ChangeAction, Event};
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::models::{Message, Room, Subscription, User, UserRef};
 use crate::query;
+use crate::services::Services;
 use crate::store::{CleanHistory, HistoryQuery, MemberQuery, TeamMember, TeamUser};
 use crate::time::Date;
 
@@ -362,4 +362,11 @@ pub(super) fn member_view(u: &User) -> Value {
         v["nickname"] = json!(n);
     }
     v
+}
+
+impl Rooms<'_> {
+    /// Whether the user is subscribed to the room (`rooms.isMember`).
+    pub fn is_member(&self, rid: &str, user_id: &str) -> Result<bool> {
+        Ok(self.0.store.subscription(rid, user_id)?.is_some())
+    }
 }

@@ -12,10 +12,12 @@ mod create;
 mod discussions;
 mod history;
 mod lifecycle;
+mod listing;
 mod membership;
 mod roles;
 mod settings;
 
+pub use access::Relatives;
 pub use create::direct_room_id;
 pub use roles::RoomRole;
 
@@ -90,7 +92,6 @@ pub(super) fn action_not_allowed(message: &str) -> Error {
 pub(super) fn invalid_user() -> Error {
     Error::bad("error-invalid-user", "Invalid user")
 }
-
 
 /// What [`Rooms::create`] needs to create a channel or a private group.
 #[derive(Debug, Clone, Default)]
@@ -188,8 +189,8 @@ pub(crate) fn new_subscription(room: &Room, user: &User, now: Date) -> Subscript
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::settings::apply_setting;
+    use super::*;
 
     pub(super) fn services() -> (std::sync::Arc<Services>, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("orbit-rooms-unit-{}", ids::random_id()));
