@@ -21,18 +21,15 @@ pub use access::Relatives;
 pub use create::direct_room_id;
 pub use roles::RoomRole;
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
 use super::Services;
 use crate::bus::{ChangeAction, Event};
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::ids;
-use crate::models::{Message, Room, Subscription, User, UserRef};
-use crate::query;
-use crate::store::{CleanHistory, HistoryQuery, MemberQuery, TeamMember, TeamUser};
+use crate::models::{Room, Subscription, User, UserRef};
 use crate::time::Date;
 
 /// Rooms operations.
