@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::models::{Room, User};
 use crate::query;
 use crate::services::Services;
-use crate::services::rooms::{NewDiscussion, room_not_found};
+use crate::services::rooms::NewDiscussion;
 use crate::services::subscriptions::tombstone_view;
 use crate::store::CleanHistory;
 use crate::time::Date;
