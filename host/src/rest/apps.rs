@@ -89,7 +89,7 @@ async fn install(State(svc): State<Arc<Services>>, MaybeAuth(caller): MaybeAuth,
     let zip = package_of(&svc, req).await;
     let caller = caller.ok_or(Error::Unauthenticated)?;
     let user = caller.user.clone();
-    svc.blocking(move |s| s.authz().require(&user, "manage-apps", None)).await?;
+    svc.blocking(move |s| s.apps().require_admin(&user)).await?;
     let zip = zip?;
     let app = svc.blocking(move |s| s.apps().install(&caller.user, &zip)).await?;
     Ok(ok(json!({"app": app, "implemented": {}})))
@@ -111,11 +111,8 @@ async fn update(
     let zip = package_of(&svc, req).await;
     let caller = caller.ok_or(Error::Unauthenticated)?;
     let (user, app_id) = (caller.user.clone(), id.clone());
-    svc.blocking(move |s| {
-        s.authz().require(&user, "manage-apps", None)?;
-        s.apps.record(&app_id).map(|_| ()).ok_or_else(|| app_not_found(&app_id))
-    })
-    .await?;
+    // `manage-apps`, then 404 for an unknown app, before the package is looked at.
+    svc.blocking(move |s| s.apps().get(&user, &app_id).map(drop)).await?;
     let zip = zip?;
     let app = svc.blocking(move |s| s.apps().update(&caller.user, &id, &zip)).await?;
     Ok(ok(json!({"app": app, "implemented": {}})))

@@ -222,19 +222,7 @@ async fn user_avatar(
         return Ok(serve(&svc, svc.avatars().blocked(&subject), &p, &headers));
     }
     let side = size(&p);
-    let image = svc
-        .blocking(move |s| {
-            let avatars = s.avatars();
-            let bare =
-                [".png", ".jpg", ".jpeg", ".svg", ".gif", ".webp"].iter().find_map(|ext| subject.strip_suffix(ext));
-            match bare {
-                Some(bare) if !subject.starts_with('@') && s.store.user_by_username(&subject)?.is_none() => {
-                    avatars.of_username(bare, side)
-                }
-                _ => avatars.of_username(&subject, side),
-            }
-        })
-        .await?;
+    let image = svc.blocking(move |s| s.avatars().of_path(&subject, side)).await?;
     Ok(serve(&svc, image, &p, &headers))
 }
 

@@ -1,12 +1,12 @@
 //! `channels.*` and `groups.*`: one set of handlers, registered once per room type. A [`Kind`]
-//! carries what differs — the room type (`c`/`p`), the route prefix, the response key
-//! (`channel`/`group`) and the wording of a few messages.
+//! carries what differs — the room type (`c`/`p`), the response key (`channel`/`group`) and the
+//! wording of a few messages.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use serde_json::{Map, Value, json};
 
 use super::paging::ListOptions;
@@ -19,9 +19,8 @@ use crate::error::{Error, Result};
 use crate::models::{Room, User};
 use crate::query;
 use crate::services::Services;
-use crate::services::authz::unauthorized;
-use crate::services::rooms::{HistoryOptions, MessageListOptions, NewRoom, RoomRole, room_not_found_for};
-use crate::services::teams::{NewTeam, TEAM_PRIVATE, TEAM_PUBLIC};
+use crate::services::rooms::{HistoryOptions, MessageListOptions, NewRoom, RoomRole};
+use crate::services::subscriptions::OpenChange;
 use crate::store::MemberQuery;
 
 /// What differs between `channels.*` and `groups.*`.
@@ -29,8 +28,6 @@ use crate::store::MemberQuery;
 pub struct Kind {
     /// Room type: `c` or `p`.
     pub t: &'static str,
-    /// Route prefix: `channels` or `groups`.
-    pub family: &'static str,
     /// Response key of one room: `channel` or `group`.
     pub key: &'static str,
     /// Response key of a list: `channels` or `groups`.
@@ -40,74 +37,115 @@ pub struct Kind {
 }
 
 /// Public channels.
-pub const CHANNELS: Kind = Kind { t: "c", family: "channels", key: "channel", list_key: "channels", noun: "channel" };
+pub const CHANNELS: Kind = Kind { t: "c", key: "channel", list_key: "channels", noun: "channel" };
 /// Private groups.
-pub const GROUPS: Kind = Kind { t: "p", family: "groups", key: "group", list_key: "groups", noun: "private group" };
+pub const GROUPS: Kind = Kind { t: "p", key: "group", list_key: "groups", noun: "private group" };
+
+/// A handler of both families, told which one was asked.
+type Handler = fn(&Services, Kind, &User, &Params) -> Result<Value>;
+
+/// The HTTP method of a route.
+#[derive(Clone, Copy)]
+enum Verb {
+    Get,
+    Post,
+}
+use Verb::{Get, Post};
+
+/// The endpoints of both families: the `channels.*` route, the `groups.*` route, the handler.
+const SHARED: &[(Verb, &str, &str, Handler)] = &[
+    (Post, "/api/v1/channels.create", "/api/v1/groups.create", create),
+    (Get, "/api/v1/channels.info", "/api/v1/groups.info", info),
+    (Get, "/api/v1/channels.list", "/api/v1/groups.list", list),
+    (Get, "/api/v1/channels.members", "/api/v1/groups.members", members),
+    (Get, "/api/v1/channels.messages", "/api/v1/groups.messages", messages),
+    (Get, "/api/v1/channels.history", "/api/v1/groups.history", history),
+    (Get, "/api/v1/channels.counters", "/api/v1/groups.counters", counters),
+    (Get, "/api/v1/channels.files", "/api/v1/groups.files", files),
+    (Get, "/api/v1/channels.online", "/api/v1/groups.online", online),
+    (Get, "/api/v1/channels.moderators", "/api/v1/groups.moderators", moderators),
+    (Get, "/api/v1/channels.roles", "/api/v1/groups.roles", roles),
+    (Post, "/api/v1/channels.invite", "/api/v1/groups.invite", invite),
+    (Post, "/api/v1/channels.kick", "/api/v1/groups.kick", kick),
+    (Post, "/api/v1/channels.leave", "/api/v1/groups.leave", leave),
+    (Post, "/api/v1/channels.open", "/api/v1/groups.open", open),
+    (Post, "/api/v1/channels.close", "/api/v1/groups.close", close),
+    (Post, "/api/v1/channels.rename", "/api/v1/groups.rename", rename),
+    (Post, "/api/v1/channels.archive", "/api/v1/groups.archive", archive),
+    (Post, "/api/v1/channels.unarchive", "/api/v1/groups.unarchive", unarchive),
+    (Post, "/api/v1/channels.delete", "/api/v1/groups.delete", delete),
+    (Post, "/api/v1/channels.addAll", "/api/v1/groups.addAll", add_all),
+    (Post, "/api/v1/channels.addOwner", "/api/v1/groups.addOwner", |s, k, u, p| {
+        set_role(s, k, u, p, RoomRole::Owner, true)
+    }),
+    (Post, "/api/v1/channels.removeOwner", "/api/v1/groups.removeOwner", |s, k, u, p| {
+        set_role(s, k, u, p, RoomRole::Owner, false)
+    }),
+    (Post, "/api/v1/channels.addModerator", "/api/v1/groups.addModerator", |s, k, u, p| {
+        set_role(s, k, u, p, RoomRole::Moderator, true)
+    }),
+    (Post, "/api/v1/channels.removeModerator", "/api/v1/groups.removeModerator", |s, k, u, p| {
+        set_role(s, k, u, p, RoomRole::Moderator, false)
+    }),
+    (Post, "/api/v1/channels.addLeader", "/api/v1/groups.addLeader", |s, k, u, p| {
+        set_role(s, k, u, p, RoomRole::Leader, true)
+    }),
+    (Post, "/api/v1/channels.removeLeader", "/api/v1/groups.removeLeader", |s, k, u, p| {
+        set_role(s, k, u, p, RoomRole::Leader, false)
+    }),
+    (Post, "/api/v1/channels.setTopic", "/api/v1/groups.setTopic", |s, k, u, p| {
+        set_text(s, k, u, p, "topic", "roomTopic")
+    }),
+    (Post, "/api/v1/channels.setAnnouncement", "/api/v1/groups.setAnnouncement", |s, k, u, p| {
+        set_text(s, k, u, p, "announcement", "roomAnnouncement")
+    }),
+    (Post, "/api/v1/channels.setDescription", "/api/v1/groups.setDescription", |s, k, u, p| {
+        set_text(s, k, u, p, "description", "roomDescription")
+    }),
+    (Post, "/api/v1/channels.setPurpose", "/api/v1/groups.setPurpose", |s, k, u, p| {
+        set_text(s, k, u, p, "purpose", "roomDescription")
+    }),
+    (Post, "/api/v1/channels.setReadOnly", "/api/v1/groups.setReadOnly", set_read_only),
+    (Post, "/api/v1/channels.setType", "/api/v1/groups.setType", set_type),
+    (Post, "/api/v1/channels.setCustomFields", "/api/v1/groups.setCustomFields", set_custom_fields),
+    (Post, "/api/v1/channels.setEncrypted", "/api/v1/groups.setEncrypted", set_encrypted),
+    (Get, "/api/v1/channels.getIntegrations", "/api/v1/groups.getIntegrations", get_integrations),
+    (Post, "/api/v1/channels.convertToTeam", "/api/v1/groups.convertToTeam", convert_to_team),
+];
+
+/// The endpoints only `channels.*` has (besides `channels.anonymousread`, which needs no login).
+const CHANNELS_ONLY: &[(Verb, &str, Handler)] = &[
+    (Get, "/api/v1/channels.list.joined", list_joined),
+    (Post, "/api/v1/channels.join", join),
+    (Post, "/api/v1/channels.setDefault", set_default),
+    (Post, "/api/v1/channels.setJoinCode", set_join_code),
+    (Get, "/api/v1/channels.getAllUserMentionsByChannel", mentions),
+];
+
+/// The endpoints only `groups.*` has.
+const GROUPS_ONLY: &[(Verb, &str, Handler)] = &[(Get, "/api/v1/groups.listAll", list_all)];
 
 /// Routes of both families.
 pub fn routes() -> Router<Arc<Services>> {
-    family(CHANNELS).merge(family(GROUPS))
-}
-
-fn family(k: Kind) -> Router<Arc<Services>> {
-    let path = |action: &str| format!("/api/v1/{}.{action}", k.family);
-    let role = |role: RoomRole, add: bool| post_with(move |s, u, p| set_role(s, k, u, p, role, add));
-    let mut r = Router::new()
-        .route(&path("create"), post_with(move |s, u, p| create(s, k, u, p)))
-        .route(&path("info"), get_with(move |s, u, p| info(s, k, u, p)))
-        .route(&path("list"), get_with(move |s, u, p| list(s, k, u, p)))
-        .route(&path("members"), get_with(move |s, u, p| members(s, k, u, p)))
-        .route(&path("messages"), get_with(move |s, u, p| messages(s, k, u, p)))
-        .route(&path("history"), get_with(move |s, u, p| history(s, k, u, p)))
-        .route(&path("counters"), get_with(move |s, u, p| counters(s, k, u, p)))
-        .route(&path("files"), get_with(move |s, u, p| files(s, k, u, p)))
-        .route(&path("online"), get_with(move |s, u, p| online(s, k, u, p)))
-        .route(&path("moderators"), get_with(move |s, u, p| moderators(s, k, u, p)))
-        .route(&path("roles"), get_with(move |s, u, p| roles(s, k, u, p)))
-        .route(&path("invite"), post_with(move |s, u, p| invite(s, k, u, p)))
-        .route(&path("kick"), post_with(move |s, u, p| kick(s, k, u, p)))
-        .route(&path("leave"), post_with(move |s, u, p| leave(s, k, u, p)))
-        .route(&path("open"), post_with(move |s, u, p| open(s, k, u, p)))
-        .route(&path("close"), post_with(move |s, u, p| close(s, k, u, p)))
-        .route(&path("rename"), post_with(move |s, u, p| rename(s, k, u, p)))
-        .route(&path("archive"), post_with(move |s, u, p| archive(s, k, u, p)))
-        .route(&path("unarchive"), post_with(move |s, u, p| unarchive(s, k, u, p)))
-        .route(&path("delete"), post_with(move |s, u, p| delete(s, k, u, p)))
-        .route(&path("addAll"), post_with(move |s, u, p| add_all(s, k, u, p)))
-        .route(&path("addOwner"), role(RoomRole::Owner, true))
-        .route(&path("removeOwner"), role(RoomRole::Owner, false))
-        .route(&path("addModerator"), role(RoomRole::Moderator, true))
-        .route(&path("removeModerator"), role(RoomRole::Moderator, false))
-        .route(&path("addLeader"), role(RoomRole::Leader, true))
-        .route(&path("removeLeader"), role(RoomRole::Leader, false))
-        .route(&path("setTopic"), post_with(move |s, u, p| set_text(s, k, u, p, "topic", "roomTopic")))
-        .route(
-            &path("setAnnouncement"),
-            post_with(move |s, u, p| set_text(s, k, u, p, "announcement", "roomAnnouncement")),
-        )
-        .route(
-            &path("setDescription"),
-            post_with(move |s, u, p| set_text(s, k, u, p, "description", "roomDescription")),
-        )
-        .route(&path("setPurpose"), post_with(move |s, u, p| set_text(s, k, u, p, "purpose", "roomDescription")))
-        .route(&path("setReadOnly"), post_with(move |s, u, p| set_read_only(s, k, u, p)))
-        .route(&path("setType"), post_with(move |s, u, p| set_type(s, k, u, p)))
-        .route(&path("setCustomFields"), post_with(move |s, u, p| set_custom_fields(s, k, u, p)))
-        .route(&path("setEncrypted"), post_with(move |s, u, p| set_encrypted(s, k, u, p)))
-        .route(&path("getIntegrations"), get_with(move |s, u, p| get_integrations(s, k, u, p)))
-        .route(&path("convertToTeam"), post_with(move |s, u, p| convert_to_team(s, k, u, p)));
-    if k.t == "c" {
-        r = r
-            .route(&path("list.joined"), get_with(move |s, u, p| list_joined(s, k, u, p)))
-            .route(&path("join"), post_with(move |s, u, p| join(s, k, u, p)))
-            .route(&path("setDefault"), post_with(move |s, u, p| set_default(s, k, u, p)))
-            .route(&path("setJoinCode"), post_with(move |s, u, p| set_join_code(s, k, u, p)))
-            .route(&path("getAllUserMentionsByChannel"), get_with(move |s, u, p| mentions(s, k, u, p)))
-            .route(&path("anonymousread"), get(anonymous_read));
-    } else {
-        r = r.route(&path("listAll"), get_with(move |s, u, p| list_all(s, k, u, p)));
+    let mut r = Router::new().route("/api/v1/channels.anonymousread", get(anonymous_read));
+    for &(verb, channels, groups, h) in SHARED {
+        r = r.route(channels, method(verb, CHANNELS, h)).route(groups, method(verb, GROUPS, h));
+    }
+    for &(verb, path, h) in CHANNELS_ONLY {
+        r = r.route(path, method(verb, CHANNELS, h));
+    }
+    for &(verb, path, h) in GROUPS_ONLY {
+        r = r.route(path, method(verb, GROUPS, h));
     }
     r
+}
+
+/// The route calling `h` for the family `k`.
+fn method(verb: Verb, k: Kind, h: Handler) -> MethodRouter<Arc<Services>> {
+    match verb {
+        Get => get_with(move |s, u, p| h(s, k, u, p)),
+        Post => post_with(move |s, u, p| h(s, k, u, p)),
+    }
 }
 
 /// The room of the request (`roomId` or `roomName`) of this kind, readable by `user`.
@@ -117,7 +155,7 @@ fn find(s: &Services, k: Kind, user: &User, p: &Params, check_archived: bool) ->
 
 /// `{<channel|group>: room}`, re-read after a change.
 fn room_answer(s: &Services, k: Kind, rid: &str) -> Result<Value> {
-    let room = s.store.room_by_id(rid)?.ok_or_else(|| room_not_found_for(k.t))?;
+    let room = s.rooms().get_worded(rid, k.t)?;
     let mut o = Map::new();
     o.insert(k.key.into(), s.rooms().view(&room));
     Ok(Value::Object(o))
@@ -126,11 +164,8 @@ fn room_answer(s: &Services, k: Kind, rid: &str) -> Result<Value> {
 /// `POST <family>.create {name, members, readOnly, customFields, extraData, excludeSelf}`;
 /// channels also take `teams` (names of teams whose members join).
 fn create(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
-    let perm = if k.t == "c" { "create-c" } else { "create-p" };
     let in_team = p.get("extraData").and_then(|e| e.get("teamId")).is_some();
-    if !in_team && !s.authz().can(user, perm, None)? {
-        return Err(unauthorized());
-    }
+    s.rooms().check_create(user, k.t, in_team)?;
     let name = text(p, "name").ok_or_else(|| failure("Body param \"name\" is required"))?;
     if p.get("members").is_some_and(|m| !m.is_array()) {
         return Err(failure("Body param \"members\" must be an array if provided"));
@@ -147,12 +182,7 @@ fn create(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
     };
     let mut members = p.list("members");
     if k.t == "c" {
-        for team_name in p.list("teams") {
-            if let Some(team) = s.store.team_by_name(&team_name)? {
-                let ids: Vec<String> = s.store.team_members(&team.id)?.into_iter().map(|m| m.user_id).collect();
-                members.extend(s.store.users_by_ids(&ids)?.into_iter().map(|u| u.username));
-            }
-        }
+        members.extend(s.teams().member_usernames(&p.list("teams"))?);
     }
     let room = s.rooms().create(
         user,
@@ -180,45 +210,30 @@ fn info(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
 /// caller's groups.
 fn list(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
-    if k.t == "p" {
-        let rooms = s.store.rooms_of_user(&user.id, &["p"])?;
-        return room_page(s, &opts, &rooms, k.list_key, json!({"name": 1}));
-    }
-    let see_all = s.authz().can(user, "view-c-room", None)?;
-    if !see_all && !s.authz().can(user, "view-joined-room", None)? {
-        return Err(unauthorized());
-    }
-    let joined: std::collections::HashSet<String> =
-        s.store.subscriptions_of_user(&user.id)?.into_iter().map(|sub| sub.rid).collect();
-    let only_id = text(p, "_id");
-    let rooms: Vec<Room> = s
-        .store
-        .rooms_by_types(&["c"])?
-        .into_iter()
-        .filter(|r| see_all || joined.contains(&r.id))
-        .filter(|r| r.team_id.is_none() || joined.contains(&r.id))
-        .filter(|r| only_id.as_deref().is_none_or(|id| r.id == id))
-        .collect();
+    let rooms = if k.t == "p" {
+        s.rooms().of_user(user, &["p"])?
+    } else {
+        s.rooms().visible_channels(user, text(p, "_id").as_deref())?
+    };
     room_page(s, &opts, &rooms, k.list_key, json!({"name": 1}))
 }
 
 /// `GET channels.list.joined`.
 fn list_joined(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
-    let rooms = s.store.rooms_of_user(&user.id, &[k.t])?;
+    let rooms = s.rooms().of_user(user, &[k.t])?;
     room_page(s, &opts, &rooms, k.list_key, json!({"name": 1}))
 }
 
 /// `GET groups.listAll` (`view-room-administration`).
 fn list_all(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
-    s.authz().require(user, "view-room-administration", None)?;
+    let rooms = s.rooms().list_all(user, &[k.t])?;
     let opts = ListOptions::from_params(s, p)?;
-    let rooms = s.store.rooms_by_types(&[k.t])?;
     room_page(s, &opts, &rooms, k.list_key, json!({"name": 1}))
 }
 
 /// The members query of a request: `filter`, `status[]`, `sort={"username": ±1}` and paging.
-pub(super) fn member_query(s: &Services, p: &Params) -> Result<(ListOptions, MemberQuery)> {
+fn member_query(s: &Services, p: &Params) -> Result<(ListOptions, MemberQuery)> {
     let opts = ListOptions::from_params(s, p)?;
     let descending = opts.sort.as_ref().and_then(|o| o.get("username")).and_then(Value::as_i64) == Some(-1);
     let q = MemberQuery {
@@ -233,15 +248,20 @@ pub(super) fn member_query(s: &Services, p: &Params) -> Result<(ListOptions, Mem
 
 /// `GET <family>.members?roomId=&filter=&status[]=` → `{members, count, offset, total}`.
 fn members(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
-    let room = find(s, k, user, p, false)?;
+    members_of(s, user, &find(s, k, user, p, false)?, p)
+}
+
+/// The page of a room's members a request asks for → `{members, count, offset, total}`
+/// (`channels.members`, `groups.members`, `im.members`).
+pub(super) fn members_of(s: &Services, user: &User, room: &Room, p: &Params) -> Result<Value> {
     let (opts, q) = member_query(s, p)?;
-    let (members, total) = s.rooms().members(user, &room, &q)?;
+    let (members, total) = s.rooms().members(user, room, &q)?;
     Ok(opts.envelope("members", members, total))
 }
 
 /// The message list options of a request, with `mentionIds`, `starredIds` and `pinned`
 /// folded into the query.
-pub(super) fn message_options(s: &Services, p: &Params) -> Result<(ListOptions, MessageListOptions)> {
+fn message_options(s: &Services, p: &Params) -> Result<(ListOptions, MessageListOptions)> {
     let opts = ListOptions::from_params(s, p)?;
     let mut q = opts.query.clone().unwrap_or_default();
     let ids = |name: &str| -> Option<Value> {
@@ -267,7 +287,7 @@ pub(super) fn message_options(s: &Services, p: &Params) -> Result<(ListOptions, 
 }
 
 /// A page of messages with the request's projection.
-pub(super) fn message_page(opts: &ListOptions, page: Vec<Value>, total: usize) -> Value {
+fn message_page(opts: &ListOptions, page: Vec<Value>, total: usize) -> Value {
     let mut page = page;
     if let Some(f) = &opts.fields {
         page.iter_mut().for_each(|d| query::project(d, f));
@@ -278,9 +298,22 @@ pub(super) fn message_page(opts: &ListOptions, page: Vec<Value>, total: usize) -
 /// `GET <family>.messages?roomId=` with `query`, `sort`, `fields`, `mentionIds`,
 /// `starredIds`, `pinned` and paging.
 fn messages(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
-    let room = find(s, k, user, p, false)?;
+    messages_of(s, user, &find(s, k, user, p, false)?, p)
+}
+
+/// The page of a room's messages a request asks for, as `user` may read them
+/// (`channels.messages`, `groups.messages`, `im.messages`).
+pub(super) fn messages_of(s: &Services, user: &User, room: &Room, p: &Params) -> Result<Value> {
     let (opts, list) = message_options(s, p)?;
-    let (page, total) = s.rooms().messages(user, &room, &list)?;
+    let (page, total) = s.rooms().messages(user, room, &list)?;
+    Ok(message_page(&opts, page, total))
+}
+
+/// The page of a room's messages a request asks for, the caller's access already settled
+/// (`channels.anonymousread`, `im.messages.others`).
+pub(super) fn any_messages_of(s: &Services, room: &Room, p: &Params) -> Result<Value> {
+    let (opts, list) = message_options(s, p)?;
+    let (page, total) = s.rooms().list_messages(room, &list)?;
     Ok(message_page(&opts, page, total))
 }
 
@@ -317,9 +350,14 @@ fn counters(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
 
 /// `GET <family>.files?roomId=|roomName=&name=` → `{files, count, offset, total}`.
 fn files(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
-    let room = find(s, k, user, p, false)?;
+    files_of(s, user, &find(s, k, user, p, false)?, p)
+}
+
+/// The page of a room's files a request asks for (`name=` filters) → `{files, count, offset,
+/// total}` (`channels.files`, `groups.files`, `im.files`).
+pub(super) fn files_of(s: &Services, user: &User, room: &Room, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
-    let files = s.rooms().files(user, &room, text(p, "name").as_deref())?;
+    let files = s.rooms().files(user, room, text(p, "name").as_deref())?;
     let (page, total) = opts.apply(files, Some(json!({"name": 1})))?;
     Ok(opts.envelope("files", page, total))
 }
@@ -333,15 +371,10 @@ fn online(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
     if q.is_empty() {
         return Err(failure("Invalid query"));
     }
-    let mut found = None;
-    for room in s.store.rooms_by_types(&[k.t])? {
-        if query::matches(&s.rooms().view(&room), &q)? {
-            found = Some(room);
-            break;
-        }
-    }
-    let room =
-        found.ok_or_else(|| failure(if k.t == "c" { "Channel does not exists" } else { "Group does not exists" }))?;
+    let room = s
+        .rooms()
+        .first_matching(k.t, &q)?
+        .ok_or_else(|| failure(if k.t == "c" { "Channel does not exists" } else { "Group does not exists" }))?;
     Ok(json!({"online": s.rooms().online(user, &room)?}))
 }
 
@@ -394,40 +427,27 @@ fn leave(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
 
 /// `POST <family>.open {roomId}`: shows the room in the caller's list.
 fn open(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
-    let room = find(s, k, user, p, false)?;
-    let name = s.rooms().display_name(&room);
-    let sub = s
-        .store
-        .subscription(&room.id, &user.id)?
-        .ok_or_else(|| failure(format!("The user/callee is not in the {} \"{name}\".", k.noun)))?;
-    if sub.open {
-        return Err(failure(if k.t == "c" {
-            format!("The channel, {name}, is already open to the sender")
-        } else {
-            format!("The private group, {name}, is already open for the sender")
-        }));
-    }
-    s.subscriptions().open(user, &room.id)?;
-    Ok(json!({}))
+    set_open(s, k, user, p, true)
 }
 
 /// `POST <family>.close {roomId}`: hides the room from the caller's list.
 fn close(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
+    set_open(s, k, user, p, false)
+}
+
+fn set_open(s: &Services, k: Kind, user: &User, p: &Params, open: bool) -> Result<Value> {
     let room = find(s, k, user, p, false)?;
     let name = s.rooms().display_name(&room);
-    let sub = s
-        .store
-        .subscription(&room.id, &user.id)?
-        .ok_or_else(|| failure(format!("The user/callee is not in the {} \"{name}\".", k.noun)))?;
-    if !sub.open {
-        return Err(failure(if k.t == "c" {
-            format!("The channel, {name}, is already closed to the sender")
-        } else {
-            format!("The private group, {name}, is already closed to the sender")
-        }));
+    match s.subscriptions().set_open(user, &room.id, open)? {
+        OpenChange::Changed => Ok(json!({})),
+        OpenChange::NotSubscribed => Err(failure(format!("The user/callee is not in the {} \"{name}\".", k.noun))),
+        OpenChange::Unchanged => Err(failure(match (k.t, open) {
+            ("c", true) => format!("The channel, {name}, is already open to the sender"),
+            ("c", false) => format!("The channel, {name}, is already closed to the sender"),
+            (_, true) => format!("The private group, {name}, is already open for the sender"),
+            (_, false) => format!("The private group, {name}, is already closed to the sender"),
+        })),
     }
-    s.subscriptions().hide(user, &room.id)?;
-    Ok(json!({}))
 }
 
 fn same_as(k: Kind, what: &str) -> Error {
@@ -583,18 +603,10 @@ fn set_join_code(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value
 /// `GET <family>.getIntegrations?roomId=`: the integrations posting to the room, for holders
 /// of one of the integration permissions. Orbit has no integrations yet, so the list is empty.
 fn get_integrations(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
-    let perms = [
-        "manage-outgoing-integrations",
-        "manage-own-outgoing-integrations",
-        "manage-incoming-integrations",
-        "manage-own-incoming-integrations",
-    ];
-    if !s.authz().can_any(user, &perms, None)? {
-        return Err(unauthorized());
-    }
-    find(s, k, user, p, false)?;
+    let integrations =
+        s.rooms().integrations(user, k.t, text(p, "roomId").as_deref(), text(p, "roomName").as_deref())?;
     let opts = ListOptions::from_params(s, p)?;
-    Ok(page_of(&opts, vec![], "integrations"))
+    Ok(page_of(&opts, integrations, "integrations"))
 }
 
 /// `GET channels.getAllUserMentionsByChannel?roomId=` → `{mentions, count, offset, total}`.
@@ -619,18 +631,7 @@ fn convert_to_team(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Val
         let which = if k.t == "c" { "\"channelId\" or \"channelName\"" } else { "\"roomId\" or \"roomName\"" };
         return Err(failure(format!("The parameter {which} is required")));
     }
-    s.authz().require(user, "create-team", None)?;
-    let room = s.rooms().find_typed(user, k.t, id.as_deref(), name.as_deref(), true)?;
-    s.authz().require(user, "edit-room", Some(&room.id))?;
-    let team = s.teams().create(
-        user,
-        NewTeam {
-            name: room.name.clone().unwrap_or_default(),
-            kind: if k.t == "c" { TEAM_PUBLIC } else { TEAM_PRIVATE },
-            room_id: Some(room.id.clone()),
-            ..Default::default()
-        },
-    )?;
+    let team = s.teams().create_from_room(user, k.t, id.as_deref(), name.as_deref())?;
     Ok(json!({"team": s.teams().view(&team)}))
 }
 
@@ -638,19 +639,9 @@ fn convert_to_team(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Val
 async fn anonymous_read(State(svc): State<Arc<Services>>, Query(p): Query) -> Reply {
     let body = svc
         .blocking(move |s| {
-            let room = match (text(&p, "roomId"), text(&p, "roomName")) {
-                (Some(id), _) => s.store.room_by_id(&id)?,
-                (None, Some(n)) => s.store.room_by_name(&n)?,
-                (None, None) => None,
-            }
-            .filter(|r| r.t == "c")
-            .ok_or_else(|| room_not_found_for("c"))?;
-            if !s.settings.bool("Accounts_AllowAnonymousRead") {
-                return Err(Error::bad("error-not-allowed", "Enable \"Allow Anonymous Read\""));
-            }
-            let (opts, list) = message_options(s, &p)?;
-            let (page, total) = s.rooms().list_messages(&room, &list)?;
-            Ok(message_page(&opts, page, total))
+            let room =
+                s.rooms().readable_anonymously(text(&p, "roomId").as_deref(), text(&p, "roomName").as_deref())?;
+            any_messages_of(s, &room, &p)
         })
         .await?;
     Ok(ok(body))

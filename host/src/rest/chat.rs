@@ -168,21 +168,12 @@ fn update(s: &Services, user: &User, p: &Params) -> Result<Value> {
 fn delete(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let rid = required(p, "roomId")?;
     let id = required(p, "msgId")?;
-    let message = s.store.message(&id)?.ok_or_else(|| failure(format!("No message found with the id of \"{id}\".")))?;
-    if message.rid != rid {
-        return Err(failure("The room id provided does not match where the message is from."));
-    }
     let as_user = p.bool("asUser", false)?;
-    let actor = if as_user && message.u.id != user.id {
-        if !s.authz().can(user, "force-delete-message", Some(&rid))? {
-            return Err(failure(
-                "Unauthorized. You must have the permission \"force-delete-message\" to delete other's message as them.",
-            ));
-        }
-        s.store.user_by_id(&message.u.id)?.ok_or_else(|| failure("User not found"))?
-    } else {
-        user.clone()
-    };
+    // Every refusal of the lookup is a plain failure.
+    let (message, actor) = s.messages().delete_target(user, &rid, &id, as_user).map_err(|e| match e {
+        Error::Api { message, .. } => failure(message),
+        e => e,
+    })?;
     let deleted = s.messages().delete(&actor, &message)?;
     Ok(json!({
         "_id": deleted.id,

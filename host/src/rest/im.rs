@@ -5,34 +5,46 @@ use std::sync::Arc;
 use axum::Router;
 use serde_json::{Value, json};
 
-use super::channels::{history_options, member_query, message_options, message_page};
+use super::channels::{any_messages_of, files_of, history_options, members_of, messages_of};
 use super::paging::ListOptions;
 use super::params::Params;
 use super::rooms::{failure, get_with, post_with, room_page, text};
 use crate::error::{Error, Result};
 use crate::models::{Room, User};
 use crate::services::Services;
-use crate::services::authz::unauthorized;
+use crate::services::subscriptions::OpenChange;
+
+type Handler = fn(&Services, &User, &Params) -> Result<Value>;
+
+/// `POST` endpoints: the `im.*` route, its `dm.*` alias, the handler.
+const POSTS: &[(&str, &str, Handler)] = &[
+    ("/api/v1/im.create", "/api/v1/dm.create", create),
+    ("/api/v1/im.open", "/api/v1/dm.open", open),
+    ("/api/v1/im.close", "/api/v1/dm.close", close),
+    ("/api/v1/im.delete", "/api/v1/dm.delete", delete),
+    ("/api/v1/im.setTopic", "/api/v1/dm.setTopic", set_topic),
+];
+
+/// `GET` endpoints: the `im.*` route, its `dm.*` alias, the handler.
+const GETS: &[(&str, &str, Handler)] = &[
+    ("/api/v1/im.history", "/api/v1/dm.history", history),
+    ("/api/v1/im.messages", "/api/v1/dm.messages", messages),
+    ("/api/v1/im.messages.others", "/api/v1/dm.messages.others", messages_others),
+    ("/api/v1/im.members", "/api/v1/dm.members", members),
+    ("/api/v1/im.files", "/api/v1/dm.files", files),
+    ("/api/v1/im.counters", "/api/v1/dm.counters", counters),
+    ("/api/v1/im.list", "/api/v1/dm.list", list),
+    ("/api/v1/im.list.everyone", "/api/v1/dm.list.everyone", list_everyone),
+];
 
 /// Routes of both prefixes.
 pub fn routes() -> Router<Arc<Services>> {
     let mut r = Router::new();
-    for prefix in ["im", "dm"] {
-        let path = |action: &str| format!("/api/v1/{prefix}.{action}");
-        r = r
-            .route(&path("create"), post_with(create))
-            .route(&path("open"), post_with(open))
-            .route(&path("close"), post_with(close))
-            .route(&path("delete"), post_with(delete))
-            .route(&path("history"), get_with(history))
-            .route(&path("messages"), get_with(messages))
-            .route(&path("messages.others"), get_with(messages_others))
-            .route(&path("members"), get_with(members))
-            .route(&path("files"), get_with(files))
-            .route(&path("counters"), get_with(counters))
-            .route(&path("list"), get_with(list))
-            .route(&path("list.everyone"), get_with(list_everyone))
-            .route(&path("setTopic"), post_with(set_topic));
+    for &(im, dm, h) in POSTS {
+        r = r.route(im, post_with(h)).route(dm, post_with(h));
+    }
+    for &(im, dm, h) in GETS {
+        r = r.route(im, get_with(h)).route(dm, get_with(h));
     }
     r
 }
@@ -60,9 +72,7 @@ fn create(s: &Services, user: &User, p: &Params) -> Result<Value> {
 /// `POST im.open {roomId}`.
 fn open(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let room = find(s, user, p)?;
-    if s.store.subscription(&room.id, &user.id)?.is_some_and(|sub| !sub.open) {
-        s.subscriptions().open(user, &room.id)?;
-    }
+    s.subscriptions().set_open(user, &room.id, true)?;
     Ok(json!({}))
 }
 
@@ -70,23 +80,23 @@ fn open(s: &Services, user: &User, p: &Params) -> Result<Value> {
 fn close(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let rid = text(p, "roomId")
         .ok_or_else(|| Error::bad("error-room-param-not-provided", "Body param \"roomId\" is required"))?;
-    if s.store.room_by_id(&rid)?.is_some() {
+    if s.rooms().exists(&rid)? {
         find(s, user, p)?;
     }
-    let sub = s.store.subscription(&rid, &user.id)?.ok_or_else(|| failure("The user is not subscribed to the room"))?;
-    if !sub.open {
-        return Err(failure("The direct message room, is already closed to the sender"));
+    match s.subscriptions().set_open(user, &rid, false)? {
+        OpenChange::Changed => Ok(json!({})),
+        OpenChange::NotSubscribed => Err(failure("The user is not subscribed to the room")),
+        OpenChange::Unchanged => Err(failure("The direct message room, is already closed to the sender")),
     }
-    s.subscriptions().hide(user, &rid)?;
-    Ok(json!({}))
 }
 
 /// `POST im.delete {roomId|username}` (`delete-d`).
 fn delete(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let room = match find(s, user, p) {
         Ok(r) => r,
-        Err(e) => match text(p, "roomId").map(|id| s.store.room_by_id(&id)).transpose()?.flatten() {
-            Some(r) if r.is_direct() && s.authz().can(user, "view-room-administration", None)? => r,
+        // Administrators may delete conversations they are not in.
+        Err(e) => match text(p, "roomId").map(|id| s.rooms().administered(user, &id)).transpose()?.flatten() {
+            Some(r) if r.is_direct() => r,
             _ => return Err(e),
         },
     };
@@ -105,44 +115,24 @@ fn history(s: &Services, user: &User, p: &Params) -> Result<Value> {
 
 /// `GET im.messages?roomId=|username=` with `query`, `sort`, `fields` and paging.
 fn messages(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let room = find(s, user, p)?;
-    let (opts, list) = message_options(s, p)?;
-    let (page, total) = s.rooms().messages(user, &room, &list)?;
-    Ok(message_page(&opts, page, total))
+    messages_of(s, user, &find(s, user, p)?, p)
 }
 
 /// `GET im.messages.others?roomId=`: any DM's messages, for holders of
 /// `view-room-administration` when `API_Enable_Direct_Message_History_EndPoint` is on.
 fn messages_others(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    s.authz().require(user, "view-room-administration", None)?;
-    if !s.settings.bool("API_Enable_Direct_Message_History_EndPoint") {
-        return Err(Error::bad("error-endpoint-disabled", "This endpoint is disabled"));
-    }
-    let rid = text(p, "roomId")
-        .ok_or_else(|| Error::bad("error-roomid-param-not-provided", "The parameter \"roomId\" is required"))?;
-    let room = s.store.room_by_id(&rid)?.filter(Room::is_direct).ok_or_else(|| {
-        Error::bad("error-room-not-found", format!("No direct message room found by the id of: {rid}"))
-    })?;
-    let (opts, list) = message_options(s, p)?;
-    let (page, total) = s.rooms().list_messages(&room, &list)?;
-    Ok(message_page(&opts, page, total))
+    let room = s.rooms().direct_for_admin(user, text(p, "roomId").as_deref())?;
+    any_messages_of(s, &room, p)
 }
 
 /// `GET im.members?roomId=|username=` → `{members, count, offset, total}`.
 fn members(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let room = find(s, user, p)?;
-    let (opts, q) = member_query(s, p)?;
-    let (members, total) = s.rooms().members(user, &room, &q)?;
-    Ok(opts.envelope("members", members, total))
+    members_of(s, user, &find(s, user, p)?, p)
 }
 
 /// `GET im.files?roomId=|username=` → `{files, count, offset, total}`.
 fn files(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let room = find(s, user, p)?;
-    let opts = ListOptions::from_params(s, p)?;
-    let files = s.rooms().files(user, &room, text(p, "name").as_deref())?;
-    let (page, total) = opts.apply(files, Some(json!({"name": 1})))?;
-    Ok(opts.envelope("files", page, total))
+    files_of(s, user, &find(s, user, p)?, p)
 }
 
 /// `GET im.counters?roomId=&userId=`.
@@ -150,15 +140,7 @@ fn counters(s: &Services, user: &User, p: &Params) -> Result<Value> {
     if text(p, "roomId").is_none() {
         return Err(Error::bad("error-room-param-not-provided", "Query param \"roomId\" is required"));
     }
-    let target = match text(p, "userId").filter(|u| u != &user.id) {
-        Some(uid) => {
-            if !s.authz().can(user, "view-room-administration", None)? {
-                return Err(unauthorized());
-            }
-            s.store.user_by_id(&uid)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?
-        }
-        None => user.clone(),
-    };
+    let target = s.rooms().counters_subject(user, text(p, "userId").as_deref())?;
     let room = find(s, &target, p)?;
     s.rooms().counters(user, &room, Some(&target.id))
 }
@@ -166,15 +148,14 @@ fn counters(s: &Services, user: &User, p: &Params) -> Result<Value> {
 /// `GET im.list`: the caller's DMs → `{ims, count, offset, total}`.
 fn list(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
-    let rooms = s.store.rooms_of_user(&user.id, &["d"])?;
+    let rooms = s.rooms().of_user(user, &["d"])?;
     room_page(s, &opts, &rooms, "ims", json!({"name": 1}))
 }
 
 /// `GET im.list.everyone` (`view-room-administration`): every DM.
 fn list_everyone(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    s.authz().require(user, "view-room-administration", None)?;
+    let rooms = s.rooms().list_all(user, &["d"])?;
     let opts = ListOptions::from_params(s, p)?;
-    let rooms = s.store.rooms_by_types(&["d"])?;
     room_page(s, &opts, &rooms, "ims", json!({"name": 1}))
 }
 

@@ -13,8 +13,8 @@ use super::auth::Auth;
 use super::paging::ListOptions;
 use super::params::{Body, Params, Query};
 use super::reply::{Reply, ok, ok_empty};
+use super::rooms::user_from_params;
 use crate::error::{Error, Result};
-use crate::models::User;
 use crate::services::Services;
 use crate::services::roles::{NewRole, RoleChange};
 use crate::time::Date;
@@ -132,26 +132,6 @@ async fn delete(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p): B
     Ok(ok_empty())
 }
 
-/// The user a role call names: `userId`, `username` or `user`.
-fn target_user(s: &Services, p: &Params) -> Result<User> {
-    let user = if let Some(id) = p.opt_str("userId").filter(|v| !v.trim().is_empty()) {
-        s.store.user_by_id(&id)?
-    } else if let Some(name) = p.opt_str("username").or_else(|| p.opt_str("user")).filter(|v| !v.trim().is_empty()) {
-        s.store.user_by_username(name.trim())?
-    } else {
-        return Err(Error::bad(
-            "error-user-param-not-provided",
-            "The required \"userId\" or \"username\" param was not provided",
-        ));
-    };
-    user.ok_or_else(|| {
-        Error::bad(
-            "error-invalid-user",
-            "The required \"userId\" or \"username\" param provided does not match any users",
-        )
-    })
-}
-
 /// The role a call names: `roleId` (by id), else `roleName` (by id or name).
 fn target_role(s: &Services, p: &Params, not_found: fn() -> Error) -> Result<Value> {
     let role = match (p.opt_str("roleId").filter(|r| !r.is_empty()), p.opt_str("roleName").filter(|r| !r.is_empty())) {
@@ -167,7 +147,7 @@ async fn add_user(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p):
     check_shape(&p, &["roleId", "roleName", "username", "userId", "roomId"])?;
     let role = svc
         .blocking(move |s| {
-            let user = target_user(s, &p)?;
+            let user = user_from_params(s, &p)?;
             let role = target_role(s, &p, || Error::bad("error-role-not-found", "Role not found"))?;
             let room = p.opt_str("roomId").filter(|r| !r.is_empty());
             s.roles().add_user(&caller.user, &role, &user, room.as_deref())?;
@@ -183,7 +163,7 @@ async fn remove_user(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(
     let role = svc
         .blocking(move |s| {
             let role = target_role(s, &p, || Error::bad("error-invalid-roleId", "This role does not exist"))?;
-            let user = target_user(s, &p).map_err(|e| match e.id() {
+            let user = user_from_params(s, &p).map_err(|e| match e.id() {
                 "error-invalid-user" => Error::bad("error-invalid-user", "There is no user with this username"),
                 _ => e,
             })?;
@@ -221,7 +201,7 @@ async fn permissions_list(State(svc): State<Arc<Services>>, _: Auth, Query(p): Q
             Error::bad("error-roomId-param-invalid", "The \"updatedSince\" query parameter must be a valid date.")
         })?),
     };
-    let update = svc.blocking(move |s| s.authz().permissions(since)).await?;
+    let update = svc.blocking(move |s| s.roles().permissions(since)).await?;
     Ok(ok(json!({"update": update, "remove": []})))
 }
 
@@ -251,7 +231,7 @@ async fn permissions_update(State(svc): State<Arc<Services>>, Auth(caller): Auth
         }
         changes.push((id.to_string(), roles));
     }
-    let permissions = svc.blocking(move |s| s.authz().update_permissions(&caller.user, &changes)).await?;
+    let permissions = svc.blocking(move |s| s.roles().update_permissions(&caller.user, &changes)).await?;
     Ok(ok(json!({"permissions": permissions})))
 }
 

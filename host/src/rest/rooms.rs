@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::models::{Room, User};
 use crate::query;
 use crate::services::Services;
-use crate::services::rooms::{NewDiscussion, room_not_found};
+use crate::services::rooms::NewDiscussion;
 use crate::services::subscriptions::tombstone_view;
 use crate::store::CleanHistory;
 use crate::time::Date;
@@ -95,40 +95,17 @@ pub(super) fn text(p: &Params, name: &str) -> Option<String> {
 
 /// The user named by `userId`, `username` or `user` (`getUserFromParams`).
 pub(super) fn user_from_params(s: &Services, p: &Params) -> Result<User> {
-    let user = if let Some(id) = text(p, "userId") {
-        s.store.user_by_id(id.trim())?
-    } else if let Some(name) = text(p, "username").or_else(|| text(p, "user")) {
-        s.store.user_by_username(name.trim().trim_start_matches('@'))?
-    } else {
-        return Err(Error::bad(
-            "error-user-param-not-provided",
-            "The required \"userId\" or \"username\" param was not provided",
-        ));
-    };
-    user.ok_or_else(|| {
-        Error::bad(
-            "error-invalid-user",
-            "The required \"userId\" or \"username\" param provided does not match any users",
-        )
-    })
+    let username = text(p, "username").or_else(|| text(p, "user"));
+    s.users().find_by_id_or_username(text(p, "userId").as_deref(), username.as_deref())
 }
 
 /// The users named by `userId`, `userIds`, `username` or `usernames` (`getUserListFromParams`).
 pub(super) fn users_from_params(s: &Services, p: &Params) -> Result<Vec<User>> {
-    let invalid = || Error::bad("error-invalid-user", "Invalid user");
-    let mut out: Vec<User> = Vec::new();
     let mut ids: Vec<String> = p.list("userIds");
     ids.extend(text(p, "userId"));
-    for id in ids {
-        out.push(s.store.user_by_id(id.trim())?.ok_or_else(invalid)?);
-    }
     let mut names: Vec<String> = p.list("usernames");
     names.extend(text(p, "username"));
-    for name in names {
-        out.push(s.store.user_by_username(name.trim().trim_start_matches('@'))?.ok_or_else(invalid)?);
-    }
-    out.dedup_by(|a, b| a.id == b.id);
-    Ok(out)
+    s.users().find_all(&ids, &names)
 }
 
 /// A date parameter: ISO-8601 or milliseconds.
@@ -170,20 +147,7 @@ pub(super) fn page_of(opts: &ListOptions, docs: Vec<Value>, key: &str) -> Value 
 
 /// Any readable room by `roomId` or `roomName` (`findRoomByIdOrName`).
 pub(super) fn any_room(s: &Services, user: &User, p: &Params) -> Result<Room> {
-    let room = match (text(p, "roomId"), text(p, "roomName")) {
-        (Some(id), _) => s.store.room_by_id(&id)?,
-        (None, Some(name)) => s.store.room_by_name(name.trim_start_matches('#'))?,
-        (None, None) => {
-            return Err(Error::bad(
-                "error-roomid-param-not-provided",
-                "The parameter \"roomId\" or \"roomName\" is required",
-            ));
-        }
-    };
-    match room {
-        Some(r) if s.rooms().can_read(user, &r)? => Ok(r),
-        _ => Err(room_not_found()),
-    }
+    s.rooms().find_readable(user, text(p, "roomId").as_deref(), text(p, "roomName").as_deref())
 }
 
 /// Routes of this family.
@@ -234,19 +198,14 @@ fn info(s: &Services, user: &User, p: &Params) -> Result<Value> {
         query::project(&mut view, &f);
     }
     let mut out = json!({"room": view});
-    if let Some(team_id) = &room.team_id
-        && let Some(team) = s.store.team_by_id(team_id)?
-    {
-        out["team"] = s.teams().view(&team);
-        if !room.team_main
-            && let Some(main) = s.store.room_by_id(&team.room_id)?
-        {
-            out["parent"] = json!({"_id": main.id, "name": main.name, "fname": main.fname, "t": main.t});
-        }
+    let relatives = s.rooms().relatives(&room)?;
+    if let Some(team) = &relatives.team {
+        out["team"] = s.teams().view(team);
     }
-    if let Some(prid) = &room.prid
-        && let Some(parent) = s.store.room_by_id(prid)?
-    {
+    if let Some(main) = relatives.team_main {
+        out["parent"] = json!({"_id": main.id, "name": main.name, "fname": main.fname, "t": main.t});
+    }
+    if let Some(parent) = relatives.discussion_parent {
         out["parent"] =
             json!({"_id": parent.id, "name": parent.name, "fname": parent.fname, "t": parent.t, "prid": parent.prid});
     }
@@ -271,45 +230,17 @@ fn favorite(s: &Services, user: &User, p: &Params) -> Result<Value> {
     Ok(json!({}))
 }
 
-/// Whether a room matches `rooms.adminRooms` types (`c`, `p`, `d`, `l`, `discussions`,
-/// `teams`; all when empty).
-fn admin_type_matches(room: &Room, types: &[String]) -> bool {
-    if types.is_empty() {
-        return true;
-    }
-    let has = |t: &str| types.iter().any(|x| x == t);
-    (has("discussions") && room.prid.is_some())
-        || (has("teams") && room.team_main)
-        || (has(&room.t) && room.prid.is_none() && !room.team_main)
-}
-
 /// `GET rooms.adminRooms?types[]=&filter=` (`view-room-administration`).
 fn admin_rooms(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    s.authz().require(user, "view-room-administration", None)?;
+    let rooms = s.rooms().admin_rooms(user, &p.list("types"), text(p, "filter").as_deref())?;
     let opts = ListOptions::from_params(s, p)?;
-    let types = p.list("types");
-    let filter = text(p, "filter").map(|f| f.to_lowercase());
-    let rooms: Vec<Room> = s
-        .store
-        .rooms_by_types(&[])?
-        .into_iter()
-        .filter(|r| admin_type_matches(r, &types))
-        .filter(|r| {
-            filter.as_deref().is_none_or(|f| {
-                r.name.as_deref().unwrap_or("").to_lowercase().contains(f)
-                    || r.fname.as_deref().unwrap_or("").to_lowercase().contains(f)
-            })
-        })
-        .collect();
     room_page(s, &opts, &rooms, "rooms", json!({"default": -1, "name": 1}))
 }
 
 /// `GET rooms.adminRooms.getRoom?rid=` (`view-room-administration`).
 fn admin_room(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    s.authz().require(user, "view-room-administration", None)?;
-    let rid = p.str("rid")?;
-    let room = s.store.room_by_id(&rid)?.ok_or_else(room_not_found)?;
-    Ok(s.rooms().view(&room))
+    let rid = p.opt_str("rid").filter(|r| !r.is_empty());
+    Ok(s.rooms().view(&s.rooms().admin_room(user, rid.as_deref())?))
 }
 
 fn flag(p: &Params, name: &str) -> bool {
@@ -403,19 +334,14 @@ fn mute(s: &Services, user: &User, p: &Params, mute: bool) -> Result<Value> {
 /// `GET rooms.nameExists?roomName=` → `{exists}`.
 fn name_exists(s: &Services, _user: &User, p: &Params) -> Result<Value> {
     let name = p.str("roomName")?;
-    Ok(json!({"exists": s.store.room_by_name(&name)?.is_some()}))
+    Ok(json!({"exists": s.rooms().name_exists(&name)?}))
 }
 
 /// `POST rooms.delete {roomId}`.
 fn delete(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let rid = text(p, "roomId").ok_or_else(|| failure("The 'roomId' param is required"))?;
-    let room = s.rooms().readable(user, &rid).or_else(|e| {
-        // Administrators may delete rooms they are not in.
-        match s.store.room_by_id(&rid)? {
-            Some(r) if s.authz().can(user, "view-room-administration", None)? => Ok(r),
-            _ => Err(e),
-        }
-    })?;
+    // Administrators may delete rooms they are not in.
+    let room = s.rooms().readable(user, &rid).or_else(|e| s.rooms().administered(user, &rid)?.ok_or(e))?;
     s.rooms().erase(user, &room)?;
     Ok(json!({}))
 }
@@ -424,7 +350,7 @@ fn delete(s: &Services, user: &User, p: &Params) -> Result<Value> {
 fn is_member(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let room = any_room(s, user, p)?;
     let target = user_from_params(s, p).map_err(|_| failure("error-user-not-found"))?;
-    Ok(json!({"isMember": s.store.subscription(&room.id, &target.id)?.is_some()}))
+    Ok(json!({"isMember": s.rooms().is_member(&room.id, &target.id)?}))
 }
 
 /// `POST rooms.open {roomId}`.
@@ -467,13 +393,11 @@ fn change_archivation_state(s: &Services, user: &User, p: &Params) -> Result<Val
 /// the caller's channels and groups whose name contains the text.
 fn autocomplete_channel_and_private(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let selector = p.json_object("selector")?.ok_or_else(|| failure("The 'selector' param is required"))?;
-    let name = selector.get("name").and_then(Value::as_str).unwrap_or("").to_lowercase();
+    let name = selector.get("name").and_then(Value::as_str).unwrap_or("");
     let items: Vec<Value> = s
-        .store
-        .rooms_of_user(&user.id, &["c", "p"])?
+        .rooms()
+        .autocomplete_joined(user, name)?
         .into_iter()
-        .filter(|r| r.name.as_deref().unwrap_or("").to_lowercase().contains(&name))
-        .take(10)
         .map(|r| json!({"_id": r.id, "name": r.name, "fname": r.fname, "t": r.t}))
         .collect();
     Ok(json!({"items": items}))

@@ -101,15 +101,7 @@ async fn send_email_code(State(svc): State<Arc<Services>>, Body(p): Body) -> Rep
         Some(w) if !w.trim().is_empty() => w,
         _ => return Err(Error::bad("error-parameter-required", "emailOrUsername is required")),
     };
-    svc.blocking(move |s| {
-        let who = who.trim();
-        let user = if who.contains('@') { s.store.user_by_email(who)? } else { s.store.user_by_username(who)? };
-        if let Some(user) = user {
-            s.two_factor().send_email_code(&user)?;
-        }
-        Ok(())
-    })
-    .await?;
+    svc.blocking(move |s| s.two_factor().send_email_code_to(&who)).await?;
     Ok(ok(json!({})))
 }
 

@@ -159,7 +159,7 @@ async fn upload(State(svc): State<Arc<Services>>, Auth(caller): Auth, Path(rid):
 async fn media(State(svc): State<Arc<Services>>, Auth(caller): Auth, Path(rid): Path<String>, req: Request) -> Reply {
     let no_file = || Error::bad("error-no-file-uploaded", "No file was uploaded");
     let (file, _) = read_form(&svc, &caller.user, &rid, req, no_file).await?;
-    let upload = svc.blocking(move |s| s.uploads().store(&caller.user, &rid, file)).await?;
+    let upload = svc.blocking(move |s| s.uploads().stage(&caller.user, &rid, file)).await?;
     Ok(ok(json!({"file": {"_id": upload.id, "url": upload.url}})))
 }
 

@@ -104,8 +104,7 @@ fn update(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let id = text(p, "userId").ok_or_else(|| Error::param_required("userId"))?;
     let data = p.json_object("data")?.ok_or_else(|| Error::param_required("data"))?;
     let updated = s.users().update(user, id.trim(), &data, p.bool("confirmRelinquish", false)?)?;
-    let full = s.authz().can(user, "view-full-other-user-info", None)? || updated.id == user.id;
-    Ok(json!({"user": s.accounts().public_view(&updated, full)}))
+    Ok(json!({"user": s.users().view_as(user, &updated)?}))
 }
 
 /// `POST users.updateOwnBasicInfo {data: {...}, customFields?}` → `{user}`. Changing the email

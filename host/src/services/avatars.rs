@@ -254,6 +254,18 @@ impl Avatars<'_> {
         }
     }
 
+    /// `/avatar/<path>`: [`Self::of_username`] of the path, where a trailing image extension
+    /// (`.png`, `.jpg`, …) is dropped unless a user has the whole path as username.
+    pub fn of_path(&self, path: &str, size: u32) -> Result<AvatarImage> {
+        let bare = [".png", ".jpg", ".jpeg", ".svg", ".gif", ".webp"].iter().find_map(|ext| path.strip_suffix(ext));
+        match bare {
+            Some(bare) if !path.starts_with('@') && self.0.store.user_by_username(path)?.is_none() => {
+                self.of_username(bare, size)
+            }
+            _ => self.of_username(path, size),
+        }
+    }
+
     /// `/avatar/uid/<id>`: like [`Self::of_username`] by user id; `None` for an unknown user.
     pub fn of_user_id(&self, id: &str, size: u32) -> Result<Option<AvatarImage>> {
         let Some(user) = self.0.store.user_by_id(id)? else { return Ok(None) };

@@ -368,3 +368,18 @@ impl Roles<'_> {
         Ok((page, total))
     }
 }
+
+/// The permission documents, as the roles API family lists and edits them.
+impl Roles<'_> {
+    /// `permissions.listAll`: every permission, or those changed after `since` (see
+    /// [`super::authz::Authz::permissions`]).
+    pub fn permissions(&self, since: Option<Date>) -> Result<Vec<Value>> {
+        self.0.authz().permissions(since)
+    }
+
+    /// `permissions.update` (`access-permissions`): sets the roles of each listed permission
+    /// and returns every permission (see [`super::authz::Authz::update_permissions`]).
+    pub fn update_permissions(&self, caller: &User, changes: &[(String, Vec<String>)]) -> Result<Vec<Value>> {
+        self.0.authz().update_permissions(caller, changes)
+    }
+}

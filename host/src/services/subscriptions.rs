@@ -45,6 +45,17 @@ const NOTIFICATION_FIELDS: &[(&str, bool)] = &[
     ("muteGroupMentions", true),
 ];
 
+/// What [`Subscriptions::set_open`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenChange {
+    /// The user is not subscribed to the room; nothing changed.
+    NotSubscribed,
+    /// The room was already shown (or hidden); nothing changed.
+    Unchanged,
+    /// The room is now shown (or hidden).
+    Changed,
+}
+
 fn invalid_subscription() -> Error {
     Error::bad("error-invalid-subscription", "Invalid subscription")
 }
@@ -151,6 +162,24 @@ impl Subscriptions<'_> {
             Ok(())
         })?
         .ok_or_else(room_not_found)
+    }
+
+    /// Shows (`open`) or hides the room in the user's list when it isn't so already, and
+    /// says which it was: the `channels.open|close`, `groups.open|close` and `im.open|close`
+    /// endpoints answer each case their own way.
+    pub fn set_open(&self, user: &User, rid: &str, open: bool) -> Result<OpenChange> {
+        match self.get_one(user, rid)? {
+            None => Ok(OpenChange::NotSubscribed),
+            Some(sub) if sub.open == open => Ok(OpenChange::Unchanged),
+            Some(_) => {
+                if open {
+                    self.open(user, rid)?;
+                } else {
+                    self.hide(user, rid)?;
+                }
+                Ok(OpenChange::Changed)
+            }
+        }
     }
 
     /// `toggleFavorite` / `rooms.favorite` (`Favorite_Rooms`).

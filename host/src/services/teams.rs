@@ -695,3 +695,43 @@ impl Teams<'_> {
         Ok(out)
     }
 }
+
+/// Teams as other room calls see them.
+impl Teams<'_> {
+    /// The usernames of the members of the named teams (`channels.create {teams}`); unknown
+    /// team names are skipped.
+    pub fn member_usernames(&self, team_names: &[String]) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for name in team_names {
+            if let Some(team) = self.0.store.team_by_name(name)? {
+                let ids: Vec<String> = self.0.store.team_members(&team.id)?.into_iter().map(|m| m.user_id).collect();
+                out.extend(self.0.store.users_by_ids(&ids)?.into_iter().map(|u| u.username));
+            }
+        }
+        Ok(out)
+    }
+
+    /// `channels.convertToTeam` / `groups.convertToTeam`: the room of type `t` (`c` or `p`) by
+    /// id or name, readable and not archived, becomes the main room of a new team of its name
+    /// (`create-team`, and `edit-room` in the room).
+    pub fn create_from_room(
+        &self,
+        caller: &User,
+        t: &str,
+        room_id: Option<&str>,
+        room_name: Option<&str>,
+    ) -> Result<Team> {
+        self.0.authz().require(caller, "create-team", None)?;
+        let room = self.0.rooms().find_typed(caller, t, room_id, room_name, true)?;
+        self.0.authz().require(caller, "edit-room", Some(&room.id))?;
+        self.create(
+            caller,
+            NewTeam {
+                name: room.name.clone().unwrap_or_default(),
+                kind: if t == "c" { TEAM_PUBLIC } else { TEAM_PRIVATE },
+                room_id: Some(room.id.clone()),
+                ..Default::default()
+            },
+        )
+    }
+}

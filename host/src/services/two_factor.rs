@@ -425,6 +425,19 @@ impl TwoFactor<'_> {
         Ok(sent)
     }
 
+    /// `users.2fa.sendEmailCode`: mails a fresh code to the user with this email address (when
+    /// it contains `@`) or username. Does nothing for an unknown user, so the answer tells
+    /// nobody who has an account.
+    pub fn send_email_code_to(&self, email_or_username: &str) -> Result<()> {
+        let who = email_or_username.trim();
+        let store = &self.0.store;
+        let user = if who.contains('@') { store.user_by_email(who)? } else { store.user_by_username(who)? };
+        if let Some(user) = user {
+            self.send_email_code(&user)?;
+        }
+        Ok(())
+    }
+
     /// Starts TOTP enrolment (`2fa:enable`): a new secret, not active until confirmed with
     /// [`TwoFactor::verify_totp_enrolment`]; `{secret, url}`.
     pub fn enable_totp(&self, user: &User) -> Result<Value> {

@@ -318,7 +318,7 @@ impl Uploads<'_> {
     }
 
     /// `rooms.media`: keeps a file for a later message (for 24 hours); returns its record.
-    pub fn store(&self, user: &User, rid: &str, file: NewFile) -> Result<Upload> {
+    pub fn stage(&self, user: &User, rid: &str, file: NewFile) -> Result<Upload> {
         self.validate(user, rid, &file)?;
         self.sweep_expired()?;
         let NewFile { name, content_type, mut data } = file;
@@ -416,7 +416,7 @@ impl Uploads<'_> {
 
     /// `rooms.upload`: stores a file and posts its message at once.
     pub fn upload(&self, user: &User, rid: &str, file: NewFile, m: FileMessage) -> Result<Message> {
-        let upload = self.store(user, rid, file)?;
+        let upload = self.stage(user, rid, file)?;
         match self.confirm(user, rid, &upload.id, m) {
             Ok(message) => Ok(message),
             Err(e) => {

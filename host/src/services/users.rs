@@ -161,8 +161,7 @@ impl Users<'_> {
             }
         }
         .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
-        let full = user.id == viewer.id || s.authz().can(viewer, "view-full-other-user-info", None)?;
-        Ok(s.accounts().public_view(&user, full))
+        self.view_as(viewer, &user)
     }
 
     /// `users.list` (permission `view-d-room`): every user as `viewer` may see them, unpaged.
@@ -978,5 +977,53 @@ impl Users<'_> {
     /// Ends every session of `user` but the caller's current one (`users.removeOtherTokens`).
     pub fn remove_other_tokens(&self, user: &User, keep: &LoginToken) -> Result<()> {
         self.0.store.delete_sessions_except(&user.id, Some(&keep.hashed_token))
+    }
+}
+
+/// Finding users by what a request names, and showing them to a viewer.
+impl Users<'_> {
+    /// The user named by an id or, without one, a username (`getUserFromParams`). Both are
+    /// trimmed and a username may start with `@`. Fails with `error-user-param-not-provided`
+    /// when neither is given and `error-invalid-user` when nobody matches.
+    pub fn find_by_id_or_username(&self, user_id: Option<&str>, username: Option<&str>) -> Result<User> {
+        let user = match (user_id, username) {
+            (Some(id), _) => self.0.store.user_by_id(id.trim())?,
+            (None, Some(name)) => self.0.store.user_by_username(name.trim().trim_start_matches('@'))?,
+            (None, None) => {
+                return Err(Error::bad(
+                    "error-user-param-not-provided",
+                    "The required \"userId\" or \"username\" param was not provided",
+                ));
+            }
+        };
+        user.ok_or_else(|| {
+            Error::bad(
+                "error-invalid-user",
+                "The required \"userId\" or \"username\" param provided does not match any users",
+            )
+        })
+    }
+
+    /// The users named by `ids`, then by `usernames` (`getUserListFromParams`), trimmed, a
+    /// username possibly starting with `@`; a user named twice in a row is listed once. Fails
+    /// with `error-invalid-user` when one of them does not exist.
+    pub fn find_all(&self, ids: &[String], usernames: &[String]) -> Result<Vec<User>> {
+        let invalid = || Error::bad("error-invalid-user", "Invalid user");
+        let mut out: Vec<User> = Vec::with_capacity(ids.len() + usernames.len());
+        for id in ids {
+            out.push(self.0.store.user_by_id(id.trim())?.ok_or_else(invalid)?);
+        }
+        for name in usernames {
+            out.push(self.0.store.user_by_username(name.trim().trim_start_matches('@'))?.ok_or_else(invalid)?);
+        }
+        out.dedup_by(|a, b| a.id == b.id);
+        Ok(out)
+    }
+
+    /// `user` as `viewer` may see them: emails and other private fields for themselves and
+    /// holders of `view-full-other-user-info`.
+    pub fn view_as(&self, viewer: &User, user: &User) -> Result<Value> {
+        let full = user.id == viewer.id || self.0.authz().can(viewer, "view-full-other-user-info", None)?;
+        Ok(self.0.accounts().public_view(user, full))
     }
 }

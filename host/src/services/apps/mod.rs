@@ -260,7 +260,8 @@ impl Apps<'_> {
         Ok(drive(handle, future))
     }
 
-    fn require_admin(&self, user: &User) -> Result<()> {
+    /// Fails with `error-unauthorized` unless `user` may manage apps (`manage-apps`).
+    pub fn require_admin(&self, user: &User) -> Result<()> {
         self.0.authz().require(user, "manage-apps", None)
     }
 

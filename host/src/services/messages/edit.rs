@@ -204,3 +204,37 @@ impl Messages<'_> {
         Ok(())
     }
 }
+
+impl Messages<'_> {
+    /// What `chat.delete {roomId, msgId, asUser}` deletes and as whom: the message `id`, which
+    /// must be in room `rid`, and `user`, or with `as_user` the message's author (deleting
+    /// another's message as them takes `force-delete-message` in the room). Each refusal is
+    /// worded for the caller: `error-invalid-message` (no such message), `error-invalid-room`
+    /// (another room), `error-action-not-allowed` (no permission), `error-invalid-user` (the
+    /// author is gone). [`Messages::delete`] then checks the deletion itself.
+    pub fn delete_target(&self, user: &User, rid: &str, id: &str, as_user: bool) -> Result<(Message, User)> {
+        let s = self.0;
+        let message = s
+            .store
+            .message(id)?
+            .ok_or_else(|| Error::bad("error-invalid-message", format!("No message found with the id of \"{id}\".")))?;
+        if message.rid != rid {
+            return Err(Error::bad(
+                "error-invalid-room",
+                "The room id provided does not match where the message is from.",
+            ));
+        }
+        if !as_user || message.u.id == user.id {
+            return Ok((message, user.clone()));
+        }
+        if !s.authz().can(user, "force-delete-message", Some(rid))? {
+            return Err(Error::bad(
+                "error-action-not-allowed",
+                "Unauthorized. You must have the permission \"force-delete-message\" to delete other's message as them.",
+            ));
+        }
+        let author =
+            s.store.user_by_id(&message.u.id)?.ok_or_else(|| Error::bad("error-invalid-user", "User not found"))?;
+        Ok((message, author))
+    }
+}

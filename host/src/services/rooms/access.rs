@@ -253,3 +253,136 @@ impl Rooms<'_> {
         out
     }
 }
+
+/// The rooms and the team around a room, as `rooms.info` shows them.
+#[derive(Debug, Clone, Default)]
+pub struct Relatives {
+    /// The team the room belongs to.
+    pub team: Option<crate::store::Team>,
+    /// The team's main room, when the room is another room of that team.
+    pub team_main: Option<Room>,
+    /// The room a discussion was opened in.
+    pub discussion_parent: Option<Room>,
+}
+
+/// Lookups the REST families make before they act on a room.
+impl Rooms<'_> {
+    /// A room by id, or `error-room-not-found` worded for the family of rooms of type `t`
+    /// ([`room_not_found_for`]): how `channels.*` and `groups.*` read a room again after a
+    /// change.
+    pub fn get_worded(&self, rid: &str, t: &str) -> Result<Room> {
+        self.0.store.room_by_id(rid)?.ok_or_else(|| room_not_found_for(t))
+    }
+
+    /// Whether a room with this id exists.
+    pub fn exists(&self, rid: &str) -> Result<bool> {
+        Ok(self.0.store.room_by_id(rid)?.is_some())
+    }
+
+    /// `rooms.nameExists`: whether a room has this name.
+    pub fn name_exists(&self, name: &str) -> Result<bool> {
+        Ok(self.0.store.room_by_name(name)?.is_some())
+    }
+
+    /// Any room `user` may read, by id or else by name (`findRoomByIdOrName`): fails with
+    /// `error-roomid-param-not-provided` without either and `error-room-not-found` when there
+    /// is no such room or `user` may not read it.
+    pub fn find_readable(&self, user: &User, room_id: Option<&str>, room_name: Option<&str>) -> Result<Room> {
+        let room = match (room_id, room_name) {
+            (Some(id), _) => self.0.store.room_by_id(id)?,
+            (None, Some(name)) => self.0.store.room_by_name(name.trim_start_matches('#'))?,
+            (None, None) => {
+                return Err(Error::bad(
+                    "error-roomid-param-not-provided",
+                    "The parameter \"roomId\" or \"roomName\" is required",
+                ));
+            }
+        };
+        match room {
+            Some(r) if self.can_read(user, &r)? => Ok(r),
+            _ => Err(room_not_found()),
+        }
+    }
+
+    /// A room by id for a holder of `view-room-administration`, whether or not they may read
+    /// it (administrators delete rooms they are not in); `None` for an unknown room or for
+    /// anybody else.
+    pub fn administered(&self, user: &User, rid: &str) -> Result<Option<Room>> {
+        match self.0.store.room_by_id(rid)? {
+            Some(room) if self.0.authz().can(user, "view-room-administration", None)? => Ok(Some(room)),
+            _ => Ok(None),
+        }
+    }
+
+    /// `rooms.adminRooms.getRoom?rid=` (`view-room-administration`, checked before the
+    /// parameter): a room by id, or `error-room-not-found`.
+    pub fn admin_room(&self, user: &User, rid: Option<&str>) -> Result<Room> {
+        self.0.authz().require(user, "view-room-administration", None)?;
+        self.get(rid.ok_or_else(|| Error::param_required("rid"))?)
+    }
+
+    /// `im.messages.others?roomId=`: any direct message room, for holders of
+    /// `view-room-administration` while `API_Enable_Direct_Message_History_EndPoint` is on
+    /// (both checked before the parameter).
+    pub fn direct_for_admin(&self, user: &User, rid: Option<&str>) -> Result<Room> {
+        self.0.authz().require(user, "view-room-administration", None)?;
+        if !self.0.settings.bool("API_Enable_Direct_Message_History_EndPoint") {
+            return Err(Error::bad("error-endpoint-disabled", "This endpoint is disabled"));
+        }
+        let rid =
+            rid.ok_or_else(|| Error::bad("error-roomid-param-not-provided", "The parameter \"roomId\" is required"))?;
+        self.0.store.room_by_id(rid)?.filter(Room::is_direct).ok_or_else(|| {
+            Error::bad("error-room-not-found", format!("No direct message room found by the id of: {rid}"))
+        })
+    }
+
+    /// `channels.anonymousread?roomId=|roomName=`: a public channel by id or else by name, for
+    /// callers without a login while `Accounts_AllowAnonymousRead` is on (the room is looked up
+    /// first, so an unknown room is `error-room-not-found` either way).
+    pub fn readable_anonymously(&self, room_id: Option<&str>, room_name: Option<&str>) -> Result<Room> {
+        let room = match (room_id, room_name) {
+            (Some(id), _) => self.0.store.room_by_id(id)?,
+            (None, Some(name)) => self.0.store.room_by_name(name)?,
+            (None, None) => None,
+        }
+        .filter(|r| r.t == "c")
+        .ok_or_else(|| room_not_found_for("c"))?;
+        if !self.0.settings.bool("Accounts_AllowAnonymousRead") {
+            return Err(Error::bad("error-not-allowed", "Enable \"Allow Anonymous Read\""));
+        }
+        Ok(room)
+    }
+
+    /// The user whose counters `caller` asks for (`im.counters?userId=`): the caller, or
+    /// another user by id for holders of `view-room-administration` (`error-unauthorized`
+    /// otherwise; `error-invalid-user` for an unknown id).
+    pub fn counters_subject(&self, caller: &User, user_id: Option<&str>) -> Result<User> {
+        match user_id.filter(|u| *u != caller.id) {
+            Some(uid) => {
+                if !self.0.authz().can(caller, "view-room-administration", None)? {
+                    return Err(crate::services::authz::unauthorized());
+                }
+                self.0.store.user_by_id(uid)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))
+            }
+            None => Ok(caller.clone()),
+        }
+    }
+
+    /// The team of a room, that team's main room (for its other rooms) and the room a
+    /// discussion was opened in, those that exist.
+    pub fn relatives(&self, room: &Room) -> Result<Relatives> {
+        let mut out = Relatives::default();
+        if let Some(team_id) = &room.team_id
+            && let Some(team) = self.0.store.team_by_id(team_id)?
+        {
+            if !room.team_main {
+                out.team_main = self.0.store.room_by_id(&team.room_id)?;
+            }
+            out.team = Some(team);
+        }
+        if let Some(prid) = &room.prid {
+            out.discussion_parent = self.0.store.room_by_id(prid)?;
+        }
+        Ok(out)
+    }
+}

@@ -307,3 +307,16 @@ pub(super) fn direct_subscription(room: &Room, member: &User, all: &[User], open
     sub.ls = Some(now);
     sub
 }
+
+impl Rooms<'_> {
+    /// Fails with `error-unauthorized` unless `user` may create a room of type `t` (`create-c`
+    /// for channels, `create-p` for groups). A room created inside a team (`in_team`) skips
+    /// this check, as upstream's `channels.create` does.
+    pub fn check_create(&self, user: &User, t: &str, in_team: bool) -> Result<()> {
+        let permission = if t == "c" { "create-c" } else { "create-p" };
+        if !in_team && !self.0.authz().can(user, permission, None)? {
+            return Err(crate::services::authz::unauthorized());
+        }
+        Ok(())
+    }
+}

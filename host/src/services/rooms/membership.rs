@@ -360,3 +360,10 @@ pub(super) fn member_view(u: &User) -> Value {
     }
     v
 }
+
+impl Rooms<'_> {
+    /// Whether the user is subscribed to the room (`rooms.isMember`).
+    pub fn is_member(&self, rid: &str, user_id: &str) -> Result<bool> {
+        Ok(self.0.store.subscription(rid, user_id)?.is_some())
+    }
+}

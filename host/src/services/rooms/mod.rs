@@ -12,10 +12,12 @@ mod create;
 mod discussions;
 mod history;
 mod lifecycle;
+mod listing;
 mod membership;
 mod roles;
 mod settings;
 
+pub use access::Relatives;
 pub use create::direct_room_id;
 pub use history::HistoryPage;
 pub use roles::RoomRole;
