@@ -77,12 +77,6 @@ impl Roles<'_> {
         Ok((update, remove))
     }
 
-    /// The permission documents (`{_id, roles, _updatedAt}`), or those changed after `since`,
-    /// as `permissions/get` and `permissions.listAll` list them.
-    pub fn permissions(&self, since: Option<Date>) -> Result<Vec<Value>> {
-        self.0.authz().permissions(since)
-    }
-
     /// `getUserRoles`: the users holding a role shown as a tag next to their name, by username,
     /// each with only those roles (the base roles every account has are not shown).
     pub fn tagged_users(&self) -> Result<Vec<User>> {
@@ -371,8 +365,8 @@ impl Roles<'_> {
 
 /// The permission documents, as the roles API family lists and edits them.
 impl Roles<'_> {
-    /// `permissions.listAll`: every permission, or those changed after `since` (see
-    /// [`super::authz::Authz::permissions`]).
+    /// The permission documents (`{_id, roles, _updatedAt}`), or those changed after `since`,
+    /// as `permissions/get` and `permissions.listAll` list them.
     pub fn permissions(&self, since: Option<Date>) -> Result<Vec<Value>> {
         self.0.authz().permissions(since)
     }

@@ -987,8 +987,8 @@ impl Users<'_> {
     /// when neither is given and `error-invalid-user` when nobody matches.
     pub fn find_by_id_or_username(&self, user_id: Option<&str>, username: Option<&str>) -> Result<User> {
         let user = match (user_id, username) {
-            (Some(id), _) => self.0.store.user_by_id(id.trim())?,
-            (None, Some(name)) => self.0.store.user_by_username(name.trim().trim_start_matches('@'))?,
+            (Some(id), _) => self.by_id(id.trim())?,
+            (None, Some(name)) => self.by_username(name.trim())?,
             (None, None) => {
                 return Err(Error::bad(
                     "error-user-param-not-provided",
