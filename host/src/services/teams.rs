@@ -183,7 +183,7 @@ impl Teams<'_> {
                 for s in &changed {
                     self.0.emit_subscription(ChangeAction::Updated, s);
                 }
-                self.0.messages().system(&after, "user-converted-to-team", &name, caller, Default::default())?;
+                self.0.system_messages().record(&after, "user-converted-to-team", &name, caller, Default::default())?;
             }
             None => {
                 let t = if new.kind == TEAM_PRIVATE { "p" } else { "c" };
@@ -440,7 +440,7 @@ impl Teams<'_> {
                 self.0.emit_subscription(ChangeAction::Updated, s);
             }
             if after.t == "c" {
-                self.0.messages().system(
+                self.0.system_messages().record(
                     &main,
                     "user-added-room-to-team",
                     after.name.as_deref().unwrap_or_default(),
@@ -504,7 +504,7 @@ impl Teams<'_> {
         }
         let after = self.unset_team(&room)?;
         if let Ok(main) = self.main_room(team) {
-            self.0.messages().system(
+            self.0.system_messages().record(
                 &main,
                 "user-removed-room-from-team",
                 room.name.as_deref().unwrap_or_default(),

@@ -67,7 +67,7 @@ impl Rooms<'_> {
             self.0.emit_subscription(ChangeAction::Updated, s);
         }
         let t = if archived { "room-archived" } else { "room-unarchived" };
-        self.0.messages().system(&after, t, "", actor, Map::new())?;
+        self.0.system_messages().record(&after, t, "", actor, Map::new())?;
         Ok(after)
     }
 
@@ -95,7 +95,7 @@ impl Rooms<'_> {
     /// Deletes a room with its subscriptions and messages, without permission checks.
     pub(crate) fn erase_unchecked(&self, actor: &User, room: &Room) -> Result<()> {
         let subs = self.0.store.delete_room(&room.id)?;
-        self.0.uploads().remove_room_files(&room.id)?;
+        self.0.files().remove_room_files(&room.id)?;
         for s in &subs {
             self.0.emit_subscription(ChangeAction::Removed, s);
         }
@@ -105,7 +105,7 @@ impl Rooms<'_> {
             && let Some(team) = self.0.store.team_by_id(team_id)?
             && let Some(main) = self.0.store.room_by_id(&team.room_id)?
         {
-            self.0.messages().system(
+            self.0.system_messages().record(
                 &main,
                 "user-deleted-room-from-team",
                 room.name.as_deref().unwrap_or_default(),
@@ -127,7 +127,7 @@ impl Rooms<'_> {
         }
         let q = CleanHistory { rid: room.id.clone(), ..q };
         let ids = self.0.store.clean_room_history(&q)?;
-        self.0.uploads().remove_message_files(&ids)?;
+        self.0.files().remove_message_files(&ids)?;
         let count = ids.len();
         // One event for the whole range, as upstream's `deleteMessageBulk`.
         self.0.bus.publish(Event::MessagesBulkDeleted { query: Arc::new(q), ids: Arc::new(ids) });
