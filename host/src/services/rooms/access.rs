@@ -1,19 +1,10 @@
 //! Finding rooms and deciding who may read and post in them.
 
-use std::collections::HashSet;
-use std::sync::Arc;
-
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::*;
-use crate::services::Services;
-use crate::bus::{ChangeAction, Event};
 use crate::error::{Error, Result};
-use crate::ids;
-use crate::models::{Message, Room, Subscription, User, UserRef};
-use crate::query;
-use crate::store::{CleanHistory, HistoryQuery, MemberQuery, TeamMember, TeamUser};
-use crate::time::Date;
+use crate::models::{Room, User};
 
 impl Rooms<'_> {
     /// A room by id, or `error-room-not-found`.

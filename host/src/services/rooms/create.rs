@@ -1,18 +1,14 @@
 //! Creating channels, private groups and direct messages, and validating room names.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
-use serde_json::{Map, Value, json};
+use serde_json::Map;
 
 use super::*;
-use crate::services::Services;
-use crate::bus::{ChangeAction, Event};
+use crate::bus::ChangeAction;
 use crate::error::{Error, Result};
 use crate::ids;
-use crate::models::{Message, Room, Subscription, User, UserRef};
-use crate::query;
-use crate::store::{CleanHistory, HistoryQuery, MemberQuery, TeamMember, TeamUser};
+use crate::models::{Room, Subscription, User};
 use crate::time::Date;
 
 /// Names nobody may give a room (Rocket.Chat's `Accounts_SystemBlockedUsernameList`).

@@ -1,18 +1,14 @@
 //! Discussions: rooms started from a message or a parent room.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 
 use super::*;
-use crate::services::Services;
-use crate::bus::{ChangeAction, Event};
+use crate::bus::Event;
 use crate::error::{Error, Result};
 use crate::ids;
-use crate::models::{Message, Room, Subscription, User, UserRef};
-use crate::query;
-use crate::store::{CleanHistory, HistoryQuery, MemberQuery, TeamMember, TeamUser};
+use crate::models::{Room, User};
 use crate::time::Date;
 
 impl Rooms<'_> {

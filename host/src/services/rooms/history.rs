@@ -1,19 +1,12 @@
 //! Reading a room: history pages, message lists, files, mentions and counters.
 
-use std::collections::HashSet;
-use std::sync::Arc;
-
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::*;
-use crate::services::Services;
-use crate::bus::{ChangeAction, Event};
-use crate::error::{Error, Result};
-use crate::ids;
-use crate::models::{Message, Room, Subscription, User, UserRef};
+use crate::error::Result;
+use crate::models::{Message, Room, User};
 use crate::query;
-use crate::store::{CleanHistory, HistoryQuery, MemberQuery, TeamMember, TeamUser};
-use crate::time::Date;
+use crate::store::HistoryQuery;
 
 impl Rooms<'_> {
     /// `channels.counters` / `groups.counters` / `im.counters` for `user_id` (another user

@@ -1,18 +1,14 @@
 //! Archiving, erasing and cleaning the history of rooms.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
-use serde_json::{Map, Value, json};
+use serde_json::Map;
 
 use super::*;
-use crate::services::Services;
 use crate::bus::{ChangeAction, Event};
 use crate::error::{Error, Result};
-use crate::ids;
-use crate::models::{Message, Room, Subscription, User, UserRef};
-use crate::query;
-use crate::store::{CleanHistory, HistoryQuery, MemberQuery, TeamMember, TeamUser};
+use crate::models::{Room, User};
+use crate::store::CleanHistory;
 use crate::time::Date;
 
 impl Rooms<'_> {

@@ -1,18 +1,15 @@
 //! Joining, leaving, inviting, kicking, muting, and listing members.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
 use super::*;
-use crate::services::Services;
 use crate::bus::{ChangeAction, Event};
 use crate::error::{Error, Result};
 use crate::ids;
-use crate::models::{Message, Room, Subscription, User, UserRef};
-use crate::query;
-use crate::store::{CleanHistory, HistoryQuery, MemberQuery, TeamMember, TeamUser};
+use crate::models::{Message, Room, User, UserRef};
+use crate::store::{MemberQuery, TeamMember, TeamUser};
 use crate::time::Date;
 
 impl Rooms<'_> {

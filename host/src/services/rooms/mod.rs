@@ -19,18 +19,15 @@ mod settings;
 pub use create::direct_room_id;
 pub use roles::RoomRole;
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
 use super::Services;
 use crate::bus::{ChangeAction, Event};
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::ids;
-use crate::models::{Message, Room, Subscription, User, UserRef};
-use crate::query;
-use crate::store::{CleanHistory, HistoryQuery, MemberQuery, TeamMember, TeamUser};
+use crate::models::{Room, Subscription, User, UserRef};
 use crate::time::Date;
 
 /// Rooms operations.
@@ -90,7 +87,6 @@ pub(super) fn action_not_allowed(message: &str) -> Error {
 pub(super) fn invalid_user() -> Error {
     Error::bad("error-invalid-user", "Invalid user")
 }
-
 
 /// What [`Rooms::create`] needs to create a channel or a private group.
 #[derive(Debug, Clone, Default)]
@@ -188,8 +184,8 @@ pub(crate) fn new_subscription(room: &Room, user: &User, now: Date) -> Subscript
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::settings::apply_setting;
+    use super::*;
 
     pub(super) fn services() -> (std::sync::Arc<Services>, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("orbit-rooms-unit-{}", ids::random_id()));

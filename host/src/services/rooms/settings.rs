@@ -1,18 +1,11 @@
 //! Room settings (`saveRoomSettings` and the `set*` endpoints) and the system messages they record.
 
-use std::collections::HashSet;
-use std::sync::Arc;
-
 use serde_json::{Map, Value, json};
 
 use super::*;
-use crate::services::Services;
-use crate::bus::{ChangeAction, Event};
+use crate::bus::ChangeAction;
 use crate::error::{Error, Result};
-use crate::ids;
-use crate::models::{Message, Room, Subscription, User, UserRef};
-use crate::query;
-use crate::store::{CleanHistory, HistoryQuery, MemberQuery, TeamMember, TeamUser};
+use crate::models::{Room, User};
 use crate::time::Date;
 
 /// The settings [`Rooms::save_settings`] accepts (`saveRoomSettings`).
