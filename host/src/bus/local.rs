@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast;
 
-use super::{Bus, Event, Subscription};
+use super::{Bus, Event, Receiver};
 
 /// The in-process bus: one broadcast channel of shared events.
 #[derive(Clone)]
@@ -30,7 +30,7 @@ impl Bus for LocalBus {
         let _ = self.tx.send(Arc::new(event));
     }
 
-    fn subscribe(&self) -> Subscription {
+    fn subscribe(&self) -> Receiver {
         self.tx.subscribe()
     }
 }

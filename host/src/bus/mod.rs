@@ -88,9 +88,9 @@ impl ChangeAction {
 
 /// What [`Bus::subscribe`] returns: every event published from then on, in publish order. A
 /// receiver that falls too far behind gets `RecvError::Lagged(n)` once and continues with the
-/// oldest event still held; `RecvError::Closed` means the bus is gone. An adapter for an external broker
-/// feeds such a channel from its own connection.
-pub type Subscription = broadcast::Receiver<Arc<Event>>;
+/// oldest event still held; `RecvError::Closed` means the bus is gone. An adapter for an external
+/// broker feeds such a channel from its own connection.
+pub type Receiver = broadcast::Receiver<Arc<Event>>;
 
 /// The event bus every service publishes on and every worker subscribes to. Services hold an
 /// `Arc<dyn Bus>`: a publish costs one virtual call on top of the implementation's own work.
@@ -101,5 +101,5 @@ pub trait Bus: Send + Sync + 'static {
     fn publish(&self, event: Event);
 
     /// A new receiver of every event published from now on.
-    fn subscribe(&self) -> Subscription;
+    fn subscribe(&self) -> Receiver;
 }

@@ -155,13 +155,11 @@ mod tests {
     fn accessor_calls(source: &str) -> BTreeSet<String> {
         let tests = regex::Regex::new(r"#\[cfg\(test\)\]\s*mod\s").unwrap();
         let code = tests.split(source).next().unwrap_or_default();
-        let code: String = code.lines().map(|l| l.split("//").next().unwrap_or_default()).collect::<Vec<_>>().join("\n");
+        let code: String =
+            code.lines().map(|l| l.split("//").next().unwrap_or_default()).collect::<Vec<_>>().join("\n");
         let code = regex::Regex::new(r"\s*\.\s*").unwrap().replace_all(&code, ".");
         let call = regex::Regex::new(r"(?:^|[^\w.])(?:self\.0|s|svc)\.(\w+)\(\)").unwrap();
-        call.captures_iter(&code)
-            .map(|c| c[1].to_string())
-            .filter(|name| declared(name).is_some())
-            .collect()
+        call.captures_iter(&code).map(|c| c[1].to_string()).filter(|name| declared(name).is_some()).collect()
     }
 
     #[test]
@@ -171,7 +169,10 @@ mod tests {
             assert!(seen.insert(*service), "{service} is listed twice");
             for dep in *deps {
                 let (dep_layer, _) = declared(dep).unwrap_or_else(|| panic!("{service} depends on unknown {dep}"));
-                assert!(dep_layer < *layer, "{service} (layer {layer}) depends on {dep} (layer {dep_layer}), not below it");
+                assert!(
+                    dep_layer < *layer,
+                    "{service} (layer {layer}) depends on {dep} (layer {dep_layer}), not below it"
+                );
             }
         }
     }

@@ -8,10 +8,11 @@
 //! Adding a worker (outgoing webhooks, push, mail, livechat routing are next): write
 //! `workers/<name>.rs` with a `spawn(...)` that takes what it needs (`Arc<Services>`, the hub),
 //! subscribes to the bus *before* it returns, so that no event published once the server runs is
-//! missed, and moves the receiver into one `tokio::spawn`ed loop. In that loop, match the events it
-//! cares about, go on after `RecvError::Lagged` (logging it if missed events matter), stop on `RecvError::Closed`, and run service
-//! calls through [`Services::blocking`]; a worker that must keep the order of events handles one
-//! event at a time. Then call it from [`spawn_all`] and list it above.
+//! missed, and moves the receiver into one `tokio::spawn`ed loop. In that loop, match the events
+//! it cares about, go on after `RecvError::Lagged` (logging it if missed events matter), stop on
+//! `RecvError::Closed`, and run service calls through [`Services::blocking`]; a worker that must
+//! keep the order of events handles one event at a time. Then call it from [`spawn_all`] and list
+//! it above.
 
 pub mod app_limits;
 pub mod presence;
