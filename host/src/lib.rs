@@ -1,8 +1,9 @@
 //! Orbit: a self-hosted chat server that speaks Rocket.Chat's REST and realtime APIs.
 //!
 //! Data flows one way everywhere: transports ([`rest`], [`ddp`]) parse and format; [`services`]
-//! hold the rules and call the [`store`]; services publish changes on the [`bus`], which streams,
-//! apps, integrations and push subscribe to.
+//! hold the rules and call the [`store`]; services publish changes on the [`bus`], which the
+//! [`workers`] (realtime streams, apps, integrations, push) consume. [`server`] wires them
+//! together.
 
 pub mod bus;
 pub mod config;
@@ -17,3 +18,4 @@ pub mod server;
 pub mod services;
 pub mod store;
 pub mod time;
+pub mod workers;

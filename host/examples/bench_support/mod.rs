@@ -44,7 +44,7 @@ pub async fn start(name: &str, bcrypt_cost: u32, serve_http: bool) -> anyhow::Re
     if serve_http {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         base = format!("http://{}", listener.local_addr()?);
-        let router = orbit::rest::router(svc.clone());
+        let router = orbit::server::router(&svc);
         tokio::spawn(async move {
             let _ = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
         });

@@ -11,6 +11,10 @@
 //!   stream frames, serialized once per event.
 //! - [`presence`] counts each user's connections and reports their status to the presence service.
 //!
+//! The hub's workers (the bus fan-out into [`streams`], the presence writer) live in
+//! [`crate::workers`]; the server's wiring starts them. The REST `method.call` endpoints import
+//! this module, never the reverse.
+//!
 //! Like REST, this layer holds no rules: permission checks and state changes are service calls.
 
 pub mod connection;
@@ -54,10 +58,10 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Creates the hub and starts its workers (the bus fan-out and the presence writer). Needs a
-    /// tokio runtime.
-    pub fn start(svc: Arc<Services>) -> Arc<Self> {
-        let hub = Arc::new(Hub {
+    /// Creates the hub, with no connection yet. Its workers (the bus fan-out and the presence
+    /// writer) are started by [`crate::workers::spawn_all`].
+    pub fn new(svc: Arc<Services>) -> Arc<Self> {
+        Arc::new(Hub {
             streams: streams::Registry::default(),
             presence: presence::Tracker::default(),
             limiter: limits::SharedLimiter::default(),
@@ -66,10 +70,7 @@ impl Hub {
             next_conn: AtomicU64::new(1),
             open: AtomicU64::new(0),
             svc,
-        });
-        streams::spawn_fanout(hub.clone());
-        presence::spawn_writer(hub.clone());
-        hub
+        })
     }
 
     /// Number of open connections.
@@ -153,13 +154,11 @@ impl Conn {
     }
 }
 
-/// Routes: `/websocket` and `/sockjs/<server>/<session>/websocket`. Starts the hub.
-pub fn routes(svc: &Arc<Services>) -> Router<Arc<Services>> {
-    let hub = Hub::start(svc.clone());
+/// Routes: `/websocket` and `/sockjs/<server>/<session>/websocket`, served by `hub`.
+pub fn routes(hub: HubRef) -> Router<Arc<Services>> {
     Router::new()
         .route("/websocket", get(upgrade))
         .route("/sockjs/{server}/{session}/websocket", get(upgrade))
-        .merge(crate::rest::method_call::routes())
         .layer(Extension(hub))
 }
 

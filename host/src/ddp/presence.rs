@@ -1,10 +1,11 @@
 //! Connection counting for presence. Each logged-in connection has a status (`online`, or `away`
 //! after `UserPresence:away`); a user's connection status is the best of them, `offline` with no
-//! connection. Changes are written by one worker in order, so the stored status always ends at the
-//! latest aggregate, and the presence service publishes `user-status` when it changes.
+//! connection. Changes are written by one worker ([`crate::workers::presence`]) in order, so the
+//! stored status always ends at the latest aggregate, and the presence service publishes
+//! `user-status` when it changes.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
@@ -59,46 +60,29 @@ impl Tracker {
         self.users.lock().len()
     }
 
+    /// Connects the status writer ([`crate::workers::presence`]): the queue of users whose
+    /// connection status must be written. `None` when a writer is already connected.
+    pub fn writer_queue(&self) -> Option<mpsc::UnboundedReceiver<String>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.queue.set(tx).is_ok().then_some(rx)
+    }
+
+    /// Users scheduled before the writer was connected (they never reached its queue).
+    pub fn scheduled(&self) -> Vec<String> {
+        self.pending.lock().iter().cloned().collect()
+    }
+
+    /// Takes `uid` off the schedule and returns the connection status to write for it now.
+    pub fn take(&self, uid: &str) -> &'static str {
+        self.pending.lock().remove(uid);
+        self.aggregate(uid)
+    }
+
     fn schedule(&self, uid: &str) {
         if self.pending.lock().insert(uid.to_string())
             && let Some(q) = self.queue.get()
         {
             let _ = q.send(uid.to_string());
         }
-    }
-}
-
-/// Starts the worker that writes connection statuses: first it resets everyone to offline (no
-/// connection survives a restart), then it applies changes in order.
-pub fn spawn_writer(hub: Arc<Hub>) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<String>();
-    if hub.presence.queue.set(tx).is_err() {
-        return;
-    }
-    tokio::spawn(async move {
-        let reset = hub.svc.clone();
-        match tokio::task::spawn_blocking(move || reset.presence().reset_all()).await {
-            Ok(Ok(n)) if n > 0 => tracing::info!(users = n, "presence: reset stale statuses to offline"),
-            Ok(Err(e)) => tracing::warn!(error = %e, "presence: reset failed"),
-            _ => {}
-        }
-        // Changes scheduled before the worker ran are in `pending` but were never queued.
-        let early: Vec<String> = hub.presence.pending.lock().iter().cloned().collect();
-        for uid in early {
-            apply(&hub, uid).await;
-        }
-        while let Some(uid) = rx.recv().await {
-            apply(&hub, uid).await;
-        }
-    });
-}
-
-async fn apply(hub: &Arc<Hub>, uid: String) {
-    hub.presence.pending.lock().remove(&uid);
-    let status = hub.presence.aggregate(&uid);
-    let svc = hub.svc.clone();
-    let res = tokio::task::spawn_blocking(move || svc.presence().set_connection_status(&uid, status)).await;
-    if let Ok(Err(e)) = res {
-        tracing::warn!(error = %e, "presence: could not store a connection status");
     }
 }

@@ -21,11 +21,12 @@ use crate::error::Error;
 use crate::services::Services;
 use crate::services::accounts::Caller;
 
-/// Routes of this family (mounted by [`crate::ddp::routes`], which provides the hub).
-pub fn routes() -> Router<Arc<Services>> {
+/// Routes of this family; methods run on the realtime `hub`.
+pub fn routes(hub: HubRef) -> Router<Arc<Services>> {
     Router::new()
         .route("/api/v1/method.call/{method}", post(call))
         .route("/api/v1/method.callAnon/{method}", post(call_anon))
+        .layer(Extension(hub))
 }
 
 /// `POST method.call/<name>` (authenticated).

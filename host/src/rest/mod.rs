@@ -37,12 +37,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
+use crate::ddp::HubRef;
 use crate::error::Error;
 use crate::services::Services;
 
-/// All REST routes.
-pub fn router(svc: Arc<Services>) -> Router {
-    let max_body = svc.config.max_body_bytes;
+/// All REST routes. `method.call` runs DDP methods on the realtime `hub`.
+pub fn routes(hub: HubRef) -> Router<Arc<Services>> {
     Router::new()
         .merge(info::routes())
         .merge(login::routes())
@@ -66,7 +66,15 @@ pub fn router(svc: Arc<Services>) -> Router {
         .merge(custom_user_status::routes())
         .merge(emoji_custom::routes())
         .merge(push::routes())
-        .merge(crate::ddp::routes(&svc))
+        .merge(method_call::routes(hub))
+}
+
+/// The HTTP application: `routes` (REST and realtime side by side) behind what every request
+/// passes: the body size limit, JSON error bodies, the rate limiter and closing connections whose
+/// body was left unread; unknown paths answer `error-not-found`.
+pub fn layered(svc: Arc<Services>, routes: Router<Arc<Services>>) -> Router {
+    let max_body = svc.config.max_body_bytes;
+    routes
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(info::json_errors))

@@ -286,7 +286,7 @@ fn create_discussion(s: &Services, user: &User, p: &Params) -> Result<Value> {
         Some(Value::Bool(b)) => Some(*b),
         Some(_) => return Err(failure("Body parameter \"encrypted\" must be a boolean when included.")),
     };
-    let discussion = s.rooms().create_discussion(
+    let discussion = s.discussions().create(
         user,
         NewDiscussion {
             prid,

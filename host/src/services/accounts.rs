@@ -248,7 +248,7 @@ impl Accounts<'_> {
         };
         self.0.store.insert_user(&user, &credentials)?;
         if new.join_default_channels {
-            super::defaults::join_default_rooms(self.0, &user)?;
+            self.0.rooms().join_defaults(&user)?;
         }
         self.0.bus.publish(Event::UserUpdated { user: user.clone().into(), fields: vec![] });
         Ok(user)

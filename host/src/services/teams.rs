@@ -178,7 +178,7 @@ impl Teams<'_> {
                         },
                     )?
                     .ok_or_else(|| Error::bad("error-room-not-found", "Room not found"))?;
-                self.0.messages().system(&after, "user-converted-to-team", &name, caller, Default::default())?;
+                self.0.system_messages().record(&after, "user-converted-to-team", &name, caller, Default::default())?;
             }
             None => {
                 let t = if new.kind == TEAM_PRIVATE { "p" } else { "c" };
@@ -430,7 +430,7 @@ impl Teams<'_> {
                 )?
                 .ok_or_else(|| Error::bad("invalid-room", "Invalid room"))?;
             if after.t == "c" {
-                self.0.messages().system(
+                self.0.system_messages().record(
                     &main,
                     "user-added-room-to-team",
                     after.name.as_deref().unwrap_or_default(),
@@ -489,7 +489,7 @@ impl Teams<'_> {
         }
         let after = self.unset_team(&room)?;
         if let Ok(main) = self.main_room(team) {
-            self.0.messages().system(
+            self.0.system_messages().record(
                 &main,
                 "user-removed-room-from-team",
                 room.name.as_deref().unwrap_or_default(),

@@ -241,15 +241,6 @@ fn exif_orientation(tiff: &[u8]) -> Option<u16> {
 }
 
 impl Uploads<'_> {
-    fn dir(&self) -> PathBuf {
-        self.0.config.data_dir.join("uploads")
-    }
-
-    /// Where an upload's bytes are.
-    pub fn path(&self, id: &str) -> PathBuf {
-        self.dir().join(id)
-    }
-
     /// `FileUpload_MaxFileSize` in bytes; `None` for no limit (`-1`).
     fn max_size(&self) -> Option<u64> {
         u64::try_from(self.0.settings.int("FileUpload_MaxFileSize", 104_857_600)).ok()
@@ -257,8 +248,8 @@ impl Uploads<'_> {
 
     /// An empty temporary file to receive a client's bytes into.
     pub fn incoming(&self) -> Result<Incoming> {
-        std::fs::create_dir_all(self.dir()).map_err(|e| Error::Internal(e.into()))?;
-        let path = self.dir().join(format!("{}.part", ids::random_id()));
+        std::fs::create_dir_all(self.0.files().dir()).map_err(|e| Error::Internal(e.into()))?;
+        let path = self.0.files().dir().join(format!("{}.part", ids::random_id()));
         let file = File::create(&path).map_err(|e| Error::Internal(e.into()))?;
         Ok(Incoming { path, file, size: 0, limit: self.max_size(), kept: false })
     }
@@ -347,13 +338,13 @@ impl Uploads<'_> {
             expires_at: Some(Date(now.0 + TEMPORARY_HOURS * 3_600_000)),
             ..Default::default()
         };
-        std::fs::rename(&data.path, self.path(&upload.id)).map_err(|e| Error::Internal(e.into()))?;
+        std::fs::rename(&data.path, self.0.files().path(&upload.id)).map_err(|e| Error::Internal(e.into()))?;
         data.kept = true;
         if upload.type_group == "image" {
             upload.identify = self.identify_file(&upload.id);
         }
         if let Err(e) = self.0.store.insert_upload(&upload) {
-            let _ = std::fs::remove_file(self.path(&upload.id));
+            let _ = std::fs::remove_file(self.0.files().path(&upload.id));
             return Err(e);
         }
         Ok(upload)
@@ -362,7 +353,7 @@ impl Uploads<'_> {
     /// `identify` of a stored image (its first 512 KiB are enough for every header).
     fn identify_file(&self, id: &str) -> Option<Value> {
         let mut head = Vec::new();
-        File::open(self.path(id)).ok()?.take(512 * 1024).read_to_end(&mut head).ok()?;
+        File::open(self.0.files().path(id)).ok()?.take(512 * 1024).read_to_end(&mut head).ok()?;
         let (format, width, height) = identify(&head)?;
         Some(json!({"format": format, "size": {"width": width, "height": height}}))
     }
@@ -420,7 +411,7 @@ impl Uploads<'_> {
         match self.confirm(user, rid, &upload.id, m) {
             Ok(message) => Ok(message),
             Err(e) => {
-                self.remove(&upload.id)?;
+                self.0.files().remove(&upload.id)?;
                 Err(e)
             }
         }
@@ -458,7 +449,7 @@ impl Uploads<'_> {
         if !self.may_download(caller, &upload.rid)? {
             return Err(Error::forbidden("error-not-allowed", "Not allowed"));
         }
-        let path = self.path(&upload.id);
+        let path = self.0.files().path(&upload.id);
         if !path.is_file() {
             return Err(not_found());
         }
@@ -491,92 +482,13 @@ impl Uploads<'_> {
         {
             page.insert(0, first);
         }
-        Ok((self.with_users(page)?, total))
-    }
-
-    /// The complete uploads of a room (`channels.files`, `groups.files`, `im.files`), those whose
-    /// name contains `name` (any case) when given.
-    pub fn room_files(&self, room: &Room, name: Option<&str>) -> Result<Vec<Value>> {
-        let needle = name.map(str::to_lowercase).filter(|n| !n.is_empty());
-        let files = self
-            .0
-            .store
-            .uploads_of_room(&room.id)?
-            .into_iter()
-            .filter(|u| u.complete && needle.as_ref().is_none_or(|n| u.name.to_lowercase().contains(n.as_str())));
-        self.with_users(files.collect())
-    }
-
-    /// Upload records as clients list them: with their uploader's `user: {_id, username, name}`.
-    fn with_users(&self, uploads: Vec<Upload>) -> Result<Vec<Value>> {
-        let mut users: std::collections::HashMap<String, Value> = Default::default();
-        let mut out = Vec::with_capacity(uploads.len());
-        for u in uploads {
-            if !users.contains_key(&u.user_id) {
-                let user = self.0.store.user_by_id(&u.user_id)?;
-                let v = user.map_or(
-                    json!({"_id": u.user_id}),
-                    |x| json!({"_id": x.id, "username": x.username, "name": x.name}),
-                );
-                users.insert(u.user_id.clone(), v);
-            }
-            let mut v = serde_json::to_value(&u)?;
-            v["user"] = users[&u.user_id].clone();
-            out.push(v);
-        }
-        Ok(out)
+        Ok((self.0.files().with_users(page)?, total))
     }
 
     /// Deletes unconfirmed uploads older than a day.
     fn sweep_expired(&self) -> Result<()> {
         for u in self.0.store.expired_uploads(Date::now())? {
-            self.remove(&u.id)?;
-        }
-        Ok(())
-    }
-
-    /// Deletes a file and its record.
-    pub fn remove(&self, id: &str) -> Result<()> {
-        self.0.store.delete_upload(id)?;
-        match std::fs::remove_file(self.path(id)) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Error::Internal(e.into())),
-        }
-    }
-
-    /// Deletes every file of a room (the room was deleted).
-    pub fn remove_room_files(&self, rid: &str) -> Result<()> {
-        for u in self.0.store.uploads_of_room(rid)? {
-            self.remove(&u.id)?;
-        }
-        Ok(())
-    }
-
-    /// Deletes the files of these messages (they were deleted in bulk).
-    pub fn remove_message_files(&self, mids: &[String]) -> Result<()> {
-        for u in self.0.store.uploads_of_messages(mids)? {
-            self.remove(&u.id)?;
-        }
-        Ok(())
-    }
-
-    /// Deletes the files a message carried.
-    pub fn remove_files_of(&self, message: &Message) -> Result<()> {
-        let mut ids: Vec<String> = Vec::new();
-        if let Some(id) = message.file.as_ref().and_then(|f| f.get("_id")).and_then(Value::as_str) {
-            ids.push(id.to_string());
-        }
-        if let Some(files) = message.extra.get("files").and_then(Value::as_array) {
-            ids.extend(files.iter().filter_map(|f| f.get("_id").and_then(Value::as_str)).map(String::from));
-        }
-        ids.sort();
-        ids.dedup();
-        for id in ids {
-            // Only files of this message's room: a message can't take another room's upload.
-            if self.0.store.upload(&id)?.is_some_and(|u| u.rid == message.rid) {
-                self.remove(&id)?;
-            }
+            self.0.files().remove(&u.id)?;
         }
         Ok(())
     }

@@ -742,7 +742,7 @@ impl Users<'_> {
             _ => {
                 let deleted = s.store.delete_messages_of_user(&user.id)?;
                 let ids: Vec<String> = deleted.iter().map(|(_, id)| id.clone()).collect();
-                s.uploads().remove_message_files(&ids)?;
+                s.files().remove_message_files(&ids)?;
                 for (rid, id) in deleted {
                     s.bus.publish(Event::MessageDeleted { rid, message_id: id });
                 }

@@ -22,7 +22,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::RwLock;
 use serde_json::{Value, json};
-use tokio::sync::broadcast::error::RecvError;
 
 use super::frames::{self, Frame, meteor_error};
 use super::{Conn, ConnUser, Hub};
@@ -526,20 +525,6 @@ pub fn plan(svc: &Services, user: Option<&User>, name: &str, params: &[Value]) -
     Ok(plan)
 }
 
-/// Starts the fan-out worker: every bus event, in order, to the streams.
-pub fn spawn_fanout(hub: Arc<Hub>) {
-    let mut rx = hub.svc.bus.subscribe();
-    tokio::spawn(async move {
-        loop {
-            match rx.recv().await {
-                Ok(event) => crate::time::ejson(|| dispatch(&hub, &event)),
-                Err(RecvError::Lagged(n)) => tracing::warn!(missed = n, "realtime fan-out lagged behind the bus"),
-                Err(RecvError::Closed) => break,
-            }
-        }
-    });
-}
-
 /// Runs blocking store reads from the fan-out worker. Used only for rare events (membership and
 /// access changes) that must be settled before the next event is delivered.
 pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
@@ -549,8 +534,9 @@ pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
-/// Turns one bus event into stream frames.
-fn dispatch(hub: &Hub, event: &Event) {
+/// Turns one bus event into stream frames. The fan-out worker ([`crate::workers::realtime`])
+/// calls it for every event, one at a time and in bus order.
+pub fn dispatch(hub: &Hub, event: &Event) {
     match event {
         Event::MessageSaved { message, room, .. } => room::on_message(hub, message, room),
         Event::MessageDeleted { rid, message_id } => room::on_message_deleted(hub, rid, message_id),

@@ -158,15 +158,6 @@ fn seed_admin(svc: &Services) -> Result<()> {
     Ok(())
 }
 
-/// Adds a user to every default room (`default: true`), as joining them: a subscription, the
-/// `uj` system message and the room and subscription events.
-pub fn join_default_rooms(svc: &Services, user: &User) -> Result<()> {
-    for room in svc.store.rooms_by_types(&["c", "p"])?.into_iter().filter(|r| r.is_default) {
-        svc.rooms().add_user(&room, user, None, false)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;

@@ -105,7 +105,9 @@ impl Messages<'_> {
         // Pinning is reported even where system messages are off: upstream always writes it.
         let mut room = room;
         room.sys_mes = true;
-        self.system(&room, t, "", user, extra)?
+        self.0
+            .system_messages()
+            .record(&room, t, "", user, extra)?
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("pin message not written")))
     }
 

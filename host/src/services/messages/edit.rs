@@ -172,7 +172,7 @@ impl Messages<'_> {
             return Ok(message.clone());
         }
         let parent = s.store.delete_message(&message.id)?;
-        s.uploads().remove_files_of(message)?;
+        s.files().remove_files_of(message)?;
         s.bus.publish(Event::MessageDeleted { rid: message.rid.clone(), message_id: message.id.clone() });
         if let Some(parent) = parent {
             self.publish_update(parent)?;

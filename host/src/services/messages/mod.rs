@@ -1,5 +1,5 @@
 //! Messages: the send pipeline, editing and deleting, reactions, pins, stars, threads, search and
-//! the message lists, and system messages. Every change publishes its event on the bus.
+//! the message lists. Every change publishes its event on the bus.
 
 mod actions;
 mod edit;
@@ -10,7 +10,7 @@ mod send;
 
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub use queries::{MessageList, ThreadListKind, deleted_view, trash_view};
 pub use send::Draft;
@@ -18,10 +18,7 @@ pub use send::Draft;
 use super::Services;
 use crate::bus::Event;
 use crate::error::{Error, Result};
-use crate::ids;
 use crate::models::{Message, Room, User};
-use crate::store::MessageEffects;
-use crate::time::Date;
 
 /// Messages operations.
 pub struct Messages<'a>(pub &'a Services);
@@ -81,46 +78,6 @@ impl Messages<'_> {
             return Err(Error::bad("error-not-allowed", "Not allowed"));
         }
         Ok((message, room))
-    }
-
-    /// Writes a system message (`t`: `uj`, `ul`, `au`, `ru`, `room_changed_topic`, …) in `room`
-    /// on behalf of `actor`, unless the room has system messages turned off. `extra` fields are
-    /// merged into the message. Publishes `MessageSaved`.
-    pub fn system(
-        &self,
-        room: &Room,
-        t: &str,
-        msg: &str,
-        actor: &User,
-        extra: Map<String, Value>,
-    ) -> Result<Option<Message>> {
-        if !room.sys_mes {
-            return Ok(None);
-        }
-        let now = Date::now();
-        let mut message = Message {
-            id: ids::random_id(),
-            rid: room.id.clone(),
-            msg: msg.to_string(),
-            ts: now,
-            u: actor.as_ref_named(),
-            updated_at: now,
-            t: Some(t.to_string()),
-            groupable: Some(false),
-            extra,
-            ..Default::default()
-        };
-        let saved = self
-            .0
-            .store
-            .save_message(&mut message, &MessageEffects { set_last_message: true, ..Default::default() })?;
-        let room = saved.room.unwrap_or_else(|| room.clone());
-        self.0.bus.publish(Event::MessageSaved {
-            message: Arc::new(message.clone()),
-            room: Arc::new(room),
-            is_new: true,
-        });
-        Ok(Some(message))
     }
 
     /// Publishes a changed message of `rid`.

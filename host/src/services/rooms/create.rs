@@ -78,7 +78,7 @@ impl Rooms<'_> {
             && let Some(team) = self.0.store.team_by_id(team_id)?
             && let Some(main) = self.0.store.room_by_id(&team.room_id)?
         {
-            self.0.messages().system(
+            self.0.system_messages().record(
                 &main,
                 "user-added-room-to-team",
                 room.name.as_deref().unwrap_or_default(),

@@ -12,11 +12,12 @@ use crate::models::{Room, User};
 use crate::time::Date;
 
 impl Rooms<'_> {
-    /// `rooms.createDiscussion`: a private room with `prid` whose members are the creator, the
+    /// The room of a new discussion ([`crate::services::discussions::Discussions::create`], which
+    /// then posts the `reply`): a private room with `prid` whose members are the creator, the
     /// invited users (and both sides of a DM parent), announced in the parent with a
     /// `discussion-created` message (`Discussion_enabled`, `start-discussion` or
     /// `start-discussion-other-user`).
-    pub fn create_discussion(&self, user: &User, new: NewDiscussion) -> Result<Room> {
+    pub(in crate::services) fn create_discussion(&self, user: &User, new: &NewDiscussion) -> Result<Room> {
         let refuse = || action_not_allowed("You are not allowed to create a discussion");
         if !self.0.settings.bool("Discussion_enabled") {
             return Err(refuse());
@@ -78,7 +79,7 @@ impl Rooms<'_> {
         discussion.fname = Some(name.clone());
         let mut drid_extra = Map::new();
         drid_extra.insert("drid".into(), json!(discussion.id));
-        self.0.messages().system(&parent, "discussion-created", &name, user, drid_extra)?;
+        self.0.system_messages().record(&parent, "discussion-created", &name, user, drid_extra)?;
         if let Some(mut m) = message {
             m.drid = Some(discussion.id.clone());
             m.extra.insert("dcount".into(), json!(0));
@@ -89,11 +90,6 @@ impl Rooms<'_> {
                 room: Arc::new(parent.clone()),
                 is_new: false,
             });
-        }
-        if let Some(reply) = new.reply.filter(|r| !r.trim().is_empty()) {
-            let draft =
-                crate::services::messages::Draft { rid: discussion.id.clone(), msg: reply, ..Default::default() };
-            self.0.messages().send(user, draft)?;
         }
         Ok(discussion)
     }

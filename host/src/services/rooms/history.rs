@@ -204,7 +204,7 @@ impl Rooms<'_> {
         if !self.can_read(user, room)? {
             return Err(room_not_found_for(&room.t));
         }
-        self.0.uploads().room_files(room, name)
+        self.0.files().room_files(room, name)
     }
 
     /// `channels.getAllUserMentionsByChannel`: messages of the room mentioning `user`, oldest

@@ -58,7 +58,7 @@ impl Rooms<'_> {
             )?
             .ok_or_else(room_not_found)?;
         let t = if archived { "room-archived" } else { "room-unarchived" };
-        self.0.messages().system(&after, t, "", actor, Map::new())?;
+        self.0.system_messages().record(&after, t, "", actor, Map::new())?;
         Ok(after)
     }
 
@@ -86,7 +86,7 @@ impl Rooms<'_> {
     /// Deletes a room with its subscriptions and messages, without permission checks.
     pub(crate) fn erase_unchecked(&self, actor: &User, room: &Room) -> Result<()> {
         let subs = self.0.store.delete_room(&room.id)?;
-        self.0.uploads().remove_room_files(&room.id)?;
+        self.0.files().remove_room_files(&room.id)?;
         for s in &subs {
             self.0.emit_subscription(ChangeAction::Removed, s);
         }
@@ -96,7 +96,7 @@ impl Rooms<'_> {
             && let Some(team) = self.0.store.team_by_id(team_id)?
             && let Some(main) = self.0.store.room_by_id(&team.room_id)?
         {
-            self.0.messages().system(
+            self.0.system_messages().record(
                 &main,
                 "user-deleted-room-from-team",
                 room.name.as_deref().unwrap_or_default(),
@@ -118,7 +118,7 @@ impl Rooms<'_> {
         }
         let q = CleanHistory { rid: room.id.clone(), ..q };
         let ids = self.0.store.clean_room_history(&q)?;
-        self.0.uploads().remove_message_files(&ids)?;
+        self.0.files().remove_message_files(&ids)?;
         let count = ids.len();
         // One event for the whole range, as upstream's `deleteMessageBulk`.
         self.0.bus.publish(Event::MessagesBulkDeleted { query: Arc::new(q), ids: Arc::new(ids) });

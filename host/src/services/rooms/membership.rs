@@ -97,7 +97,7 @@ impl Rooms<'_> {
             match inviter.filter(|i| i.id != user.id) {
                 Some(inviter) => {
                     let t = if room.team_main { "added-user-to-team" } else { "au" };
-                    self.0.messages().system(&after, t, &user.username, inviter, Map::new())?;
+                    self.0.system_messages().record(&after, t, &user.username, inviter, Map::new())?;
                 }
                 None => {
                     let t = if room.prid.is_some() {
@@ -107,7 +107,7 @@ impl Rooms<'_> {
                     } else {
                         "uj"
                     };
-                    self.0.messages().system(&after, t, &user.username, user, Map::new())?;
+                    self.0.system_messages().record(&after, t, &user.username, user, Map::new())?;
                 }
             }
         }
@@ -127,6 +127,15 @@ impl Rooms<'_> {
             })?;
         }
         Ok(true)
+    }
+
+    /// Adds a new user to every default room (`default: true`), as joining them: a
+    /// subscription, the `uj` system message and the room and subscription events.
+    pub fn join_defaults(&self, user: &User) -> Result<()> {
+        for room in self.0.store.rooms_by_types(&["c", "p"])?.into_iter().filter(|r| r.is_default) {
+            self.add_user(&room, user, None, false)?;
+        }
+        Ok(())
     }
 
     /// Adds users by username (`channels.invite`, `addUsersToRoom`, `/invite`). The actor
@@ -255,11 +264,11 @@ impl Rooms<'_> {
         match by.filter(|b| b.id != user.id) {
             Some(by) => {
                 let t = if room.team_main { "removed-user-from-team" } else { "ru" };
-                self.0.messages().system(&after, t, &user.username, by, Map::new())?;
+                self.0.system_messages().record(&after, t, &user.username, by, Map::new())?;
             }
             None => {
                 let t = if room.team_main { "ult" } else { "ul" };
-                self.0.messages().system(&after, t, &user.username, user, Map::new())?;
+                self.0.system_messages().record(&after, t, &user.username, user, Map::new())?;
             }
         }
         if room.team_main
@@ -314,7 +323,7 @@ impl Rooms<'_> {
             .ok_or_else(room_not_found)?;
         self.0.emit_room(ChangeAction::Updated, &after);
         let t = if mute { "user-muted" } else { "user-unmuted" };
-        self.0.messages().system(&after, t, &user.username, actor, Map::new())?;
+        self.0.system_messages().record(&after, t, &user.username, actor, Map::new())?;
         Ok(after)
     }
 

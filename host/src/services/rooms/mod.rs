@@ -127,7 +127,7 @@ pub struct NewRoom {
     pub exclude_self: bool,
 }
 
-/// What [`Rooms::create_discussion`] needs.
+/// What [`crate::services::discussions::Discussions::create`] needs.
 #[derive(Debug, Clone, Default)]
 pub struct NewDiscussion {
     pub prid: String,

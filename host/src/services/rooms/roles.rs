@@ -56,7 +56,7 @@ impl Rooms<'_> {
         let t = if add { "subscription-role-added" } else { "subscription-role-removed" };
         let mut extra = Map::new();
         extra.insert("role".into(), json!(role.id()));
-        self.0.messages().system(room, t, &user.username, actor, extra)?;
+        self.0.system_messages().record(room, t, &user.username, actor, extra)?;
         self.0.bus.publish(Event::UserRoleChanged {
             action: if add { "added" } else { "removed" },
             role: role.id().to_string(),

@@ -95,7 +95,7 @@ impl Rooms<'_> {
         }
         self.0.emit_room(ChangeAction::Updated, &after);
         for (t, msg) in messages {
-            self.0.messages().system(&after, t, &msg, actor, Map::new())?;
+            self.0.system_messages().record(&after, t, &msg, actor, Map::new())?;
         }
         Ok(after)
     }

@@ -1,6 +1,10 @@
-//! The internal event bus. Services publish every change here after it is stored; the realtime
-//! streams, apps, integrations and push subscribe. Events are shared (`Arc`), never copied per
-//! subscriber.
+//! The internal event bus. Services publish every change here after it is stored; the workers
+//! (realtime streams, apps, integrations, push) subscribe. Events are shared (`Arc`), never copied
+//! per subscriber.
+
+mod local;
+
+pub use local::LocalBus;
 
 use std::sync::Arc;
 
@@ -82,31 +86,20 @@ impl ChangeAction {
     }
 }
 
-/// The bus: one broadcast channel of shared events.
-#[derive(Clone)]
-pub struct Bus {
-    tx: broadcast::Sender<Arc<Event>>,
-}
+/// What [`Bus::subscribe`] returns: every event published from then on, in publish order. A
+/// receiver that falls too far behind gets `RecvError::Lagged(n)` once and continues with the
+/// oldest event still held; `RecvError::Closed` means the bus is gone. An adapter for an external
+/// broker feeds such a channel from its own connection.
+pub type Receiver = broadcast::Receiver<Arc<Event>>;
 
-impl Default for Bus {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Bus {
-    /// A bus whose subscribers may lag by up to 65 536 events before they lose some.
-    pub fn new() -> Self {
-        Self { tx: broadcast::channel(65_536).0 }
-    }
-
-    /// Publishes an event. Nobody listening is fine.
-    pub fn publish(&self, event: Event) {
-        let _ = self.tx.send(Arc::new(event));
-    }
+/// The event bus every service publishes on and every worker subscribes to. Services hold an
+/// `Arc<dyn Bus>`: a publish costs one virtual call on top of the implementation's own work.
+/// [`LocalBus`] is the in-process implementation; an adapter for a message broker (NATS, …)
+/// implements the same two calls, and services don't change.
+pub trait Bus: Send + Sync + 'static {
+    /// Publishes an event after its change is stored. Nobody listening is fine.
+    fn publish(&self, event: Event);
 
     /// A new receiver of every event published from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
-        self.tx.subscribe()
-    }
+    fn subscribe(&self) -> Receiver;
 }
