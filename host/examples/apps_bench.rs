@@ -122,7 +122,7 @@ async fn main() -> anyhow::Result<()> {
     let server = bench_support::start("apps-bench", 4, true).await?;
     let svc = server.svc.clone();
     orbit::services::apps::start(&svc).await?;
-    let admin = svc.store.user_by_username("admin")?.context("admin user")?;
+    let admin = svc.users().by_username("admin")?.context("admin user")?;
 
     // --- install to ready ---
     let mut packages = vec![("builtin-commands", "Rust"), ("hello", "Rust"), ("dice", "Rust")];

@@ -48,7 +48,6 @@ pub const DEPENDENCIES: &[(u8, &str, &[&str])] = &[
     (0, "mail", &[]),
     (0, "push_tokens", &[]),
     (0, "shields", &[]),
-    (0, "subscriptions", &[]),
     (0, "system_messages", &[]),
     (1, "avatars", &["authz"]),
     (1, "custom_statuses", &["authz"]),
@@ -59,10 +58,11 @@ pub const DEPENDENCIES: &[(u8, &str, &[&str])] = &[
     (1, "statistics", &["authz"]),
     (1, "tokens", &["authz"]),
     (1, "two_factor", &["authz", "mail"]),
-    (2, "accounts", &["push_tokens", "rooms"]),
+    (2, "accounts", &["push_tokens", "rooms", "two_factor"]),
     (2, "custom_emoji", &["authz", "avatars"]),
     (2, "messages", &["authz", "files", "rooms", "system_messages"]),
     (2, "presence", &["authz", "rooms"]),
+    (2, "subscriptions", &["rooms"]),
     (2, "teams", &["authz", "rooms", "system_messages"]),
     (3, "apps", &["accounts", "authz", "messages", "presence", "rooms"]),
     (3, "defaults", &["accounts", "settings"]),
@@ -90,7 +90,8 @@ use crate::store::Store;
 /// The server's shared state: configuration, store, bus and the caches services keep.
 pub struct Services {
     pub config: Config,
-    pub store: Arc<dyn Store>,
+    /// The store: private to the services, the only code that reads or writes it.
+    pub(in crate::services) store: Arc<dyn Store>,
     pub bus: Arc<dyn Bus>,
     pub settings: settings::SettingsCache,
     pub permissions: authz::PermissionCache,
