@@ -6,11 +6,11 @@ use std::time::Duration;
 use parking_lot::RwLock;
 
 use crate::bindings::{AppProvides, CommandContext, PreviewItem, Previews, SettingValue};
+use crate::capabilities::COMMANDS_PERMISSION;
 use crate::engine::CompileSource;
 use crate::health::Health;
 use crate::logs::{LogLevel, LogSource};
 use crate::manifest::Manifest;
-use crate::capabilities::COMMANDS_PERMISSION;
 use crate::pool::InstancePool;
 use crate::state::AppShared;
 use crate::{AppError, Result};

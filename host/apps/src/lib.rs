@@ -65,9 +65,9 @@ mod state;
 mod validate;
 
 pub use app::{AppHealth, CompileInfo, LoadedApp};
+pub use capabilities::{CallContext, Capabilities, HostResult};
 pub use engine::{CompileSource, EngineConfig};
 pub use error::{AppError, Result};
-pub use capabilities::{Capabilities, CallContext, HostResult};
 pub use limits::Limits;
 pub use logs::{LogEntry, LogLevel, LogSource};
 pub use manifest::Manifest;

@@ -118,5 +118,4 @@ mod tests {
         }
         assert!("message.delete".parse::<Permission>().is_err());
     }
-
 }

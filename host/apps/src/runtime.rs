@@ -8,8 +8,8 @@ use wasmtime::component::Linker;
 
 use crate::app::{CompileInfo, LoadedApp};
 use crate::bindings::{AppPre, AppProvides, CommandContext, PreviewItem, Previews, SettingValue};
-use crate::engine::{AppEngine, EngineConfig};
 use crate::capabilities::Capabilities;
+use crate::engine::{AppEngine, EngineConfig};
 use crate::limits::Limits;
 use crate::logs::{LogEntry, LogLevel, LogRing, LogSource};
 use crate::manifest::Manifest;

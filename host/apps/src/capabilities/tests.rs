@@ -55,11 +55,7 @@ fn wit_functions(interface: &str) -> BTreeSet<String> {
 
 /// The backticked words of a markdown cell, each cut at its first `(` or space.
 fn ticked(cell: &str) -> BTreeSet<String> {
-    cell.split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|t| t.split(['(', ' ']).next().unwrap_or_default().to_string())
-        .collect()
+    cell.split('`').skip(1).step_by(2).map(|t| t.split(['(', ' ']).next().unwrap_or_default().to_string()).collect()
 }
 
 /// The rows of the markdown table under `heading`, as cells.
@@ -125,7 +121,12 @@ fn the_guide_lists_each_import_with_its_functions_and_permission() {
             Requirement::Permission(p) => format!("`{p}`"),
         };
         assert_eq!(permission, &wanted, "docs/apps.md: permission of `{}`", capability.interface);
-        assert_eq!(functions, &wit_functions(capability.interface), "docs/apps.md: functions of `{}`", capability.interface);
+        assert_eq!(
+            functions,
+            &wit_functions(capability.interface),
+            "docs/apps.md: functions of `{}`",
+            capability.interface
+        );
     }
 }
 

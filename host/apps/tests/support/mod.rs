@@ -189,7 +189,13 @@ impl RoomActionsHost for FakeHost {
     async fn set_topic(&self, cx: &CallContext, room: String, topic: String) -> HostResult<()> {
         self.action(cx, format!("topic {room} {topic}"))
     }
-    async fn create(&self, cx: &CallContext, name: String, kind: NewRoomKind, members: Vec<String>) -> HostResult<String> {
+    async fn create(
+        &self,
+        cx: &CallContext,
+        name: String,
+        kind: NewRoomKind,
+        members: Vec<String>,
+    ) -> HostResult<String> {
         self.action(cx, format!("create {name} {kind:?} {}", members.join(",")))?;
         Ok("NEWROOM".into())
     }

@@ -73,7 +73,13 @@ impl RoomActionsHost for ServerHost {
         .await
     }
 
-    async fn create(&self, cx: &CallContext, name: String, kind: NewRoomKind, members: Vec<String>) -> HostResult<String> {
+    async fn create(
+        &self,
+        cx: &CallContext,
+        name: String,
+        kind: NewRoomKind,
+        members: Vec<String>,
+    ) -> HostResult<String> {
         let t = match kind {
             NewRoomKind::Channel => "c",
             NewRoomKind::Group => "p",
