@@ -13,10 +13,9 @@ fn read(path: &str) -> String {
 
 /// The lines of the `{ ... }` block opened by the line starting with `opening`.
 fn block<'a>(text: &'a str, opening: &str) -> Vec<&'a str> {
-    let mut lines = text.lines().skip_while(|l| !l.trim_start().starts_with(opening)).skip(1);
     let mut depth = 1;
     let mut out = Vec::new();
-    for line in lines.by_ref() {
+    for line in text.lines().skip_while(|l| !l.trim_start().starts_with(opening)).skip(1) {
         depth += line.matches('{').count();
         depth -= line.matches('}').count();
         if depth == 0 {
