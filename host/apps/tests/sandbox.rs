@@ -2,7 +2,7 @@
 
 mod support;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use orbit_apps::{AppError, Limits};
 use support::{command, load, package, runtime, runtime_with, shared_cache, test_limits};
@@ -30,7 +30,9 @@ async fn endless_loop_is_stopped_by_the_deadline() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unbounded_allocation_hits_the_memory_cap() {
     let Some(alloc) = package("fixtures", "alloc") else { return };
-    let (runtime, _host) = runtime();
+    // A deadline far beyond the allocation's time, so only the memory cap can stop it, however
+    // busy the machine is.
+    let (runtime, _host) = runtime_with(Limits { deadline: Duration::from_secs(60), ..test_limits() }, shared_cache());
     let app = load(&runtime, alloc).await.unwrap();
     let started = Instant::now();
     let err = app.execute_command(command("alloc", "")).await.unwrap_err();

@@ -1,0 +1,211 @@
+//! Reading a room: history pages, message lists, files, mentions and counters.
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::error::Result;
+use crate::models::{Message, Room, User};
+use crate::query;
+use crate::store::HistoryQuery;
+
+impl Rooms<'_> {
+    /// `channels.counters` / `groups.counters` / `im.counters` for `user_id` (another user
+    /// needs `view-room-administration`).
+    pub fn counters(&self, caller: &User, room: &Room, user_id: Option<&str>) -> Result<Value> {
+        let admin = self.0.authz().can(caller, "view-room-administration", None)?;
+        let uid = match user_id.filter(|u| !u.is_empty()) {
+            Some(u) if u != caller.id => {
+                if !admin {
+                    return Err(crate::services::authz::unauthorized());
+                }
+                u.to_string()
+            }
+            _ => caller.id.clone(),
+        };
+        let sub = self.0.store.subscription(&room.id, &uid)?;
+        let lm = room.lm.unwrap_or(room.updated_at);
+        let mut out = json!({
+            "joined": false, "members": null, "unreads": null, "unreadsFrom": null,
+            "msgs": null, "latest": null, "userMentions": null,
+        });
+        if let Some(sub) = &sub {
+            if room.is_direct() {
+                out["unreads"] = json!(sub.unread);
+                if room.msgs > 0
+                    && let Some(ls) = sub.ls
+                {
+                    out["unreadsFrom"] = json!(ls);
+                }
+                out["userMentions"] = json!(sub.user_mentions);
+                out["joined"] = json!(true);
+            } else if sub.open {
+                let from = sub.ls.unwrap_or(sub.ts);
+                let q = HistoryQuery {
+                    rid: room.id.clone(),
+                    oldest: Some(from),
+                    latest: Some(lm),
+                    inclusive: true,
+                    exclude_types: self.hidden_types(room),
+                    ..Default::default()
+                };
+                out["unreads"] = json!(self.0.store.count_room_history(&q)?);
+                out["unreadsFrom"] = json!(from);
+                out["userMentions"] = json!(sub.user_mentions);
+                out["joined"] = json!(true);
+            }
+        }
+        if admin || out["joined"] == json!(true) {
+            out["msgs"] = json!(room.msgs);
+            out["latest"] = json!(lm);
+            out["members"] = json!(room.users_count);
+        }
+        Ok(out)
+    }
+
+    /// `channels.history` / `im.history` / `loadHistory`: messages before `latest` (and after
+    /// `oldest`), newest first, with `firstUnread` / `unreadNotLoaded` on request.
+    pub fn history(&self, user: &User, room: &Room, o: &HistoryOptions) -> Result<Value> {
+        if !self.can_read(user, room)? {
+            return Err(crate::services::authz::unauthorized());
+        }
+        let hidden = self.hidden_types(room);
+        let q = HistoryQuery {
+            rid: room.id.clone(),
+            oldest: o.oldest,
+            latest: o.latest,
+            inclusive: o.inclusive,
+            exclude_types: hidden.clone(),
+            exclude_thread_replies: !o.show_thread_messages,
+            offset: o.offset,
+            limit: Some(o.count),
+            ..Default::default()
+        };
+        let messages = self.0.store.room_history(&q)?;
+        let mut out = json!({"messages": messages});
+        if o.unreads {
+            let mut unread_not_loaded = 0;
+            let mut first_unread = Value::Null;
+            if let (Some(oldest), Some(last)) = (o.oldest, messages.last())
+                && last.ts != oldest
+            {
+                let q = HistoryQuery {
+                    rid: room.id.clone(),
+                    oldest: Some(oldest),
+                    latest: Some(last.ts),
+                    inclusive: false,
+                    exclude_types: hidden,
+                    exclude_thread_replies: !o.show_thread_messages,
+                    oldest_first: true,
+                    limit: Some(1),
+                    ..Default::default()
+                };
+                if let Some(first) = self.0.store.room_history(&q)?.into_iter().next() {
+                    first_unread = serde_json::to_value(first)?;
+                }
+                unread_not_loaded = self.0.store.count_room_history(&q)?;
+            }
+            out["firstUnread"] = first_unread;
+            out["unreadNotLoaded"] = json!(unread_not_loaded);
+        }
+        Ok(out)
+    }
+
+    /// `channels.messages` / `groups.messages` / `im.messages`: a page of the room's messages
+    /// with an optional Mongo-style `query` and `sort`. Without them the page comes straight
+    /// from the `(rid, ts)` index; with them the room is scanned in batches.
+    pub fn messages(&self, user: &User, room: &Room, o: &MessageListOptions) -> Result<(Vec<Value>, usize)> {
+        if !self.can_read(user, room)? {
+            return Err(crate::services::authz::unauthorized());
+        }
+        self.list_messages(room, o)
+    }
+
+    /// [`Rooms::messages`] without the access check (`im.messages.others`).
+    pub(crate) fn list_messages(&self, room: &Room, o: &MessageListOptions) -> Result<(Vec<Value>, usize)> {
+        let ts_sort = match &o.sort {
+            None => Some(false),
+            Some(s) if s.len() == 1 => match s.get("ts").and_then(Value::as_i64) {
+                Some(1) => Some(true),
+                Some(-1) => Some(false),
+                _ => None,
+            },
+            Some(_) => None,
+        };
+        if o.query.as_ref().is_none_or(|q| q.is_empty())
+            && let Some(oldest_first) = ts_sort
+        {
+            let q = HistoryQuery {
+                rid: room.id.clone(),
+                oldest_first,
+                offset: o.offset,
+                limit: o.count,
+                ..Default::default()
+            };
+            let total = self.0.store.count_room_history(&q)?;
+            let page = self.0.store.room_history(&q)?;
+            return Ok((page.iter().map(|m| serde_json::to_value(m).unwrap_or_default()).collect(), total));
+        }
+        if let Some(q) = &o.query {
+            // Surface a malformed query as an error instead of an empty page.
+            query::matches(&json!({}), q)?;
+        }
+        const BATCH: usize = 1000;
+        let mut matched: Vec<Value> = Vec::new();
+        let mut offset = 0;
+        loop {
+            let q = HistoryQuery { rid: room.id.clone(), offset, limit: Some(BATCH), ..Default::default() };
+            let batch = self.0.store.room_history(&q)?;
+            let n = batch.len();
+            for m in batch {
+                let v = serde_json::to_value(&m)?;
+                if o.query.as_ref().is_none_or(|q| query::matches(&v, q).unwrap_or(false)) {
+                    matched.push(v);
+                }
+            }
+            if n < BATCH {
+                break;
+            }
+            offset += BATCH;
+        }
+        if let Some(s) = &o.sort {
+            query::sort(&mut matched, s);
+        }
+        let total = matched.len();
+        let page = matched.into_iter().skip(o.offset).take(o.count.unwrap_or(usize::MAX)).collect();
+        Ok((page, total))
+    }
+
+    /// Files uploaded to a room (`channels.files`, `groups.files`, `im.files`), as
+    /// `{_id, name, type, size, rid, userId, uploadedAt, url, user, …}`, read from the uploads
+    /// store; `name` filters case-insensitively.
+    pub fn files(&self, user: &User, room: &Room, name: Option<&str>) -> Result<Vec<Value>> {
+        if !self.can_read(user, room)? {
+            return Err(room_not_found_for(&room.t));
+        }
+        self.0.uploads().room_files(room, name)
+    }
+
+    /// `channels.getAllUserMentionsByChannel`: messages of the room mentioning `user`, oldest
+    /// first (or newest first with `newest_first`).
+    pub fn mentions_of(
+        &self,
+        user: &User,
+        room: &Room,
+        offset: usize,
+        count: Option<usize>,
+        newest_first: bool,
+    ) -> Result<(Vec<Message>, usize)> {
+        if !self.can_read(user, room)? {
+            return Err(room_not_found());
+        }
+        let q = HistoryQuery {
+            rid: room.id.clone(),
+            mentioning: Some(user.id.clone()),
+            oldest_first: !newest_first,
+            offset,
+            limit: count,
+            ..Default::default()
+        };
+        Ok((self.0.store.room_history(&q)?, self.0.store.count_room_history(&q)?))
+    }
+}
