@@ -6,11 +6,11 @@ use std::time::Duration;
 use parking_lot::RwLock;
 
 use crate::bindings::{AppProvides, CommandContext, PreviewItem, Previews, SettingValue};
+use crate::capabilities::COMMANDS_PERMISSION;
 use crate::engine::CompileSource;
 use crate::health::Health;
 use crate::logs::{LogLevel, LogSource};
 use crate::manifest::Manifest;
-use crate::permissions::Permission;
 use crate::pool::InstancePool;
 use crate::state::AppShared;
 use crate::{AppError, Result};
@@ -209,7 +209,7 @@ impl LoadedApp {
 
     /// Command names must be unique, lowercase and space-free; commands need `slashcommand`.
     fn check_provides(&self, provides: &AppProvides) -> std::result::Result<(), String> {
-        if !provides.commands.is_empty() && !self.inner.shared.grants.allows(Permission::Slashcommand) {
+        if !provides.commands.is_empty() && !self.inner.shared.grants.allows(COMMANDS_PERMISSION) {
             return Err("provides slash commands without the `slashcommand` permission".into());
         }
         let mut seen = std::collections::HashSet::new();

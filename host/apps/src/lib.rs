@@ -5,12 +5,14 @@
 //! - [`AppRuntime`] compiles components in one shared [`engine`] (cached on disk), checks
 //!   their imports against their permissions, keeps warm instances and runs every call under
 //!   a deadline, a memory cap and a host-call budget ([`Limits`]);
-//! - the chat server implements [`AppHost`] to serve the apps' imports.
+//! - [`capabilities`] holds one unit per import interface (its permission, and the narrow
+//!   trait the chat server implements to serve it); the server hands them over as
+//!   [`Capabilities`].
 //!
 //! It does not depend on the server crate.
 //!
 //! ```no_run
-//! # async fn demo(host: std::sync::Arc<dyn orbit_apps::AppHost>, zip: Vec<u8>) -> orbit_apps::Result<()> {
+//! # async fn demo(host: orbit_apps::Capabilities, zip: Vec<u8>) -> orbit_apps::Result<()> {
 //! use orbit_apps::bindings::CommandContext;
 //! use orbit_apps::{AppError, AppPackage, AppRuntime, EngineConfig, Limits, PackageLimits};
 //!
@@ -42,17 +44,16 @@
 //!
 //! The server stays responsible for: enforcing each command's `required_permissions`
 //! for the invoking user, storing app settings (defaults come from `provides().settings`) and
-//! answering [`AppHost::app_setting`] from them, persisting installed apps, refusing a
+//! answering [`capabilities::AppSettingsHost::get`] from them, persisting installed apps, refusing a
 //! duplicate install of an id (here, loading an id again is an update), and showing
 //! [`LoadedApp::health`] and [`AppRuntime::logs`] to admins.
 
 mod app;
 pub mod bindings;
+pub mod capabilities;
 pub mod engine;
 mod error;
 mod health;
-mod host;
-mod imports;
 mod limits;
 pub mod logs;
 pub mod manifest;
@@ -64,9 +65,9 @@ mod state;
 mod validate;
 
 pub use app::{AppHealth, CompileInfo, LoadedApp};
+pub use capabilities::{CallContext, Capabilities, HostResult};
 pub use engine::{CompileSource, EngineConfig};
 pub use error::{AppError, Result};
-pub use host::{AppHost, CallContext, HostResult};
 pub use limits::Limits;
 pub use logs::{LogEntry, LogLevel, LogSource};
 pub use manifest::Manifest;

@@ -1,10 +1,13 @@
-//! Apps-Engine permission names and the WIT interfaces each one unlocks.
+//! Apps-Engine permission names. What each one unlocks is in [`crate::capabilities`]; those
+//! that unlock nothing yet are marked reserved: an app may declare them, and they grant nothing.
 
 use std::fmt;
 use std::str::FromStr;
 
 macro_rules! permissions {
-    ($($variant:ident => $name:literal,)*) => {
+    (@reserved reserved) => { true };
+    (@reserved) => { false };
+    ($($variant:ident => $name:literal $($reserved:ident)?,)*) => {
         /// An Apps-Engine app permission, declared in `app.json` and granted at install.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Permission {
@@ -19,6 +22,13 @@ macro_rules! permissions {
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(Permission::$variant => $name,)*
+                }
+            }
+
+            /// Whether the permission is reserved: known to the manifest, unlocking nothing yet.
+            pub fn is_reserved(self) -> bool {
+                match self {
+                    $(Permission::$variant => permissions!(@reserved $($reserved)?),)*
                 }
             }
         }
@@ -39,75 +49,36 @@ macro_rules! permissions {
 permissions! {
     UserRead => "user.read",
     UserWrite => "user.write",
-    UploadRead => "upload.read",
-    UploadWrite => "upload.write",
+    UploadRead => "upload.read" reserved,
+    UploadWrite => "upload.write" reserved,
     ServerSettingRead => "server-setting.read",
-    ServerSettingWrite => "server-setting.write",
+    ServerSettingWrite => "server-setting.write" reserved,
     RoomRead => "room.read",
     RoomWrite => "room.write",
     MessageRead => "message.read",
     MessageWrite => "message.write",
-    LivechatStatusRead => "livechat-status.read",
-    LivechatCustomFieldsWrite => "livechat-custom-fields.write",
-    LivechatVisitorRead => "livechat-visitor.read",
-    LivechatVisitorWrite => "livechat-visitor.write",
-    LivechatMessageRead => "livechat-message.read",
-    LivechatMessageWrite => "livechat-message.write",
-    LivechatRoomRead => "livechat-room.read",
-    LivechatRoomWrite => "livechat-room.write",
-    LivechatDepartmentRead => "livechat-department.read",
-    LivechatDepartmentWrite => "livechat-department.write",
+    LivechatStatusRead => "livechat-status.read" reserved,
+    LivechatCustomFieldsWrite => "livechat-custom-fields.write" reserved,
+    LivechatVisitorRead => "livechat-visitor.read" reserved,
+    LivechatVisitorWrite => "livechat-visitor.write" reserved,
+    LivechatMessageRead => "livechat-message.read" reserved,
+    LivechatMessageWrite => "livechat-message.write" reserved,
+    LivechatRoomRead => "livechat-room.read" reserved,
+    LivechatRoomWrite => "livechat-room.write" reserved,
+    LivechatDepartmentRead => "livechat-department.read" reserved,
+    LivechatDepartmentWrite => "livechat-department.write" reserved,
     Slashcommand => "slashcommand",
-    Apis => "apis",
-    EnvRead => "env.read",
-    Networking => "networking",
-    Persistence => "persistence",
-    Scheduler => "scheduler",
-    UiInteract => "ui.interact",
+    Apis => "apis" reserved,
+    EnvRead => "env.read" reserved,
+    Networking => "networking" reserved,
+    Persistence => "persistence" reserved,
+    Scheduler => "scheduler" reserved,
+    UiInteract => "ui.interact" reserved,
 }
 
 impl fmt::Display for Permission {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// What an `orbit:apps` import interface needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Requirement {
-    /// Always allowed (logging, own settings, shared types).
-    Always,
-    /// Needs this permission.
-    Permission(Permission),
-}
-
-/// The `orbit:apps` interfaces apps may import, with what each needs. The single source of
-/// truth for both load-time validation and call-time checks.
-pub const IMPORTS: &[(&str, Requirement)] = &[
-    ("types", Requirement::Always),
-    ("log", Requirement::Always),
-    ("app-settings", Requirement::Always),
-    ("server-settings", Requirement::Permission(Permission::ServerSettingRead)),
-    ("rooms", Requirement::Permission(Permission::RoomRead)),
-    ("users", Requirement::Permission(Permission::UserRead)),
-    ("messages", Requirement::Permission(Permission::MessageRead)),
-    ("message-writer", Requirement::Permission(Permission::MessageWrite)),
-    ("notifier", Requirement::Permission(Permission::MessageWrite)),
-    ("room-actions", Requirement::Permission(Permission::RoomWrite)),
-    ("user-actions", Requirement::Permission(Permission::UserWrite)),
-];
-
-/// What an `orbit:apps` import interface (name without package and version) needs, or `None`
-/// for an interface this host does not provide.
-pub fn requirement(interface: &str) -> Option<Requirement> {
-    IMPORTS.iter().find(|(name, _)| *name == interface).map(|(_, requirement)| *requirement)
-}
-
-/// The permission an import interface needs, for call-time checks.
-pub(crate) fn required_for(interface: &str) -> Option<Permission> {
-    match requirement(interface) {
-        Some(Requirement::Permission(permission)) => Some(permission),
-        _ => None,
     }
 }
 
@@ -146,12 +117,5 @@ mod tests {
             assert_eq!(permission.as_str().parse::<Permission>(), Ok(*permission));
         }
         assert!("message.delete".parse::<Permission>().is_err());
-    }
-
-    #[test]
-    fn every_import_is_known() {
-        assert_eq!(required_for("rooms"), Some(Permission::RoomRead));
-        assert_eq!(requirement("log"), Some(Requirement::Always));
-        assert_eq!(requirement("persistence"), None);
     }
 }

@@ -8,8 +8,8 @@ use wasmtime::component::Linker;
 
 use crate::app::{CompileInfo, LoadedApp};
 use crate::bindings::{AppPre, AppProvides, CommandContext, PreviewItem, Previews, SettingValue};
+use crate::capabilities::Capabilities;
 use crate::engine::{AppEngine, EngineConfig};
-use crate::host::AppHost;
 use crate::limits::Limits;
 use crate::logs::{LogEntry, LogLevel, LogRing, LogSource};
 use crate::manifest::Manifest;
@@ -22,7 +22,7 @@ use crate::{AppError, Result};
 pub struct AppRuntime {
     engine: Arc<AppEngine>,
     linker: Linker<AppState>,
-    host: Arc<dyn AppHost>,
+    host: Capabilities,
     limits: Limits,
     apps: RwLock<HashMap<String, LoadedApp>>,
     /// Per app id; kept across updates and unloads so admins can read why an app went away.
@@ -31,12 +31,12 @@ pub struct AppRuntime {
 
 impl AppRuntime {
     /// A runtime with its own engine; `host` serves the apps' imports.
-    pub fn new(config: &EngineConfig, limits: Limits, host: Arc<dyn AppHost>) -> Result<Self> {
+    pub fn new(config: &EngineConfig, limits: Limits, host: Capabilities) -> Result<Self> {
         let engine = Arc::new(AppEngine::new(config)?);
         let mut linker = Linker::new(engine.engine());
         let link_error = |e: wasmtime::Error| AppError::Compile(format!("linker: {e:#}"));
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(link_error)?;
-        crate::imports::add_to_linker(&mut linker).map_err(link_error)?;
+        crate::capabilities::add_to_linker(&mut linker).map_err(link_error)?;
         Ok(AppRuntime {
             engine,
             linker,

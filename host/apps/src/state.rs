@@ -8,16 +8,17 @@ use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::HostError;
-use crate::host::{AppHost, CallContext};
+use crate::capabilities::{CallContext, Capabilities, Capability, Requirement};
 use crate::limits::Limits;
 use crate::logs::{LogRing, LogSink, LogSource};
-use crate::permissions::{Grants, required_for};
+use crate::permissions::Grants;
 
 /// Everything about one loaded app version that its stores share.
 pub(crate) struct AppShared {
     pub app_id: Arc<str>,
     pub grants: Grants,
-    pub host: Arc<dyn AppHost>,
+    /// The server's side of the imports.
+    pub host: Capabilities,
     pub logs: LogRing,
     pub limits: Limits,
 }
@@ -82,12 +83,17 @@ impl AppState {
         }
     }
 
-    /// Accounts one host call to `interface` and checks the app may make it. The outer
-    /// error traps the app (budget exhausted); the inner one is returned to it (denied).
-    pub fn enter(&mut self, interface: &str) -> wasmtime::Result<Result<CallContext, HostError>> {
+    /// Accounts one host call to `capability` and checks the app may make it; every import
+    /// enters here. The outer error traps the app (budget exhausted); the inner one is
+    /// returned to it (denied). On success, the call's context and the server's side.
+    pub fn enter(
+        &mut self,
+        capability: &Capability,
+    ) -> wasmtime::Result<Result<(CallContext, &Capabilities), HostError>> {
         let shared = &self.shared;
-        Ok(admit(&shared.grants, &shared.limits, &mut self.call, interface)?
-            .map(|()| CallContext { app_id: shared.app_id.clone(), user_id: self.call.user_id.clone() }))
+        Ok(admit(&shared.grants, &shared.limits, &mut self.call, capability.requirement)?.map(|()| {
+            (CallContext { app_id: shared.app_id.clone(), user_id: self.call.user_id.clone() }, &shared.host)
+        }))
     }
 }
 
@@ -96,14 +102,14 @@ fn admit(
     grants: &Grants,
     limits: &Limits,
     call: &mut CallState,
-    interface: &str,
+    requirement: Requirement,
 ) -> wasmtime::Result<Result<(), HostError>> {
     call.host_calls += 1;
     if call.host_calls > limits.max_host_calls {
         call.flooded = true;
         wasmtime::bail!("host call budget of {} exhausted", limits.max_host_calls);
     }
-    if let Some(permission) = required_for(interface)
+    if let Requirement::Permission(permission) = requirement
         && !grants.allows(permission)
     {
         return Ok(Err(HostError::Denied(format!("the app lacks the `{permission}` permission"))));
@@ -120,6 +126,7 @@ impl WasiView for AppState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capabilities::requirement;
     use crate::permissions::Permission;
 
     #[test]
@@ -127,6 +134,9 @@ mod tests {
         let grants = Grants::new([Permission::MessageWrite]);
         let limits = Limits { max_host_calls: 3, ..Limits::default() };
         let mut call = CallState::default();
+        let admit = |grants: &Grants, limits: &Limits, call: &mut CallState, interface: &str| {
+            admit(grants, limits, call, requirement(interface).unwrap())
+        };
         assert!(matches!(admit(&grants, &limits, &mut call, "message-writer"), Ok(Ok(()))));
         assert!(matches!(admit(&grants, &limits, &mut call, "log"), Ok(Ok(()))));
         let denied = admit(&grants, &limits, &mut call, "rooms").unwrap().unwrap_err();

@@ -4,7 +4,8 @@ use semver::Version;
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-use crate::permissions::{Grants, Requirement, requirement};
+use crate::capabilities::{Requirement, requirement};
+use crate::permissions::Grants;
 use crate::{API_VERSION, AppError, Result};
 
 /// WASI 0.2 packages a component may import. Filesystem and sockets are linked so that

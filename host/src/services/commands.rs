@@ -8,20 +8,14 @@
 //! memory, flood) fails only that call: the user gets an ephemeral notice and the caller an
 //! `error-app-failed`; after repeated failures the app is disabled ([`super::apps::Apps::note_failure`]).
 
-use std::sync::Arc;
-
 use orbit_apps::AppError;
 use orbit_apps::bindings::{CommandContext, PreviewItem, PreviewKind};
 use serde_json::{Value, json};
 
 use super::Services;
 use super::apps::AppCommand;
-use crate::bus::Event;
 use crate::error::{Error, Result};
-use crate::ids;
-use crate::models::{Message, User};
-use crate::services::messages::Draft;
-use crate::time::Date;
+use crate::models::User;
 
 /// Upstream limits previews to ten items.
 const MAX_PREVIEW_ITEMS: usize = 10;
@@ -226,7 +220,7 @@ impl Commands<'_> {
             Ok(Ok(())) => Ok(()),
             Ok(Err(text)) => {
                 if let Ok(sender) = self.sender(&command.app_id) {
-                    self.notify(&sender, &user.id, &inv.room_id, inv.tmid.as_deref(), &text);
+                    self.0.messages().notify(&sender, &user.id, &inv.room_id, inv.tmid.as_deref(), &text);
                 }
                 Ok(())
             }
@@ -243,7 +237,7 @@ impl Commands<'_> {
         let name = name.unwrap_or_else(|| command.app_id.clone());
         let text = format!("/{} failed: the app {name} {}", command.command, describe(&error));
         if let Ok(sender) = self.sender(&command.app_id) {
-            self.notify(&sender, &user.id, &inv.room_id, inv.tmid.as_deref(), &text);
+            self.0.messages().notify(&sender, &user.id, &inv.room_id, inv.tmid.as_deref(), &text);
         }
         self.0.apps().note_failure(&command.app_id);
         Error::bad("error-app-failed", text)
@@ -255,25 +249,6 @@ impl Commands<'_> {
             return Ok(bot);
         }
         self.0.store.user_by_username("rocket.cat")?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))
-    }
-
-    /// Shows `text` to one user in one room, without storing it (upstream's
-    /// `notify.ephemeralMessage`, streamed on `stream-notify-user` `<uid>/message`).
-    pub fn notify(&self, sender: &User, user_id: &str, rid: &str, tmid: Option<&str>, text: &str) {
-        let now = Date::now();
-        let mut message = Message {
-            id: ids::random_id(),
-            rid: rid.to_string(),
-            msg: text.to_string(),
-            ts: now,
-            u: sender.as_ref_named(),
-            updated_at: now,
-            tmid: tmid.map(String::from),
-            groupable: Some(false),
-            ..Default::default()
-        };
-        message.extra.insert("private".into(), json!(true));
-        self.0.bus.publish(Event::EphemeralMessage { user_id: user_id.to_string(), message: Arc::new(message) });
     }
 
     /// A message typed into the composer: `/command params` runs the command instead of being
@@ -291,33 +266,6 @@ impl Commands<'_> {
             Invocation { command, params, room_id: rid.to_string(), tmid: tmid.map(String::from), trigger_id: None };
         self.run(user, &inv)?;
         Ok(true)
-    }
-
-    /// Posts a message for an app, as `author` (its bot user or the invoker), through the
-    /// messages pipeline (mentions, unread counters, threads, events); slash commands in the text
-    /// are not interpreted. Returns its id.
-    pub fn post_from_app(&self, author: &User, rid: &str, tmid: Option<&str>, text: &str) -> Result<String> {
-        if text.trim().is_empty() {
-            return Err(Error::bad("error-invalid-msg", "The message is empty"));
-        }
-        let draft =
-            Draft { rid: rid.to_string(), msg: text.to_string(), tmid: tmid.map(String::from), ..Default::default() };
-        Ok(self.0.messages().send_from_app(author, draft)?.id)
-    }
-
-    /// Replaces the text of a message the app's bot (or, during a command, the invoker) wrote,
-    /// through the messages service's edit rules.
-    pub fn update_from_app(&self, bot: &User, invoker: Option<&User>, id: &str, text: &str) -> Result<()> {
-        let message =
-            self.0.store.message(id)?.ok_or_else(|| Error::bad("error-invalid-message", "Message not found"))?;
-        let editor = if message.u.id == bot.id {
-            bot
-        } else {
-            invoker
-                .filter(|u| u.id == message.u.id)
-                .ok_or_else(|| Error::forbidden("error-action-not-allowed", "The app may only edit its own messages"))?
-        };
-        self.0.messages().update_from_app(editor, id, text).map(|_| ())
     }
 }
 
@@ -339,7 +287,11 @@ fn first_line(text: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::bus::Event;
+    use crate::ids;
 
     #[test]
     fn parses_commands_like_the_composer() {

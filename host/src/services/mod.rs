@@ -78,7 +78,7 @@ pub const DEPENDENCIES: &[(u8, &str, &[&str])] = &[
 /// messages (`Messages::send_typed`). The test fails once such a call is gone, so that its entry
 /// goes too.
 #[cfg(test)]
-const PENDING_CALLS: &[(&str, &str)] = &[("apps", "commands"), ("messages", "commands")];
+const PENDING_CALLS: &[(&str, &str)] = &[("messages", "commands")];
 
 use std::sync::Arc;
 

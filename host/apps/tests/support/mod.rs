@@ -1,4 +1,4 @@
-//! Shared test support: a fake [`AppHost`] that records what apps do, and loaders for the
+//! Shared test support: a fake server serving every capability, which records what apps do, and loaders for the
 //! packages built by `scripts/build-plugins`.
 
 #![allow(dead_code)]
@@ -11,8 +11,12 @@ use async_trait::async_trait;
 use orbit_apps::bindings::{
     Actor, CommandContext, HostError, Message, NewMessage, NewRoomKind, Presence, Room, RoomKind, User,
 };
+use orbit_apps::capabilities::{
+    AppSettingsHost, MessageWriterHost, MessagesHost, NotifierHost, RoomActionsHost, RoomsHost, ServerSettingsHost,
+    UserActionsHost, UsersHost,
+};
 use orbit_apps::{
-    AppHost, AppPackage, AppRuntime, CallContext, EngineConfig, HostResult, Limits, LoadedApp, PackageLimits,
+    AppPackage, AppRuntime, CallContext, Capabilities, EngineConfig, HostResult, Limits, LoadedApp, PackageLimits,
 };
 use parking_lot::Mutex;
 
@@ -29,11 +33,11 @@ pub enum Event {
 #[derive(Default)]
 pub struct FakeHost {
     pub events: Mutex<Vec<Event>>,
-    /// When set, `app_setting` never answers (a stuck server).
+    /// When set, `app-settings.get` never answers (a stuck server).
     pub stuck: std::sync::atomic::AtomicBool,
-    /// Milliseconds `app_setting` takes to answer (a slow server).
+    /// Milliseconds `app-settings.get` takes to answer (a slow server).
     pub delay_ms: std::sync::atomic::AtomicU64,
-    /// When set, the next `app_setting` call says it started and waits until it is released.
+    /// When set, the next `app-settings.get` call says it started and waits until it is released.
     pub gate: Mutex<Option<Gate>>,
 }
 
@@ -85,8 +89,8 @@ fn users() -> [User; 2] {
 }
 
 #[async_trait]
-impl AppHost for FakeHost {
-    async fn app_setting(&self, _cx: &CallContext, _id: &str) -> Option<String> {
+impl AppSettingsHost for FakeHost {
+    async fn get(&self, _cx: &CallContext, _id: String) -> Option<String> {
         if self.stuck.load(std::sync::atomic::Ordering::Relaxed) {
             std::future::pending::<()>().await;
         }
@@ -101,31 +105,51 @@ impl AppHost for FakeHost {
         }
         None
     }
-    async fn server_setting(&self, _cx: &CallContext, _id: &str) -> HostResult<Option<String>> {
+}
+
+#[async_trait]
+impl ServerSettingsHost for FakeHost {
+    async fn get(&self, _cx: &CallContext, _id: String) -> HostResult<Option<String>> {
         Ok(None)
     }
-    async fn room_by_id(&self, _cx: &CallContext, id: &str) -> HostResult<Option<Room>> {
+}
+
+#[async_trait]
+impl RoomsHost for FakeHost {
+    async fn get_by_id(&self, _cx: &CallContext, id: String) -> HostResult<Option<Room>> {
         Ok((id == "GENERAL").then(general))
     }
-    async fn room_by_name(&self, _cx: &CallContext, name: &str) -> HostResult<Option<Room>> {
+    async fn get_by_name(&self, _cx: &CallContext, name: String) -> HostResult<Option<Room>> {
         Ok((name == "general").then(general))
     }
-    async fn room_member_usernames(&self, _cx: &CallContext, _room: &str, _limit: u32) -> HostResult<Vec<String>> {
+    async fn member_usernames(&self, _cx: &CallContext, _room: String, _limit: u32) -> HostResult<Vec<String>> {
         Ok(vec!["alice".into()])
     }
-    async fn room_is_member(&self, _cx: &CallContext, room: &str, user: &str) -> HostResult<bool> {
+    async fn is_member(&self, _cx: &CallContext, room: String, user: String) -> HostResult<bool> {
         Ok(room == "GENERAL" && user == "U1")
     }
-    async fn user_by_id(&self, _cx: &CallContext, id: &str) -> HostResult<Option<User>> {
+}
+
+#[async_trait]
+impl UsersHost for FakeHost {
+    async fn get_by_id(&self, _cx: &CallContext, id: String) -> HostResult<Option<User>> {
         Ok(users().into_iter().find(|u| u.id == id))
     }
-    async fn user_by_username(&self, _cx: &CallContext, name: &str) -> HostResult<Option<User>> {
-        Ok(users().into_iter().find(|u| u.username.eq_ignore_ascii_case(name)))
+    async fn get_by_username(&self, _cx: &CallContext, name: String) -> HostResult<Option<User>> {
+        Ok(users().into_iter().find(|u| u.username.eq_ignore_ascii_case(&name)))
     }
-    async fn message_by_id(&self, _cx: &CallContext, _id: &str) -> HostResult<Option<Message>> {
+}
+
+#[async_trait]
+impl MessagesHost for FakeHost {
+    async fn get(&self, _cx: &CallContext, _id: String) -> HostResult<Option<Message>> {
         Ok(None)
     }
-    async fn send_message(&self, cx: &CallContext, message: NewMessage) -> HostResult<String> {
+}
+
+#[async_trait]
+impl MessageWriterHost for FakeHost {
+    async fn send(&self, cx: &CallContext, message: NewMessage) -> HostResult<String> {
         let mut events = self.events.lock();
         events.push(Event::Sent {
             room: message.room_id,
@@ -135,55 +159,67 @@ impl AppHost for FakeHost {
         });
         Ok(format!("M{}", events.len()))
     }
-    async fn update_message_text(&self, cx: &CallContext, id: &str, text: &str) -> HostResult<()> {
+    async fn update_text(&self, cx: &CallContext, id: String, text: String) -> HostResult<()> {
         self.action(cx, format!("update {id} {text}"))
     }
-    async fn notify_user(&self, _cx: &CallContext, user: &str, room: &str, text: &str) -> HostResult<()> {
-        self.events.lock().push(Event::Notified { user: user.into(), room: room.into(), text: text.into() });
+}
+
+#[async_trait]
+impl NotifierHost for FakeHost {
+    async fn notify_user(&self, _cx: &CallContext, user: String, room: String, text: String) -> HostResult<()> {
+        self.events.lock().push(Event::Notified { user, room, text });
         Ok(())
     }
-    async fn join_room(&self, cx: &CallContext, room: &str) -> HostResult<()> {
+}
+
+#[async_trait]
+impl RoomActionsHost for FakeHost {
+    async fn join(&self, cx: &CallContext, room: String) -> HostResult<()> {
         self.action(cx, format!("join {room}"))
     }
-    async fn leave_room(&self, cx: &CallContext, room: &str) -> HostResult<()> {
+    async fn leave(&self, cx: &CallContext, room: String) -> HostResult<()> {
         self.action(cx, format!("leave {room}"))
     }
-    async fn invite_users(&self, cx: &CallContext, room: &str, usernames: &[String]) -> HostResult<()> {
+    async fn invite(&self, cx: &CallContext, room: String, usernames: Vec<String>) -> HostResult<()> {
         self.action(cx, format!("invite {room} {}", usernames.join(",")))
     }
-    async fn kick_user(&self, cx: &CallContext, room: &str, username: &str) -> HostResult<()> {
+    async fn kick(&self, cx: &CallContext, room: String, username: String) -> HostResult<()> {
         self.action(cx, format!("kick {room} {username}"))
     }
-    async fn set_room_topic(&self, cx: &CallContext, room: &str, topic: &str) -> HostResult<()> {
+    async fn set_topic(&self, cx: &CallContext, room: String, topic: String) -> HostResult<()> {
         self.action(cx, format!("topic {room} {topic}"))
     }
-    async fn create_room(
+    async fn create(
         &self,
         cx: &CallContext,
-        name: &str,
+        name: String,
         kind: NewRoomKind,
-        members: &[String],
+        members: Vec<String>,
     ) -> HostResult<String> {
         self.action(cx, format!("create {name} {kind:?} {}", members.join(",")))?;
         Ok("NEWROOM".into())
     }
-    async fn open_direct(&self, cx: &CallContext, username: &str) -> HostResult<String> {
+    async fn open_direct(&self, cx: &CallContext, username: String) -> HostResult<String> {
         self.action(cx, format!("direct {username}"))?;
         Ok(format!("DM-{username}"))
     }
-    async fn archive_room(&self, cx: &CallContext, room: &str) -> HostResult<()> {
+    async fn archive(&self, cx: &CallContext, room: String) -> HostResult<()> {
         self.action(cx, format!("archive {room}"))
     }
-    async fn unarchive_room(&self, cx: &CallContext, room: &str) -> HostResult<()> {
+    async fn unarchive(&self, cx: &CallContext, room: String) -> HostResult<()> {
         self.action(cx, format!("unarchive {room}"))
     }
-    async fn mute_user(&self, cx: &CallContext, room: &str, username: &str) -> HostResult<()> {
+    async fn mute(&self, cx: &CallContext, room: String, username: String) -> HostResult<()> {
         self.action(cx, format!("mute {room} {username}"))
     }
-    async fn unmute_user(&self, cx: &CallContext, room: &str, username: &str) -> HostResult<()> {
+    async fn unmute(&self, cx: &CallContext, room: String, username: String) -> HostResult<()> {
         self.action(cx, format!("unmute {room} {username}"))
     }
-    async fn set_status_text(&self, cx: &CallContext, text: &str) -> HostResult<()> {
+}
+
+#[async_trait]
+impl UserActionsHost for FakeHost {
+    async fn set_status_text(&self, cx: &CallContext, text: String) -> HostResult<()> {
         if text == "forbidden" {
             return Err(HostError::Denied("status changes are disabled".into()));
         }
@@ -232,7 +268,7 @@ pub fn runtime_with(limits: Limits, cache: PathBuf) -> (AppRuntime, Arc<FakeHost
     let mut config = EngineConfig::new(cache);
     config.max_live_instances = 32;
     config.max_memory_bytes = 64 << 20;
-    let runtime = AppRuntime::new(&config, limits, host.clone()).unwrap();
+    let runtime = AppRuntime::new(&config, limits, Capabilities::served_by(host.clone())).unwrap();
     (runtime, host)
 }
 

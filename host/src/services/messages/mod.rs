@@ -3,6 +3,7 @@
 
 mod actions;
 mod edit;
+mod ephemeral;
 mod notify;
 pub mod parse;
 mod queries;

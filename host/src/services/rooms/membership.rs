@@ -1,14 +1,12 @@
 //! Joining, leaving, inviting, kicking, muting, and listing members.
 
-use std::sync::Arc;
-
 use serde_json::{Map, Value, json};
 
 use super::*;
-use crate::bus::{ChangeAction, Event};
+use crate::bus::ChangeAction;
 use crate::error::{Error, Result};
 use crate::ids;
-use crate::models::{Message, Room, User, UserRef};
+use crate::models::{Room, User};
 use crate::store::{MemberQuery, TeamMember, TeamUser};
 use crate::time::Date;
 
@@ -164,25 +162,10 @@ impl Rooms<'_> {
         }
         for user in users {
             if !self.add_user(room, &user, Some(actor), false)? {
-                self.ephemeral(actor, &room.id, &format!("@{} is already in here.", user.username));
+                self.0.messages().notice(actor, &room.id, &format!("@{} is already in here.", user.username));
             }
         }
         Ok(())
-    }
-
-    pub(super) fn ephemeral(&self, to: &User, rid: &str, text: &str) {
-        let now = Date::now();
-        let message = Message {
-            id: ids::random_id(),
-            rid: rid.to_string(),
-            msg: text.to_string(),
-            ts: now,
-            u: UserRef { id: "rocket.cat".into(), username: "rocket.cat".into(), name: None },
-            updated_at: now,
-            groupable: Some(false),
-            ..Default::default()
-        };
-        self.0.bus.publish(Event::EphemeralMessage { user_id: to.id.clone(), message: Arc::new(message) });
     }
 
     /// `joinRoom` / `channels.join` / `/join`: joins a public channel the user may see,

@@ -1,0 +1,129 @@
+//! [`ServerHost`]: the server side of the apps' capabilities, one file per WIT interface, each
+//! implementing that interface's narrow trait from [`orbit_apps::capabilities`]. Every call
+//! runs service functions on the blocking pool (`Services::blocking`), so apps see exactly the
+//! rules REST and DDP clients see; the acting user's own permissions are checked by those
+//! services. Nothing here reads the store.
+//!
+//! Actions are performed by the acting user: the invoker of the running slash command, or the
+//! app's bot user outside a command. Service errors become [`HostError`]s with the service's
+//! message: missing permissions are `denied`, unknown rooms and users `not-found`.
+
+mod app_settings;
+mod message_writer;
+mod messages;
+mod notifier;
+mod room_actions;
+mod rooms;
+mod server_settings;
+mod user_actions;
+mod users;
+
+use std::sync::{Arc, Weak};
+
+use orbit_apps::bindings::HostError;
+use orbit_apps::{CallContext, HostResult};
+
+use crate::error::{Error, Result};
+use crate::models;
+use crate::services::Services;
+
+/// What the runtime calls for every capability. Holds the services weakly: the runtime lives
+/// inside them.
+pub struct ServerHost {
+    svc: Weak<Services>,
+}
+
+impl ServerHost {
+    pub fn new(svc: Weak<Services>) -> Self {
+        ServerHost { svc }
+    }
+
+    fn services(&self) -> HostResult<Arc<Services>> {
+        self.svc.upgrade().ok_or_else(|| HostError::Failed("the server is shutting down".into()))
+    }
+
+    /// Runs a service function: right here when this thread is a blocking-pool thread driving
+    /// the app call (the usual case: commands run from services), on the blocking pool
+    /// otherwise, never on an executor thread.
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&Services) -> Result<T> + Send + 'static) -> HostResult<T> {
+        let svc = self.services()?;
+        if super::in_app_call() {
+            return f(&svc).map_err(host_error);
+        }
+        svc.blocking(f).await.map_err(host_error)
+    }
+
+    /// Runs `f` as the acting user.
+    async fn act<T: Send + 'static>(
+        &self,
+        cx: &CallContext,
+        f: impl FnOnce(&Services, &models::User) -> Result<T> + Send + 'static,
+    ) -> HostResult<T> {
+        let cx = cx.clone();
+        self.run(move |s| {
+            let user = acting_user(s, &cx)?;
+            f(s, &user)
+        })
+        .await
+    }
+}
+
+/// The acting user: the command's invoker, or the app's bot user.
+fn acting_user(s: &Services, cx: &CallContext) -> Result<models::User> {
+    match &cx.user_id {
+        Some(uid) => s.apps().user(uid)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user")),
+        None => bot_user(s, &cx.app_id),
+    }
+}
+
+/// The app's bot user.
+fn bot_user(s: &Services, app_id: &str) -> Result<models::User> {
+    s.apps().bot_user(app_id)?.ok_or_else(|| Error::bad("error-invalid-user", "The app has no bot user"))
+}
+
+/// A service error as the host error an app sees.
+fn host_error(error: Error) -> HostError {
+    let reason = error.reason();
+    match &error {
+        Error::Unauthenticated | Error::LoginFailed(_) => HostError::Denied(reason),
+        Error::Api { status: 401 | 403, .. } => HostError::Denied(reason),
+        Error::Api { id, .. }
+            if matches!(id.as_str(), "error-not-allowed" | "error-action-not-allowed" | "error-unauthorized") =>
+        {
+            HostError::Denied(reason)
+        }
+        Error::Api { id, .. }
+            if matches!(
+                id.as_str(),
+                "error-room-not-found"
+                    | "error-invalid-room"
+                    | "error-invalid-user"
+                    | "error-invalid-username"
+                    | "error-user-not-found"
+                    | "error-invalid-message"
+                    | "error-message-not-found"
+            ) =>
+        {
+            HostError::NotFound(reason)
+        }
+        Error::Api { status: 404, .. } => HostError::NotFound(reason),
+        Error::Api { .. } | Error::RateLimited { .. } => HostError::Invalid(reason),
+        Error::Internal(e) => {
+            tracing::error!("app host call failed: {e:#}");
+            HostError::Failed(reason)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_errors_map_to_host_errors() {
+        assert!(matches!(host_error(Error::not_allowed()), HostError::Denied(_)));
+        assert!(matches!(host_error(crate::services::rooms::room_not_found()), HostError::NotFound(_)));
+        assert!(matches!(host_error(Error::bad("error-duplicate-channel-name", "x")), HostError::Invalid(_)));
+        assert!(matches!(host_error(Error::Internal(anyhow::anyhow!("boom"))), HostError::Failed(_)));
+    }
+}
