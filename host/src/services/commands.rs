@@ -220,7 +220,7 @@ impl Commands<'_> {
             Ok(Ok(())) => Ok(()),
             Ok(Err(text)) => {
                 if let Ok(sender) = self.sender(&command.app_id) {
-                    self.0.messages().notify(&sender, &user.id, &inv.room_id, inv.tmid.as_deref(), &text);
+                    self.0.notices().notify(&sender, &user.id, &inv.room_id, inv.tmid.as_deref(), &text);
                 }
                 Ok(())
             }
@@ -237,7 +237,7 @@ impl Commands<'_> {
         let name = name.unwrap_or_else(|| command.app_id.clone());
         let text = format!("/{} failed: the app {name} {}", command.command, describe(&error));
         if let Ok(sender) = self.sender(&command.app_id) {
-            self.0.messages().notify(&sender, &user.id, &inv.room_id, inv.tmid.as_deref(), &text);
+            self.0.notices().notify(&sender, &user.id, &inv.room_id, inv.tmid.as_deref(), &text);
         }
         self.0.apps().note_failure(&command.app_id);
         Error::bad("error-app-failed", text)

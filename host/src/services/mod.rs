@@ -21,6 +21,7 @@ pub mod discussions;
 pub mod files;
 pub mod mail;
 pub mod messages;
+pub mod notices;
 pub mod preferences;
 pub mod presence;
 pub mod push_tokens;
@@ -46,6 +47,7 @@ pub const DEPENDENCIES: &[(u8, &str, &[&str])] = &[
     (0, "authz", &[]),
     (0, "files", &[]),
     (0, "mail", &[]),
+    (0, "notices", &[]),
     (0, "push_tokens", &[]),
     (0, "shields", &[]),
     (0, "system_messages", &[]),
@@ -53,7 +55,7 @@ pub const DEPENDENCIES: &[(u8, &str, &[&str])] = &[
     (1, "custom_statuses", &["authz"]),
     (1, "directory", &["authz"]),
     (1, "roles", &["authz"]),
-    (1, "rooms", &["authz", "files", "system_messages"]),
+    (1, "rooms", &["authz", "files", "notices", "system_messages"]),
     (1, "settings", &["authz"]),
     (1, "statistics", &["authz"]),
     (1, "tokens", &["authz"]),
@@ -64,13 +66,13 @@ pub const DEPENDENCIES: &[(u8, &str, &[&str])] = &[
     (2, "presence", &["authz", "rooms"]),
     (2, "subscriptions", &["rooms"]),
     (2, "teams", &["authz", "rooms", "system_messages"]),
-    (3, "apps", &["accounts", "authz", "messages", "presence", "rooms"]),
+    (3, "apps", &["accounts", "authz", "messages", "notices", "presence", "rooms"]),
     (3, "defaults", &["accounts", "settings"]),
     (3, "discussions", &["messages", "rooms"]),
     (3, "preferences", &["accounts", "authz"]),
     (3, "uploads", &["files", "messages", "rooms"]),
     (3, "users", &["accounts", "authz", "files", "mail", "roles", "rooms", "teams", "two_factor"]),
-    (4, "commands", &["apps", "authz", "messages", "rooms"]),
+    (4, "commands", &["apps", "authz", "messages", "notices", "rooms"]),
 ];
 
 /// Calls that break [`DEPENDENCIES`] today and are being removed: apps post through commands

@@ -54,7 +54,7 @@ fn send_message(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
         Ok(Typed::Command) => Ok(None),
         Err(Error::Api { id, message, details, .. }) if id != "error-not-allowed" => {
             let text = if message.is_empty() { id.clone() } else { message };
-            inv.svc.messages().notify(&user, &user.id, &rid, tmid.as_deref(), &text);
+            inv.svc.notices().notify(&user, &user.id, &rid, tmid.as_deref(), &text);
             tracing::debug!(error = %id, details = ?details, "sendMessage refused");
             Ok(None)
         }

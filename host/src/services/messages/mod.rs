@@ -3,7 +3,6 @@
 
 mod actions;
 mod edit;
-mod ephemeral;
 mod notify;
 pub mod parse;
 mod queries;

@@ -162,7 +162,7 @@ impl Rooms<'_> {
         }
         for user in users {
             if !self.add_user(room, &user, Some(actor), false)? {
-                self.0.messages().notice(actor, &room.id, &format!("@{} is already in here.", user.username));
+                self.0.notices().notice(actor, &room.id, &format!("@{} is already in here.", user.username));
             }
         }
         Ok(())

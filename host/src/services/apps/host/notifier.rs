@@ -15,7 +15,7 @@ impl NotifierHost for ServerHost {
             s.apps().user(&user_id)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
             s.rooms().get(&room_id)?;
             let sender = bot_user(s, &cx.app_id)?;
-            s.messages().notify(&sender, &user_id, &room_id, None, &text);
+            s.notices().notify(&sender, &user_id, &room_id, None, &text);
             Ok(())
         })
         .await

@@ -1,17 +1,28 @@
-//! Ephemeral messages: shown to one user in one room and never stored (upstream's
-//! `notify.ephemeralMessage`, streamed on `stream-notify-user` `<uid>/message`).
+//! Ephemeral notices: messages shown to one user in one room and never stored (upstream's
+//! `notify.ephemeralMessage`, streamed on `stream-notify-user` `<uid>/message`). Below rooms,
+//! messages, commands and apps, which all show them, so none of those calls another for it.
 
 use std::sync::Arc;
 
 use serde_json::json;
 
-use super::Messages;
+use super::Services;
 use crate::bus::Event;
 use crate::ids;
 use crate::models::{Message, User, UserRef};
 use crate::time::Date;
 
-impl Messages<'_> {
+/// Ephemeral notice operations.
+pub struct Notices<'a>(pub &'a Services);
+
+impl Services {
+    /// Ephemeral notice operations.
+    pub fn notices(&self) -> Notices<'_> {
+        Notices(self)
+    }
+}
+
+impl Notices<'_> {
     /// Shows `text` from `sender` to one user, marked `private`: apps' notices, the answers
     /// and failures of slash commands, refused `sendMessage`s.
     pub fn notify(&self, sender: &User, user_id: &str, rid: &str, tmid: Option<&str>, text: &str) {
