@@ -12,9 +12,8 @@ use super::rooms::{failure, get_with, post_with, text};
 use crate::error::{Error, Result};
 use crate::models::User;
 use crate::services::Services;
-use crate::services::messages::{
-    Draft, MessageList, ThreadListKind, Typed, deleted_view, message_not_found, trash_view,
-};
+use crate::services::commands::Typed;
+use crate::services::messages::{Draft, MessageList, ThreadListKind, deleted_view, message_not_found, trash_view};
 use crate::store::{MessageFilter, MessageSort};
 use crate::time::Date;
 
@@ -132,7 +131,7 @@ fn send_message(s: &Services, user: &User, p: &Params) -> Result<Value> {
         return Err(Error::param_required("message.rid"));
     }
     // A client-chosen `_id` already taken is refused by the store, atomically with the insert.
-    match s.messages().send_typed(user, draft.clone())? {
+    match s.commands().send_typed(user, draft.clone())? {
         Typed::Sent(message) => Ok(json!({"message": message})),
         // The command ran; nothing was stored. Answer with the typed message as it was (with
         // the client's `_id` when it chose one).

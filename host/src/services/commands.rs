@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use super::Services;
 use super::apps::AppCommand;
 use crate::error::{Error, Result};
-use crate::models::User;
+use crate::models::{Message, User};
+use crate::services::messages::Draft;
 
 /// Upstream limits previews to ten items.
 const MAX_PREVIEW_ITEMS: usize = 10;
@@ -40,6 +41,15 @@ pub struct PreviewChoice {
 
 /// Slash-command operations.
 pub struct Commands<'a>(pub &'a Services);
+
+/// What became of text typed into a room.
+#[derive(Debug)]
+pub enum Typed {
+    /// Posted as a message.
+    Sent(Box<Message>),
+    /// Ran as a slash command; nothing was posted.
+    Command,
+}
 
 impl Services {
     /// Slash-command operations.
@@ -249,6 +259,18 @@ impl Commands<'_> {
             return Ok(bot);
         }
         self.0.store.user_by_username("rocket.cat")?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))
+    }
+
+    /// Text typed into a room (`sendMessage`, `chat.sendMessage`): `/command args` runs the
+    /// command instead of being posted; anything else is sent.
+    pub fn send_typed(&self, user: &User, draft: Draft) -> Result<Typed> {
+        if draft.attachments.is_none()
+            && let Some(rid) = Some(draft.rid.as_str()).filter(|r| !r.is_empty())
+            && self.intercept(user, rid, draft.tmid.as_deref(), &draft.msg)?
+        {
+            return Ok(Typed::Command);
+        }
+        self.0.messages().send(user, draft).map(|m| Typed::Sent(Box::new(m)))
     }
 
     /// A message typed into the composer: `/command params` runs the command instead of being

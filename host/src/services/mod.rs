@@ -75,13 +75,6 @@ pub const DEPENDENCIES: &[(u8, &str, &[&str])] = &[
     (4, "commands", &["apps", "authz", "messages", "notices", "rooms"]),
 ];
 
-/// Calls that break [`DEPENDENCIES`] today and are being removed: apps post through commands
-/// (they will post through messages), and text typed into a room reaches commands through
-/// messages (`Messages::send_typed`). The test fails once such a call is gone, so that its entry
-/// goes too.
-#[cfg(test)]
-const PENDING_CALLS: &[(&str, &str)] = &[("messages", "commands")];
-
 use std::sync::Arc;
 
 use crate::bus::Bus;
@@ -133,7 +126,7 @@ mod tests {
     use std::collections::{BTreeMap, BTreeSet};
     use std::path::Path;
 
-    use super::{DEPENDENCIES, PENDING_CALLS};
+    use super::DEPENDENCIES;
 
     fn declared(service: &str) -> Option<(u8, &'static [&'static str])> {
         DEPENDENCIES.iter().find(|(_, name, _)| *name == service).map(|(layer, _, deps)| (*layer, *deps))
@@ -197,19 +190,12 @@ mod tests {
         for (service, callees) in &calls {
             let (_, deps) = declared(service).unwrap();
             for callee in callees {
-                let pending = PENDING_CALLS.contains(&(service.as_str(), callee.as_str()));
-                if callee != service && !deps.contains(&callee.as_str()) && !pending {
+                if callee != service && !deps.contains(&callee.as_str()) {
                     wrong.push(format!("{service} calls {callee}()"));
                 }
             }
         }
         assert!(wrong.is_empty(), "calls outside DEPENDENCIES: {}", wrong.join(", "));
-        for (service, callee) in PENDING_CALLS {
-            assert!(
-                calls.get(*service).is_some_and(|c| c.contains(*callee)),
-                "{service} no longer calls {callee}(): remove it from PENDING_CALLS"
-            );
-        }
     }
 
     #[test]

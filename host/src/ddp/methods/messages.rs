@@ -7,7 +7,8 @@ use super::{Args, Failure, Invocation, MethodDef, Outcome, field_opt_str, field_
 use crate::ddp::frames::{ejson, ejson_dates};
 use crate::error::Error;
 use crate::models::Message;
-use crate::services::messages::{Draft, Typed};
+use crate::services::commands::Typed;
+use crate::services::messages::Draft;
 use crate::store::MessageFilter;
 use crate::time;
 
@@ -49,7 +50,7 @@ fn send_message(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let user = inv.user()?.clone();
     let rid = draft.rid.clone();
     let tmid = draft.tmid.clone();
-    match inv.svc.messages().send_typed(&user, draft) {
+    match inv.svc.commands().send_typed(&user, draft) {
         Ok(Typed::Sent(message)) => Ok(Some(ejson(&message))),
         Ok(Typed::Command) => Ok(None),
         Err(Error::Api { id, message, details, .. }) if id != "error-not-allowed" => {

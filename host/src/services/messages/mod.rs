@@ -30,15 +30,6 @@ impl Services {
     }
 }
 
-/// What became of text typed into a room.
-#[derive(Debug)]
-pub enum Typed {
-    /// Posted as a message.
-    Sent(Box<Message>),
-    /// Ran as a slash command; nothing was posted.
-    Command,
-}
-
 /// Drops a thread from a subscription's `tunreadUser` and `tunreadGroup` lists.
 fn forget_thread(sub: &mut crate::models::Subscription, tmid: &str) {
     for key in ["tunreadUser", "tunreadGroup"] {
@@ -57,18 +48,6 @@ pub fn message_not_found() -> Error {
 }
 
 impl Messages<'_> {
-    /// Text typed into a room (`sendMessage`, `chat.sendMessage`): `/command args` runs the
-    /// command instead of being posted; anything else is sent.
-    pub fn send_typed(&self, user: &User, draft: Draft) -> Result<Typed> {
-        if draft.attachments.is_none()
-            && let Some(rid) = Some(draft.rid.as_str()).filter(|r| !r.is_empty())
-            && self.0.commands().intercept(user, rid, draft.tmid.as_deref(), &draft.msg)?
-        {
-            return Ok(Typed::Command);
-        }
-        self.send(user, draft).map(|m| Typed::Sent(Box::new(m)))
-    }
-
     /// A message `user` may read, by id (`error-message-not-found` otherwise, so that messages
     /// of rooms the user can't see stay invisible).
     pub fn readable(&self, user: &User, id: &str) -> Result<(Message, Room)> {

@@ -180,7 +180,7 @@ impl Messages<'_> {
     /// timestamp, the size, the thread, the room (access, archived, read-only, muted) and the
     /// impersonation fields; parses mentions, channels and links; stores the message with its
     /// effects; publishes the events and the notifications. Slash commands are not interpreted
-    /// here (see [`Messages::send_typed`]).
+    /// here (see [`crate::services::commands::Commands::send_typed`]).
     pub fn send(&self, user: &User, draft: Draft) -> Result<Message> {
         self.send_checked(user, draft, true)
     }
