@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+mod builtin_commands;
 pub mod ddp;
 
 use std::io::{BufRead, BufReader};
@@ -16,31 +17,7 @@ use serde_json::{Value, json};
 pub const ADMIN_USER: &str = "admin";
 pub const ADMIN_PASS: &str = "admin-Pass1!";
 
-/// The slash commands of the built-in commands app, Rocket.Chat's own.
-pub const BUILTIN_COMMANDS: &[&str] = &[
-    "join",
-    "leave",
-    "part",
-    "invite",
-    "kick",
-    "topic",
-    "me",
-    "msg",
-    "create",
-    "archive",
-    "unarchive",
-    "mute",
-    "unmute",
-    "status",
-    "invite-all-to",
-    "invite-all-from",
-    "shrug",
-    "tableflip",
-    "unflip",
-    "lennyface",
-    "gimme",
-    "help",
-];
+pub use builtin_commands::BUILTIN_COMMANDS;
 
 /// A running server with its own data directory. Killed and cleaned up on drop.
 pub struct Server {

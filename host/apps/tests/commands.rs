@@ -1,5 +1,7 @@
 //! Commands run through the runtime against a fake server (needs `scripts/build-plugins`).
 
+#[path = "../../../tests/common/builtin_commands.rs"]
+mod builtin_commands;
 mod support;
 
 use orbit_apps::bindings::{PreviewKind, SettingValue};
@@ -67,31 +69,8 @@ async fn builtin_commands_match_rocket_chat() {
     let (runtime, host) = runtime();
     let app = load(&runtime, builtins).await.unwrap();
     let names: Vec<String> = app.provides().unwrap().commands.into_iter().map(|c| c.command).collect();
-    for expected in [
-        "join",
-        "leave",
-        "part",
-        "invite",
-        "kick",
-        "topic",
-        "me",
-        "msg",
-        "create",
-        "archive",
-        "unarchive",
-        "mute",
-        "unmute",
-        "status",
-        "invite-all-to",
-        "invite-all-from",
-        "shrug",
-        "tableflip",
-        "unflip",
-        "lennyface",
-        "gimme",
-        "help",
-    ] {
-        assert!(names.iter().any(|n| n == expected), "missing /{expected}");
+    for expected in builtin_commands::BUILTIN_COMMANDS {
+        assert!(names.iter().any(|n| n == *expected), "missing /{expected}");
     }
     let run = |name: &'static str, params: &'static str| {
         let runtime = &runtime;

@@ -61,10 +61,7 @@ impl AccountStore for SqliteStore {
     }
 
     fn delete_user(&self, id: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM users WHERE id = ?1", [id])?;
-            Ok(())
-        })
+        self.execute("DELETE FROM users WHERE id = ?1", [id])
     }
 
     fn user_by_id(&self, id: &str) -> Result<Option<User>> {
@@ -110,24 +107,18 @@ impl AccountStore for SqliteStore {
     }
 
     fn set_credentials(&self, user_id: &str, credentials: &Credentials) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO credentials (user_id, doc) VALUES (?1, ?2)
+        self.execute(
+            "INSERT INTO credentials (user_id, doc) VALUES (?1, ?2)
                  ON CONFLICT(user_id) DO UPDATE SET doc = excluded.doc",
-                params![user_id, encode(credentials)?],
-            )?;
-            Ok(())
-        })
+            params![user_id, encode(credentials)?],
+        )
     }
 
     fn insert_token(&self, token: &LoginToken) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO login_tokens (hashed_token, user_id, kind, doc) VALUES (?1, ?2, ?3, ?4)",
-                params![token.hashed_token, token.user_id, token.kind, encode(token)?],
-            )?;
-            Ok(())
-        })
+        self.execute(
+            "INSERT INTO login_tokens (hashed_token, user_id, kind, doc) VALUES (?1, ?2, ?3, ?4)",
+            params![token.hashed_token, token.user_id, token.kind, encode(token)?],
+        )
     }
 
     fn token(&self, hashed_token: &str) -> Result<Option<LoginToken>> {
@@ -141,10 +132,7 @@ impl AccountStore for SqliteStore {
     }
 
     fn delete_token(&self, hashed_token: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM login_tokens WHERE hashed_token = ?1", [hashed_token])?;
-            Ok(())
-        })
+        self.execute("DELETE FROM login_tokens WHERE hashed_token = ?1", [hashed_token])
     }
 
     fn user_tokens(&self, user_id: &str, kind: Option<&str>) -> Result<Vec<LoginToken>> {
@@ -157,20 +145,14 @@ impl AccountStore for SqliteStore {
     }
 
     fn delete_user_tokens(&self, user_id: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM login_tokens WHERE user_id = ?1", [user_id])?;
-            Ok(())
-        })
+        self.execute("DELETE FROM login_tokens WHERE user_id = ?1", [user_id])
     }
 
     fn delete_sessions_except(&self, user_id: &str, keep: Option<&str>) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "DELETE FROM login_tokens WHERE user_id = ?1 AND kind = 'session' AND hashed_token IS NOT ?2",
-                params![user_id, keep],
-            )?;
-            Ok(())
-        })
+        self.execute(
+            "DELETE FROM login_tokens WHERE user_id = ?1 AND kind = 'session' AND hashed_token IS NOT ?2",
+            params![user_id, keep],
+        )
     }
 
     fn rename_user(&self, user_id: &str, old: &str, new: &str, named: bool) -> Result<()> {

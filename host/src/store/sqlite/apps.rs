@@ -84,9 +84,7 @@ impl AppStore for SqliteStore {
         let manifest = serde_json::to_string(&r.manifest)?;
         let settings = serde_json::to_string(&r.settings)?;
         let extra = extra_of(r)?;
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO apps (id, manifest, package, package_sha256, status, failure, settings, installed_at, updated_at, doc)
+        self.execute("INSERT INTO apps (id, manifest, package, package_sha256, status, failure, settings, installed_at, updated_at, doc)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT(id) DO UPDATE SET manifest = excluded.manifest, package = excluded.package,
                    package_sha256 = excluded.package_sha256, status = excluded.status, failure = excluded.failure,
@@ -103,10 +101,7 @@ impl AppStore for SqliteStore {
                     r.installed_at.0,
                     r.updated_at.0,
                     extra
-                ],
-            )?;
-            Ok(())
-        })
+                ])
     }
 
     fn update_app_record(&self, r: &AppRecord) -> Result<bool> {
@@ -134,10 +129,7 @@ impl AppStore for SqliteStore {
     }
 
     fn delete_app(&self, id: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM apps WHERE id = ?1", [id])?;
-            Ok(())
-        })
+        self.execute("DELETE FROM apps WHERE id = ?1", [id])
     }
 }
 

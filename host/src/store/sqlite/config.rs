@@ -62,10 +62,7 @@ impl ConfigStore for SqliteStore {
     }
 
     fn delete_role(&self, id: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM roles WHERE id = ?1", [id])?;
-            Ok(())
-        })
+        self.execute("DELETE FROM roles WHERE id = ?1", [id])
     }
 
     fn permissions(&self) -> Result<Vec<Value>> {
@@ -81,14 +78,11 @@ impl ConfigStore for SqliteStore {
     }
 
     fn put_doc(&self, collection: &str, id: &str, doc: &Value) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO docs (collection, id, doc) VALUES (?1, ?2, ?3)
+        self.execute(
+            "INSERT INTO docs (collection, id, doc) VALUES (?1, ?2, ?3)
                  ON CONFLICT(collection, id) DO UPDATE SET doc = excluded.doc",
-                params![collection, id, encode(doc)?],
-            )?;
-            Ok(())
-        })
+            params![collection, id, encode(doc)?],
+        )
     }
 
     fn doc(&self, collection: &str, id: &str) -> Result<Option<Value>> {
@@ -108,10 +102,7 @@ impl ConfigStore for SqliteStore {
     }
 
     fn delete_doc(&self, collection: &str, id: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM docs WHERE collection = ?1 AND id = ?2", [collection, id])?;
-            Ok(())
-        })
+        self.execute("DELETE FROM docs WHERE collection = ?1 AND id = ?2", [collection, id])
     }
 
     fn room_role_holders(&self, role: &str, rid: Option<&str>) -> Result<Vec<(String, String)>> {

@@ -407,16 +407,13 @@ impl MessageStore for SqliteStore {
     }
 
     fn unlink_messages_of_user(&self, user_id: &str, to: &crate::models::UserRef) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE messages SET updated_at = ?4, doc = json_set(doc,
+        self.execute(
+            "UPDATE messages SET updated_at = ?4, doc = json_set(doc,
                      '$.alias', coalesce(json_extract(doc, '$.alias'), json_extract(doc, '$.u.username')),
                      '$.u', json_object('_id', ?2, 'username', ?3), '$._updatedAt', ?4)
                  WHERE json_extract(doc, '$.u._id') = ?1",
-                params![user_id, to.id, to.username, Date::now().0],
-            )?;
-            Ok(())
-        })
+            params![user_id, to.id, to.username, Date::now().0],
+        )
     }
 
     fn deleted_messages_since(

@@ -54,6 +54,14 @@ impl SqliteStore {
         f(&self.readers[start % self.readers.len()].lock())
     }
 
+    /// Runs one statement in a write transaction of its own.
+    pub(crate) fn execute(&self, sql: &str, params: impl rusqlite::Params) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(sql, params)?;
+            Ok(())
+        })
+    }
+
     /// Runs `f` inside one write transaction, committed when `f` succeeds.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
         let mut conn = self.writer.lock();

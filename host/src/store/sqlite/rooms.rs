@@ -579,10 +579,7 @@ impl RoomStore for SqliteStore {
     }
 
     fn delete_team_member(&self, team_id: &str, user_id: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM team_members WHERE team_id = ?1 AND user_id = ?2", [team_id, user_id])?;
-            Ok(())
-        })
+        self.execute("DELETE FROM team_members WHERE team_id = ?1 AND user_id = ?2", [team_id, user_id])
     }
 
     fn team_member(&self, team_id: &str, user_id: &str) -> Result<Option<TeamMember>> {

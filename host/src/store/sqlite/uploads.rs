@@ -13,13 +13,10 @@ fn expiry(u: &Upload) -> Option<i64> {
 
 impl UploadStore for SqliteStore {
     fn insert_upload(&self, u: &Upload) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO uploads (id, rid, user_id, created_at, expires_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![u.id, u.rid, u.user_id, u.uploaded_at.0, expiry(u), encode(u)?],
-            )?;
-            Ok(())
-        })
+        self.execute(
+            "INSERT INTO uploads (id, rid, user_id, created_at, expires_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![u.id, u.rid, u.user_id, u.uploaded_at.0, expiry(u), encode(u)?],
+        )
     }
 
     fn upload(&self, id: &str) -> Result<Option<Upload>> {
@@ -31,20 +28,11 @@ impl UploadStore for SqliteStore {
     }
 
     fn save_upload(&self, u: &Upload) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE uploads SET expires_at = ?2, doc = ?3 WHERE id = ?1",
-                params![u.id, expiry(u), encode(u)?],
-            )?;
-            Ok(())
-        })
+        self.execute("UPDATE uploads SET expires_at = ?2, doc = ?3 WHERE id = ?1", params![u.id, expiry(u), encode(u)?])
     }
 
     fn delete_upload(&self, id: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM uploads WHERE id = ?1", [id])?;
-            Ok(())
-        })
+        self.execute("DELETE FROM uploads WHERE id = ?1", [id])
     }
 
     fn uploads_of_room(&self, rid: &str) -> Result<Vec<Upload>> {
