@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::paging::ListOptions;
 use super::params::Params;
-use super::rooms::{NOT_AUTHORIZED, failure, get_with, post_bare, text};
+use super::rooms::{failure, get_with, post_with, text};
 use crate::error::{Error, Result};
 use crate::models::User;
 use crate::services::Services;
@@ -18,9 +18,9 @@ use crate::services::custom_statuses::StatusChange;
 pub fn routes() -> Router<Arc<Services>> {
     Router::new()
         .route("/api/v1/custom-user-status.list", get_with(list))
-        .route("/api/v1/custom-user-status.create", post_bare(create, NOT_AUTHORIZED))
-        .route("/api/v1/custom-user-status.update", post_bare(update, NOT_AUTHORIZED))
-        .route("/api/v1/custom-user-status.delete", post_bare(delete, NOT_AUTHORIZED))
+        .route("/api/v1/custom-user-status.create", post_with(create))
+        .route("/api/v1/custom-user-status.update", post_with(update))
+        .route("/api/v1/custom-user-status.delete", post_with(delete))
 }
 
 /// `GET custom-user-status.list?name=&_id=` with `query`, `sort` (default by name), `fields`

@@ -17,7 +17,7 @@ use super::forms::{FileForm, FormData, read_file_form};
 use super::paging::ListOptions;
 use super::params::Params;
 use super::reply::Reply;
-use super::rooms::{NOT_AUTHORIZED, date_param, failure, get_with, post_bare, respond, text};
+use super::rooms::{date_param, failure, get_with, post_with, respond, text};
 use crate::error::{Error, Result};
 use crate::models::User;
 use crate::services::Services;
@@ -30,7 +30,7 @@ pub fn routes() -> Router<Arc<Services>> {
         .route("/api/v1/emoji-custom.all", get_with(all))
         .route("/api/v1/emoji-custom.create", post(create))
         .route("/api/v1/emoji-custom.update", post(update))
-        .route("/api/v1/emoji-custom.delete", post_bare(delete, NOT_AUTHORIZED))
+        .route("/api/v1/emoji-custom.delete", post_with(delete))
         .route("/emoji-custom/{file}", get(image))
 }
 
@@ -86,7 +86,7 @@ async fn create(State(svc): State<Arc<Services>>, Auth(caller): Auth, req: Reque
             Ok(json!({}))
         })
         .await;
-    respond(result, NOT_AUTHORIZED)
+    respond(result)
 }
 
 /// `POST emoji-custom.update` (multipart `_id`, `name`, `aliases`, optional `emoji`).
@@ -105,7 +105,7 @@ async fn update(State(svc): State<Arc<Services>>, Auth(caller): Auth, req: Reque
             }
         })
         .await;
-    respond(result, NOT_AUTHORIZED)
+    respond(result)
 }
 
 /// `POST emoji-custom.delete {emojiId}`.

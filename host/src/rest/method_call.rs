@@ -91,7 +91,7 @@ async fn run(
     let uid = caller.as_ref().map(|c| c.user.id.clone());
     let call = limits::Invocation { name: &method, user_id: uid.as_deref(), client_addr: Some(addr) };
     let result = if let Some(wait) = hub.limiter.check(&svc, None, &call) {
-        let error = frames::error_value(&Error::RateLimited { wait_secs: limits::wait_secs(wait) });
+        let error = Error::RateLimited { wait_secs: limits::wait_secs(wait) }.ddp_error();
         frames::result_error(&id, &error)
     } else {
         svc.blocking(move |s| {

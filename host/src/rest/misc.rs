@@ -75,7 +75,7 @@ async fn shield(State(svc): State<Arc<Services>>, MaybeAuth(caller): MaybeAuth, 
         .await;
     match result {
         Ok(svg) => ([(header::CONTENT_TYPE, "image/svg+xml;charset=utf-8")], svg).into_response(),
-        Err(e) => respond(Err(e), &[]).into_response(),
+        Err(e) => respond(Err(e)).into_response(),
     }
 }
 

@@ -36,9 +36,10 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value, json};
 
-use super::frames::{self, meteor_error};
+use super::frames;
 use super::{Conn, Hub};
-use crate::error::Error;
+use crate::error::ddp::meteor_error;
+use crate::error::{Error, Kind};
 use crate::models::User;
 use crate::services::Services;
 use crate::services::accounts::Caller;
@@ -58,11 +59,17 @@ impl From<Error> for Failure {
     }
 }
 
+impl From<Kind> for Failure {
+    fn from(kind: Kind) -> Self {
+        Error::from(kind).into()
+    }
+}
+
 impl Failure {
     /// The `error` object of the result frame.
     pub fn to_value(&self) -> Value {
         match self {
-            Failure::Service(e) => frames::error_value(e),
+            Failure::Service(e) => e.ddp_error(),
             Failure::Meteor(v) => v.clone(),
         }
     }
