@@ -18,7 +18,7 @@ use super::paging::ListOptions;
 use super::params::Params;
 use super::reply::Reply;
 use super::rooms::{date_param, failure, get_with, post_with, respond, text};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::models::User;
 use crate::services::Services;
 use crate::services::custom_emoji::EmojiChange;
@@ -37,9 +37,7 @@ pub fn routes() -> Router<Arc<Services>> {
 /// `GET emoji-custom.list?updatedSince=&query=` → `{emojis: {update, remove}}`.
 fn list(s: &Services, _: &User, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
-    let since = date_param(p, "updatedSince").map_err(|_| {
-        Error::bad("error-roomId-param-invalid", "The \"updatedSince\" query parameter must be a valid date.")
-    })?;
+    let since = date_param(p, "updatedSince").map_err(|_| Kind::RoomIdParamInvalid)?;
     let (mut update, remove) = match since {
         Some(since) => s.custom_emoji().changed_since(since)?,
         None => (s.custom_emoji().all()?, Vec::new()),
@@ -100,7 +98,7 @@ async fn update(State(svc): State<Arc<Services>>, Auth(caller): Auth, req: Reque
             let image = file.as_deref().filter(|f| !f.is_empty());
             let change = EmojiChange { id: Some(&id), name: &name, aliases: &aliases, image };
             match s.custom_emoji().save(&caller.user, change) {
-                Err(Error::Api { id, message, .. }) if id == "error-invalid-emoji" => Err(failure(message)),
+                Err(Error::Api { kind: Kind::InvalidEmoji, message, .. }) => Err(failure(message)),
                 other => other.map(|_| json!({})),
             }
         })

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 use super::params::Params;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::services::Services;
 
 /// How to read a form: which parts hold the file, its limit, and the error id of a bad form.
@@ -29,7 +29,7 @@ pub struct FormData {
 
 /// Reads a multipart request as `form` says.
 pub async fn read_file_form(svc: &Arc<Services>, req: Request, form: FileForm) -> Result<FormData> {
-    let too_large = || Error::bad("error-file-too-large", "File size exceeds the allowed limit");
+    let too_large = || Error::from(Kind::FileTooLarge);
     let invalid = form.invalid;
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {

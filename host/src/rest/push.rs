@@ -11,7 +11,7 @@ use serde_json::json;
 use super::auth::Auth;
 use super::params::{Body, Params};
 use super::reply::{Reply, json_response, ok, ok_empty};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::services::Services;
 use crate::services::push_tokens::Device;
 
@@ -37,12 +37,10 @@ async fn register(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p):
                 None => None,
                 Some(serde_json::Value::String(id)) => Some(id.clone()),
                 Some(_) => {
-                    return Err(Error::bad("error-id-param-not-valid", "The required \"id\" body param is invalid."));
+                    return Err(Kind::IdParamNotValid.into());
                 }
             };
-            let kind = p.opt_str("type").filter(|t| t == "apn" || t == "gcm").ok_or_else(|| {
-                Error::bad("error-type-param-not-valid", "The required \"type\" body param is missing or invalid.")
-            })?;
+            let kind = p.opt_str("type").filter(|t| t == "apn" || t == "gcm").ok_or(Kind::TypeParamNotValid)?;
             let token = required(
                 &p,
                 "value",

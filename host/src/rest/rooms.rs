@@ -83,9 +83,7 @@ pub(super) fn date_param(p: &Params, name: &str) -> Result<Option<Date>> {
         Some(v) => Date::from_json(v)
             .or_else(|| v.as_str().and_then(|s| s.trim().parse::<i64>().ok()).map(Date))
             .map(Some)
-            .ok_or_else(|| {
-                Error::bad("error-invalid-params", format!("The parameter \"{name}\" must be a valid date"))
-            }),
+            .ok_or_else(|| Kind::InvalidParams.with_message(format!("The parameter \"{name}\" must be a valid date"))),
     }
 }
 
@@ -146,9 +144,7 @@ pub fn routes() -> Router<Arc<Services>> {
 fn rooms_get(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let since = match text(p, "updatedSince") {
         None => None,
-        Some(t) => Some(Date::parse_iso(&t).ok_or_else(|| {
-            Error::bad("error-updatedSince-param-invalid", "The \"updatedSince\" query parameter must be a valid date.")
-        })?),
+        Some(t) => Some(Date::parse_iso(&t).ok_or(Kind::UpdatedSinceParamInvalid)?),
     };
     let changes = s.subscriptions().rooms(user, since)?;
     Ok(json!({
@@ -217,8 +213,8 @@ fn flag(p: &Params, name: &str) -> bool {
 /// `POST rooms.cleanHistory {roomId, latest, oldest, inclusive, excludePinned, filesOnly,
 /// users, limit, ignoreDiscussion, ignoreThreads}` (`clean-channel-history`) → `{_id, count}`.
 fn clean_history(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let room = any_room(s, user, p).map_err(|e| match e.id() {
-        "error-room-not-found" => Error::bad("error-not-allowed", "User does not have access to the room"),
+    let room = any_room(s, user, p).map_err(|e| match e.kind() {
+        Some(Kind::RoomNotFound) => Kind::NotAllowed.with_message("User does not have access to the room"),
         _ => e,
     })?;
     let latest = date_param(p, "latest")?.ok_or_else(|| failure("Body parameter \"latest\" is required."))?;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::paging::ListOptions;
 use super::params::Params;
 use super::rooms::{failure, get_with, page_of, post_with, text};
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::services::Services;
 use crate::services::teams::{MemberFilter, NewTeam};
@@ -46,16 +46,16 @@ fn team(s: &Services, p: &Params) -> Result<Team> {
 fn team_type(v: Option<&Value>) -> Result<Option<i64>> {
     match v {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| Error::invalid_param("type")),
-        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| Error::invalid_param("type")),
-        Some(_) => Err(Error::invalid_param("type")),
+        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| Kind::invalid_param("type")),
+        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| Kind::invalid_param("type")),
+        Some(_) => Err(Kind::invalid_param("type")),
     }
 }
 
 /// `POST teams.create {name, type, members, room: {id?, readOnly?}, owner}` → `{team}`.
 fn create(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let name = p.str("name")?;
-    let kind = team_type(p.get("type"))?.ok_or_else(|| Error::param_required("type"))?;
+    let kind = team_type(p.get("type"))?.ok_or_else(|| Kind::param_required("type"))?;
     let room = p.get("room").and_then(Value::as_object);
     let new = NewTeam {
         name,
@@ -72,7 +72,7 @@ fn create(s: &Services, user: &User, p: &Params) -> Result<Value> {
 
 /// `GET teams.info?teamId=|teamName=` → `{teamInfo}`.
 fn info(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let team = team(s, p).map_err(|e| if e.id() == "team-does-not-exist" { failure("Team not found") } else { e })?;
+    let team = team(s, p).map_err(|e| if e.is(Kind::TeamDoesNotExist) { failure("Team not found") } else { e })?;
     let team = s.teams().info(user, &team)?;
     Ok(json!({"teamInfo": s.teams().view(&team)}))
 }
@@ -105,10 +105,10 @@ fn members(s: &Services, user: &User, p: &Params) -> Result<Value> {
 /// `POST teams.addMembers {teamId|teamName, members: [{userId, roles}]}`.
 fn add_members(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let team = team(s, p)?;
-    let Some(Value::Array(list)) = p.get("members") else { return Err(Error::param_required("members")) };
+    let Some(Value::Array(list)) = p.get("members") else { return Err(Kind::param_required("members")) };
     let mut members = Vec::new();
     for m in list {
-        let uid = m.get("userId").and_then(Value::as_str).ok_or_else(|| Error::invalid_param("members"))?;
+        let uid = m.get("userId").and_then(Value::as_str).ok_or_else(|| Kind::invalid_param("members"))?;
         let roles = m
             .get("roles")
             .and_then(Value::as_array)
@@ -162,7 +162,7 @@ fn remove_room(s: &Services, user: &User, p: &Params) -> Result<Value> {
 fn update_room(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let rid = p.str("roomId")?;
     if !matches!(p.get("isDefault"), Some(Value::Bool(_))) {
-        return Err(Error::invalid_param("isDefault"));
+        return Err(Kind::invalid_param("isDefault"));
     }
     let room = s.teams().update_room(user, &rid, p.bool("isDefault", false)?)?;
     Ok(json!({"room": s.rooms().view(&room)}))
@@ -210,6 +210,6 @@ fn update(s: &Services, user: &User, p: &Params) -> Result<Value> {
 
 /// `GET teams.autocomplete?name=` → `{teams}`.
 fn autocomplete(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let name = p.opt_str("name").ok_or_else(|| Error::param_required("name"))?;
+    let name = p.opt_str("name").ok_or_else(|| Kind::param_required("name"))?;
     Ok(json!({"teams": s.teams().autocomplete(user, &name)?}))
 }

@@ -181,9 +181,7 @@ impl<'a> Invocation<'a> {
 
     /// The connection, or an error for methods that only make sense on a socket.
     pub fn connection(&self) -> Result<&ConnContext, Failure> {
-        self.conn
-            .as_ref()
-            .ok_or_else(|| Error::bad("error-connection-required", "This method needs a realtime connection").into())
+        self.conn.as_ref().ok_or_else(|| Kind::ConnectionRequired.into())
     }
 
     /// Runs a method by name with positional parameters.
@@ -206,7 +204,7 @@ impl<'a> Invocation<'a> {
 
 /// `error-invalid-user`, as Rocket.Chat's methods answer anonymous calls.
 pub fn invalid_user(method: &str) -> Failure {
-    Error::bad("error-invalid-user", "Invalid user").with_details(json!({"method": method})).into()
+    Kind::InvalidUser.with_details(json!({"method": method})).into()
 }
 
 /// Meteor's answer to a parameter of the wrong type (`check` failures): 400 `Match failed`.
