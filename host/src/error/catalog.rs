@@ -270,6 +270,32 @@ catalog! {
 }
 
 impl Kind {
+    /// Whether this kind refuses the caller: a 401 or 403, or one of the 400 refusals Rocket.Chat's
+    /// methods throw (`error-not-allowed`, `error-action-not-allowed`, `error-unauthorized`).
+    pub const fn is_denial(self) -> bool {
+        matches!(self.status(), 401 | 403)
+            || matches!(
+                self,
+                Kind::NotAllowed | Kind::ActionNotAllowed | Kind::ActionNotAllowedOnPermissions | Kind::Unauthorized
+            )
+    }
+
+    /// Whether this kind says the room, user or message named does not exist (or is not
+    /// visible): a 404, or one of the 400s upstream answers for an unknown or invalid target.
+    pub const fn is_not_found(self) -> bool {
+        matches!(self.status(), 404)
+            || matches!(
+                self,
+                Kind::RoomNotFound
+                    | Kind::InvalidRoom
+                    | Kind::InvalidUser
+                    | Kind::InvalidUsername
+                    | Kind::UserNotFound
+                    | Kind::InvalidMessage
+                    | Kind::MessageNotFound
+            )
+    }
+
     /// This kind with another message.
     pub fn with_message(self, message: impl Into<String>) -> Error {
         Error::Api { kind: self, message: message.into(), details: None }

@@ -8,7 +8,6 @@
 //! (the `Meteor.Error` object).
 
 mod catalog;
-mod compat;
 pub mod ddp;
 pub mod rest;
 
@@ -172,6 +171,19 @@ mod tests {
             let distinct: std::collections::HashSet<_> = answers.iter().collect();
             assert_eq!(distinct.len(), answers.len(), "{kinds:?} answer alike");
         }
+    }
+
+    #[test]
+    fn denials_and_not_founds() {
+        for kind in
+            [Kind::NotAllowed, Kind::Forbidden, Kind::ActionNotAllowed, Kind::ActionForbidden, Kind::Unauthorized]
+        {
+            assert!(kind.is_denial() && !kind.is_not_found(), "{kind:?}");
+        }
+        for kind in [Kind::RoomNotFound, Kind::InvalidUser, Kind::MessageNotFound, Kind::FileNotFound] {
+            assert!(kind.is_not_found() && !kind.is_denial(), "{kind:?}");
+        }
+        assert!(!Kind::InvalidParams.is_denial() && !Kind::InvalidParams.is_not_found());
     }
 
     #[test]

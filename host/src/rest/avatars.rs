@@ -60,8 +60,7 @@ async fn read_set_avatar(svc: &Arc<Services>, req: Request) -> Result<SetAvatar>
         let Body(p) = Body::from_request(req, svc).await?;
         return Ok(SetAvatar::Json(p));
     }
-    let form =
-        FileForm { file_fields: &["image", "file"], max: svc.avatars().max_size(), invalid: "error-invalid-image" };
+    let form = FileForm { file_fields: &["image", "file"], max: svc.avatars().max_size(), invalid: Kind::InvalidImage };
     let FormData { file, fields } = read_file_form(svc, req, form).await?;
     let image = file.ok_or(Kind::InvalidImage)?;
     Ok(SetAvatar::Upload(image, fields))

@@ -244,18 +244,19 @@ fn ignore_user(s: &Services, user: &User, p: &Params) -> Result<Value> {
     Ok(json!({}))
 }
 
-/// A date parameter (`since`, `lastUpdate`, `updatedSince`); `error_id` when unparsable.
-fn date_param(p: &Params, name: &str, error_id: &str, message: &str) -> Result<Option<Date>> {
+/// A date parameter (`since`, `lastUpdate`, `updatedSince`); `invalid` with `message` when
+/// unparsable.
+fn date_param(p: &Params, name: &str, invalid: Kind, message: &str) -> Result<Option<Date>> {
     match text(p, name) {
         None => Ok(None),
-        Some(t) => Date::parse_iso(&t).map(Some).ok_or_else(|| Error::bad(error_id, message)),
+        Some(t) => Date::parse_iso(&t).map(Some).ok_or_else(|| invalid.with_message(message)),
     }
 }
 
 /// `GET chat.getDeletedMessages?roomId&since` → `{messages: [{_id}], count, offset, total}`.
 fn deleted_messages(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let rid = required(p, "roomId")?;
-    let since = date_param(p, "since", "error-invalid-params", "The \"since\" query parameter must be a valid date.")?
+    let since = date_param(p, "since", Kind::InvalidParams, "The \"since\" query parameter must be a valid date.")?
         .ok_or_else(|| Kind::param_required("since"))?;
     let opts = ListOptions::from_params(s, p)?;
     let (list, total) = s.messages().deleted_since(user, &rid, since, opts.offset, opts.count)?;
@@ -271,7 +272,7 @@ fn sync_messages(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let last = date_param(
         p,
         "lastUpdate",
-        "error-lastUpdate-param-invalid",
+        Kind::LastUpdateParamInvalid,
         "The \"lastUpdate\" query parameter must be a valid date",
     )?;
     if let Some(since) = last {
@@ -373,7 +374,7 @@ fn updated_since(p: &Params) -> Result<Date> {
     date_param(
         p,
         "updatedSince",
-        "error-updatedSince-param-invalid",
+        Kind::UpdatedSinceParamInvalid,
         "The \"updatedSince\" query parameter must be a valid date.",
     )?
     .ok_or_else(|| Error::from(Kind::UpdatedSinceParamInvalid))

@@ -64,11 +64,8 @@ fn all(s: &Services, _: &User, p: &Params) -> Result<Value> {
 
 /// Reads an emoji form: the image under `emoji` (or `file`) and the fields.
 async fn read_form(svc: &Arc<Services>, req: Request) -> Result<FormData> {
-    let form = FileForm {
-        file_fields: &["emoji", "file"],
-        max: svc.custom_emoji().max_size(),
-        invalid: "error-invalid-params",
-    };
+    let form =
+        FileForm { file_fields: &["emoji", "file"], max: svc.custom_emoji().max_size(), invalid: Kind::InvalidParams };
     read_file_form(svc, req, form).await
 }
 

@@ -119,19 +119,19 @@ impl Accounts<'_> {
         if !s.bool("Accounts_Password_Policy_Enabled") {
             return Ok(());
         }
-        let fail = |id: &str, msg: &str| Err(Error::bad(id, msg.to_string()));
+        let fail = |kind: Kind, msg: &str| Err(kind.with_message(msg));
         let len = password.chars().count() as i64;
         let min = s.int("Accounts_Password_Policy_MinLength", 7);
         let max = s.int("Accounts_Password_Policy_MaxLength", -1);
         if min > 0 && len < min {
             return fail(
-                "error-password-policy-not-met-minLength",
+                Kind::PasswordPolicyMinLength,
                 "The password does not meet the minimum length password policy.",
             );
         }
         if max > 0 && len > max {
             return fail(
-                "error-password-policy-not-met-maxLength",
+                Kind::PasswordPolicyMaxLength,
                 "The password does not meet the maximum length password policy.",
             );
         }
@@ -140,37 +140,25 @@ impl Accounts<'_> {
             let chars: Vec<char> = password.chars().collect();
             if chars.windows(limit).any(|w| w.iter().all(|c| *c == w[0])) {
                 return fail(
-                    "error-password-policy-not-met-repeatingCharacters",
+                    Kind::PasswordPolicyRepeatingCharacters,
                     "The password contains repeating characters which is against the password policy.",
                 );
             }
         }
-        type Rule = (&'static str, fn(char) -> bool, &'static str);
+        type Rule = (&'static str, fn(char) -> bool, Kind);
         let checks: [Rule; 4] = [
-            (
-                "Accounts_Password_Policy_AtLeastOneLowercase",
-                |c| c.is_lowercase(),
-                "error-password-policy-not-met-oneLowercase",
-            ),
-            (
-                "Accounts_Password_Policy_AtLeastOneUppercase",
-                |c| c.is_uppercase(),
-                "error-password-policy-not-met-oneUppercase",
-            ),
-            (
-                "Accounts_Password_Policy_AtLeastOneNumber",
-                |c| c.is_ascii_digit(),
-                "error-password-policy-not-met-oneNumber",
-            ),
+            ("Accounts_Password_Policy_AtLeastOneLowercase", |c| c.is_lowercase(), Kind::PasswordPolicyOneLowercase),
+            ("Accounts_Password_Policy_AtLeastOneUppercase", |c| c.is_uppercase(), Kind::PasswordPolicyOneUppercase),
+            ("Accounts_Password_Policy_AtLeastOneNumber", |c| c.is_ascii_digit(), Kind::PasswordPolicyOneNumber),
             (
                 "Accounts_Password_Policy_AtLeastOneSpecialCharacter",
                 |c| !c.is_alphanumeric(),
-                "error-password-policy-not-met-oneSpecial",
+                Kind::PasswordPolicyOneSpecial,
             ),
         ];
-        for (setting, ok, id) in checks {
+        for (setting, ok, kind) in checks {
             if s.bool(setting) && !password.chars().any(ok) {
-                return fail(id, "The password does not meet the password policy.");
+                return fail(kind, "The password does not meet the password policy.");
             }
         }
         Ok(())

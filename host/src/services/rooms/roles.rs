@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::*;
 use crate::bus::{ChangeAction, Event};
-use crate::error::{Error, Kind, Result};
+use crate::error::{Kind, Result};
 use crate::models::{Room, User};
 use crate::time::Date;
 
@@ -20,16 +20,20 @@ impl Rooms<'_> {
         let sub = self.0.store.subscription(&room.id, &user.id)?.ok_or(Kind::UserNotInRoom)?;
         let has = sub.has_role(role.id());
         if add && has {
-            return Err(Error::bad(
-                &format!("error-user-already-{}", role.id()),
-                format!("User is already {}", role.article()),
-            ));
+            let kind = match role {
+                RoomRole::Owner => Kind::UserAlreadyOwner,
+                RoomRole::Moderator => Kind::UserAlreadyModerator,
+                RoomRole::Leader => Kind::UserAlreadyLeader,
+            };
+            return Err(kind.with_message(format!("User is already {}", role.article())));
         }
         if !add && !has {
-            return Err(Error::bad(
-                &format!("error-user-not-{}", role.id()),
-                format!("User is not {}", role.article()),
-            ));
+            let kind = match role {
+                RoomRole::Owner => Kind::UserNotOwner,
+                RoomRole::Moderator => Kind::UserNotModerator,
+                RoomRole::Leader => Kind::UserNotLeader,
+            };
+            return Err(kind.with_message(format!("User is not {}", role.article())));
         }
         if !add && role == RoomRole::Owner && self.0.store.subscriptions_with_role(&room.id, "owner")?.len() <= 1 {
             return Err(Kind::RemoveLastOwner.into());

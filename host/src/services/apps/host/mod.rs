@@ -86,27 +86,8 @@ fn host_error(error: Error) -> HostError {
     let reason = error.reason();
     match &error {
         Error::Unauthenticated | Error::LoginFailed(_) => HostError::Denied(reason),
-        Error::Api { kind, .. } if matches!(kind.status(), 401 | 403) => HostError::Denied(reason),
-        Error::Api { kind, .. }
-            if matches!(kind.id(), "error-not-allowed" | "error-action-not-allowed" | "error-unauthorized") =>
-        {
-            HostError::Denied(reason)
-        }
-        Error::Api { kind, .. }
-            if matches!(
-                kind.id(),
-                "error-room-not-found"
-                    | "error-invalid-room"
-                    | "error-invalid-user"
-                    | "error-invalid-username"
-                    | "error-user-not-found"
-                    | "error-invalid-message"
-                    | "error-message-not-found"
-            ) =>
-        {
-            HostError::NotFound(reason)
-        }
-        Error::Api { kind, .. } if matches!(kind.status(), 404) => HostError::NotFound(reason),
+        Error::Api { kind, .. } if kind.is_denial() => HostError::Denied(reason),
+        Error::Api { kind, .. } if kind.is_not_found() => HostError::NotFound(reason),
         Error::Api { .. } | Error::RateLimited { .. } => HostError::Invalid(reason),
         Error::Internal(e) => {
             tracing::error!("app host call failed: {e:#}");
