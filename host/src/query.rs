@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 /// Whether `doc` matches the query object.
 pub fn matches(doc: &Value, query: &Map<String, Value>) -> Result<bool> {
@@ -29,7 +29,7 @@ pub fn matches(doc: &Value, query: &Map<String, Value>) -> Result<bool> {
 }
 
 fn invalid(msg: &str) -> Error {
-    Error::bad("error-invalid-query", format!("Invalid query: {msg}"))
+    Kind::InvalidQuery.with_message(format!("Invalid query: {msg}"))
 }
 
 fn each_clause(v: &Value) -> Result<Vec<&Map<String, Value>>> {

@@ -272,7 +272,7 @@ impl Session {
                     let uid = self.login.as_ref().map(|(u, _)| u.id.clone());
                     let call = limits::Invocation { name, user_id: uid.as_deref(), client_addr: self.conn.client_addr };
                     if let Some(wait) = self.hub.limiter.check(&self.hub.svc, Some(&mut self.windows), &call) {
-                        let error = frames::error_value(&Error::RateLimited { wait_secs: limits::wait_secs(wait) });
+                        let error = Error::RateLimited { wait_secs: limits::wait_secs(wait) }.ddp_error();
                         match next {
                             Incoming::Method { id, .. } => {
                                 write(ws, frames::frame(&frames::result_error(&id, &error))).await

@@ -9,7 +9,6 @@ use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::error::Error;
 use crate::time;
 
 /// A serialized outgoing frame. Cloning shares the bytes: a stream event is serialized once and
@@ -218,44 +217,6 @@ pub fn added_event(stream: &str, event_name: &str) -> Frame {
     frame(&json!({"msg": "added", "collection": stream, "id": "id", "fields": {"eventName": event_name}}))
 }
 
-/// A `Meteor.Error` without a server [`Error`]: `{isClientSafe, error, reason, message, errorType}`.
-pub fn meteor_error(code: Value, reason: &str, details: Option<Value>) -> Value {
-    let code_text = match &code {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    let message = if reason.is_empty() { format!("[{code_text}]") } else { format!("{reason} [{code_text}]") };
-    let mut e = json!({
-        "isClientSafe": true,
-        "error": code,
-        "reason": reason,
-        "message": message,
-        "errorType": "Meteor.Error",
-    });
-    if let Some(d) = details {
-        e["details"] = d;
-    }
-    e
-}
-
-/// The DDP error object for a service error; internal errors are logged and masked.
-pub fn error_value(e: &Error) -> Value {
-    match e {
-        Error::Internal(inner) => {
-            tracing::error!(error = format!("{inner:#}"), "internal error in a realtime call");
-            meteor_error(json!(500), "Internal server error", None)
-        }
-        Error::RateLimited { wait_secs } => meteor_error(
-            json!("too-many-requests"),
-            &format!(
-                "Error, too many requests. Please slow down. You must wait {wait_secs} seconds before trying again."
-            ),
-            Some(json!({"timeToReset": wait_secs * 1000})),
-        ),
-        other => other.ddp_error(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,8 +256,6 @@ mod tests {
         assert_eq!(f.as_str(), raw.as_str());
         assert_eq!(pong(None).as_str(), r#"{"msg":"pong"}"#);
         assert_eq!(pong(Some(&json!("x"))).as_str(), r#"{"msg":"pong","id":"x"}"#);
-        let e = meteor_error(json!("not-allowed"), "Not allowed", None);
-        assert_eq!(e["message"], "Not allowed [not-allowed]");
         assert_eq!(result("1", None), json!({"msg": "result", "id": "1"}));
         let d = ejson_dates(json!({"_updatedAt": "2016-11-29T00:00:01.000Z", "x": "2016"}), &["_updatedAt", "x"]);
         assert_eq!(d["_updatedAt"], json!({"$date": 1_480_377_601_000i64}));

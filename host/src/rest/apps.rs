@@ -17,7 +17,7 @@ use super::auth::{Auth, MaybeAuth};
 use super::paging::ListOptions;
 use super::params::{Body, Query};
 use super::reply::{Reply, ok};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::services::Services;
 use crate::services::apps::app_not_found;
 
@@ -47,39 +47,30 @@ async fn package_of(svc: &Arc<Services>, req: Request) -> Result<Vec<u8>> {
     if content_type.starts_with("multipart/form-data") {
         let mut form = Multipart::from_request(req, svc)
             .await
-            .map_err(|e| Error::bad("error-app-package-invalid", format!("Invalid multipart body: {e}")))?;
+            .map_err(|e| Kind::AppPackageInvalid.with_message(format!("Invalid multipart body: {e}")))?;
         while let Some(field) = form
             .next_field()
             .await
-            .map_err(|e| Error::bad("error-app-package-invalid", format!("Invalid multipart body: {e}")))?
+            .map_err(|e| Kind::AppPackageInvalid.with_message(format!("Invalid multipart body: {e}")))?
         {
             if matches!(field.name(), Some("app" | "file")) {
                 let bytes = field
                     .bytes()
                     .await
-                    .map_err(|e| Error::bad("error-app-package-invalid", format!("Could not read the upload: {e}")))?;
+                    .map_err(|e| Kind::AppPackageInvalid.with_message(format!("Could not read the upload: {e}")))?;
                 return Ok(bytes.to_vec());
             }
         }
-        return Err(Error::bad(
-            "error-app-file-missing",
-            "Failed to get a file to install for the App: send the zip in the multipart field `app`",
-        ));
+        return Err(Kind::AppFileMissing.into());
     }
     let Body(p) = Body::from_request(req, svc).await?;
     if let Some(url) = p.opt_str("url") {
-        return Err(Error::bad(
-            "error-app-url-not-supported",
-            format!(
-                "Installing from a URL ({url}) is not supported: this server does not download packages. \
+        return Err(Kind::AppUrlNotSupported.with_message(format!(
+            "Installing from a URL ({url}) is not supported: this server does not download packages. \
                  Upload the zip (multipart field `app`) or drop it into the apps folder"
-            ),
-        ));
+        )));
     }
-    Err(Error::bad(
-        "error-app-file-missing",
-        "Failed to get a file to install for the App: send the zip in the multipart field `app`",
-    ))
+    Err(Error::from(Kind::AppFileMissing))
 }
 
 /// `POST /api/apps`: installs an app from a multipart upload; `{app}`.
@@ -137,9 +128,7 @@ async fn set_status(
     Path(id): Path<String>,
     Body(p): Body,
 ) -> Reply {
-    let wanted = p.opt_str("status").filter(|s| !s.is_empty()).ok_or_else(|| {
-        Error::bad("error-invalid-status", "Invalid status provided, it must be \"status\" field and a string.")
-    })?;
+    let wanted = p.opt_str("status").filter(|s| !s.is_empty()).ok_or(Kind::InvalidStatus)?;
     let status = svc.blocking(move |s| s.apps().set_status(&caller.user, &id, &wanted)).await?;
     Ok(ok(json!({"status": status})))
 }
@@ -153,8 +142,8 @@ async fn settings(State(svc): State<Arc<Services>>, Auth(caller): Auth, Path(id)
 /// `(id, value)` of a setting object.
 fn setting_change(v: &Value) -> Result<(String, Value)> {
     let id =
-        v.get("id").and_then(Value::as_str).filter(|id| !id.is_empty()).ok_or_else(|| Error::param_required("id"))?;
-    let value = v.get("value").cloned().ok_or_else(|| Error::param_required("value"))?;
+        v.get("id").and_then(Value::as_str).filter(|id| !id.is_empty()).ok_or_else(|| Kind::param_required("id"))?;
+    let value = v.get("value").cloned().ok_or_else(|| Kind::param_required("value"))?;
     Ok((id.to_string(), value))
 }
 
@@ -174,7 +163,7 @@ async fn update_settings(
                 _ => Ok((k.clone(), v.clone())),
             })
             .collect::<Result<Vec<_>>>()?,
-        _ => return Err(Error::bad("error-invalid-params", "The settings to update must be present.")),
+        _ => return Err(Kind::InvalidParams.with_message("The settings to update must be present.")),
     };
     let updated = svc.blocking(move |s| s.apps().update_settings(&caller.user, &id, changes)).await?;
     Ok(ok(json!({"updated": updated})))
@@ -201,7 +190,7 @@ async fn update_setting(
         Some(s) => s.get("value").cloned(),
         None => p.get("value").cloned(),
     }
-    .ok_or_else(|| Error::bad("error-invalid-params", "Setting to update to must be present on the posted body."))?;
+    .ok_or_else(|| Kind::InvalidParams.with_message("Setting to update to must be present on the posted body."))?;
     let updated = svc
         .blocking(move |s| {
             s.apps().setting(&caller.user, &id, &setting)?;

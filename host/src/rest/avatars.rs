@@ -20,7 +20,7 @@ use super::forms::{FileForm, FormData, read_file_form};
 use super::params::{Body, Params, Query};
 use super::reply::{Reply, json_response, ok_empty};
 use super::rooms::{text, user_from_params};
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::services::Services;
 use crate::services::avatars::{AvatarImage, Source, svg_size};
@@ -60,10 +60,9 @@ async fn read_set_avatar(svc: &Arc<Services>, req: Request) -> Result<SetAvatar>
         let Body(p) = Body::from_request(req, svc).await?;
         return Ok(SetAvatar::Json(p));
     }
-    let form =
-        FileForm { file_fields: &["image", "file"], max: svc.avatars().max_size(), invalid: "error-invalid-image" };
+    let form = FileForm { file_fields: &["image", "file"], max: svc.avatars().max_size(), invalid: Kind::InvalidImage };
     let FormData { file, fields } = read_file_form(svc, req, form).await?;
-    let image = file.ok_or_else(|| Error::bad("error-invalid-image", "The 'image' param is required"))?;
+    let image = file.ok_or(Kind::InvalidImage)?;
     Ok(SetAvatar::Upload(image, fields))
 }
 
@@ -76,16 +75,10 @@ fn decode_avatar_url(url: &str) -> Result<Vec<u8>> {
         .and_then(|rest| rest.split_once(";base64,"))
         .filter(|(mime, _)| mime.starts_with("image/"))
         .map(|(_, b64)| b64.trim().to_string())
-        .ok_or_else(|| {
-            Error::bad(
-                "error-avatar-invalid-url",
-                "Invalid avatar URL: this server does not download avatars from other sites; upload the image \
-                 (multipart field \"image\") or send it as a data:image/...;base64 URL",
-            )
-        })?;
+        .ok_or(Kind::AvatarInvalidUrl)?;
     base64::engine::general_purpose::STANDARD
         .decode(data.as_bytes())
-        .map_err(|_| Error::bad("error-invalid-image", "The data URL is not valid base64"))
+        .map_err(|_| Kind::InvalidImage.with_message("The data URL is not valid base64"))
 }
 
 /// `POST users.setAvatar`: a multipart `image` (with optional `userId`/`username` fields), or
@@ -97,10 +90,8 @@ async fn set_avatar(State(svc): State<Arc<Services>>, Auth(caller): Auth, req: R
         SetAvatar::Upload(bytes, fields) => {
             let user = if names_user(&fields) {
                 user_from_params(s, &fields).map_err(|_| {
-                    Error::bad(
-                        "error-invalid-user",
-                        "The optional \"userId\" or \"username\" param provided does not match any users",
-                    )
+                    Kind::InvalidUser
+                        .with_message("The optional \"userId\" or \"username\" param provided does not match any users")
                 })?
             } else {
                 caller.user.clone()
@@ -108,8 +99,7 @@ async fn set_avatar(State(svc): State<Arc<Services>>, Auth(caller): Auth, req: R
             s.avatars().set(&caller.user, &user, &bytes, Source::Upload)
         }
         SetAvatar::Json(p) => {
-            let url = text(&p, "avatarUrl")
-                .ok_or_else(|| Error::bad("error-invalid-image", "The 'image' param is required"))?;
+            let url = text(&p, "avatarUrl").ok_or(Kind::InvalidImage)?;
             let user = target(s, &caller.user, &p)?;
             let bytes = decode_avatar_url(&url)?;
             s.avatars().set(&caller.user, &user, &bytes, Source::Url)

@@ -15,7 +15,7 @@ use super::reply::{Reply, ok};
 use super::rooms::{
     date_param, failure, get_with, page_of, post_with, room_page, text, user_from_params, users_from_params,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind as ErrorKind, Result};
 use crate::models::{Room, User};
 use crate::query;
 use crate::services::Services;
@@ -396,7 +396,7 @@ fn invite(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
     let room = find(s, k, user, p, k.t == "c")?;
     let users = users_from_params(s, p)?;
     if users.is_empty() {
-        return Err(Error::bad("error-empty-invite-list", "Cannot invite if no valid users are provided"));
+        return Err(ErrorKind::EmptyInviteList.into());
     }
     let names: Vec<String> = users.into_iter().map(|u| u.username).collect();
     s.rooms().add_users(user, &room, &names)?;
@@ -578,15 +578,12 @@ fn set_encrypted(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value
 /// `POST channels.setDefault {roomId, default}`.
 fn set_default(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
     if p.get("default").is_none() {
-        return Err(Error::bad("error-channels-setdefault-is-same", "The bodyParam \"default\" is required"));
+        return Err(ErrorKind::ChannelsSetdefaultIsSame.into());
     }
     let value = p.bool("default", false)?;
     let room = find(s, k, user, p, true)?;
     if room.is_default == value {
-        return Err(Error::bad(
-            "error-channels-setdefault-missing-default-param",
-            "The channel default setting is the same as what it would be changed to.",
-        ));
+        return Err(ErrorKind::ChannelsSetdefaultMissingDefaultParam.into());
     }
     s.rooms().save_setting(user, &room, "default", json!(value))?;
     room_answer(s, k, &room.id)

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::paging::ListOptions;
 use super::params::Params;
 use super::rooms::{failure, get_with, post_with, text};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::models::User;
 use crate::services::Services;
 use crate::services::commands::Typed;
@@ -50,7 +50,7 @@ pub fn routes() -> Router<Arc<Services>> {
 
 /// A required message id parameter (`messageId`, `msgId` or `mid`).
 fn required(p: &Params, name: &str) -> Result<String> {
-    text(p, name).ok_or_else(|| Error::param_required(name))
+    text(p, name).ok_or_else(|| Kind::param_required(name))
 }
 
 /// The size check `chat.postMessage` makes on the text and on attachment texts.
@@ -107,7 +107,7 @@ fn post_message(s: &Services, user: &User, p: &Params) -> Result<Value> {
         _ => Vec::new(),
     };
     if targets.is_empty() {
-        return Err(Error::bad("error-invalid-channel", "Invalid channel"));
+        return Err(Kind::InvalidChannel.into());
     }
     let draft = webhook_draft(p)?;
     let mut first = None;
@@ -122,13 +122,13 @@ fn post_message(s: &Services, user: &User, p: &Params) -> Result<Value> {
 /// `POST chat.sendMessage {message: {_id?, rid, msg, tmid?, tshow?, …}}` → `{message}`. Text
 /// starting with a registered `/command` runs the command instead.
 fn send_message(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let raw = p.get("message").ok_or_else(|| Error::param_required("message"))?;
+    let raw = p.get("message").ok_or_else(|| Kind::param_required("message"))?;
     if raw.get("t").and_then(Value::as_str).is_some_and(|t| !t.is_empty() && t != "e2e") {
         return Err(failure("Cannot send system messages using 'chat.sendMessage'"));
     }
     let draft = Draft::from_json(raw)?;
     if draft.rid.is_empty() {
-        return Err(Error::param_required("message.rid"));
+        return Err(Kind::param_required("message.rid"));
     }
     // A client-chosen `_id` already taken is refused by the store, atomically with the insert.
     match s.commands().send_typed(user, draft.clone())? {
@@ -152,12 +152,10 @@ fn send_message(s: &Services, user: &User, p: &Params) -> Result<Value> {
 fn update(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let rid = required(p, "roomId")?;
     let id = required(p, "msgId")?;
-    let text = p.get("text").and_then(Value::as_str).ok_or_else(|| Error::param_required("text"))?;
+    let text = p.get("text").and_then(Value::as_str).ok_or_else(|| Kind::param_required("text"))?;
     let custom_fields = p.json_object("customFields")?.map(Value::Object);
     let message = s.messages().update(user, &rid, &id, text, custom_fields).map_err(|e| match e {
-        Error::Api { id, message, .. } if id == "error-invalid-message" || id == "error-invalid-room" => {
-            failure(message)
-        }
+        Error::Api { kind: Kind::InvalidMessage | Kind::InvalidRoom, message, .. } => failure(message),
         e => e,
     })?;
     Ok(json!({"message": message}))
@@ -190,9 +188,7 @@ fn get_message(s: &Services, user: &User, p: &Params) -> Result<Value> {
 /// `POST chat.react {messageId, emoji|reaction, shouldReact?}`.
 fn react(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let id = required(p, "messageId")?;
-    let emoji = text(p, "emoji")
-        .or_else(|| text(p, "reaction"))
-        .ok_or_else(|| Error::bad("error-emoji-param-not-provided", "The required \"emoji\" param is missing."))?;
+    let emoji = text(p, "emoji").or_else(|| text(p, "reaction")).ok_or(Kind::EmojiParamNotProvided)?;
     let should_react = match p.get("shouldReact") {
         None | Some(Value::Null) => None,
         Some(_) => Some(p.bool("shouldReact", true)?),
@@ -237,10 +233,8 @@ fn report(s: &Services, user: &User, p: &Params) -> Result<Value> {
 
 /// `GET chat.ignoreUser?rid&userId&ignore=true`.
 fn ignore_user(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let rid = text(p, "rid")
-        .ok_or_else(|| Error::bad("error-room-id-param-not-provided", "The required \"rid\" param is missing."))?;
-    let other = text(p, "userId")
-        .ok_or_else(|| Error::bad("error-user-id-param-not-provided", "The required \"userId\" param is missing."))?;
+    let rid = text(p, "rid").ok_or(Kind::RidParamNotProvided)?;
+    let other = text(p, "userId").ok_or(Kind::UserIdParamNotProvided)?;
     let ignore = match p.get("ignore") {
         Some(Value::String(v)) => v.contains("true") || v.contains('1'),
         Some(Value::Bool(b)) => *b,
@@ -250,19 +244,20 @@ fn ignore_user(s: &Services, user: &User, p: &Params) -> Result<Value> {
     Ok(json!({}))
 }
 
-/// A date parameter (`since`, `lastUpdate`, `updatedSince`); `error_id` when unparsable.
-fn date_param(p: &Params, name: &str, error_id: &str, message: &str) -> Result<Option<Date>> {
+/// A date parameter (`since`, `lastUpdate`, `updatedSince`); `invalid` with `message` when
+/// unparsable.
+fn date_param(p: &Params, name: &str, invalid: Kind, message: &str) -> Result<Option<Date>> {
     match text(p, name) {
         None => Ok(None),
-        Some(t) => Date::parse_iso(&t).map(Some).ok_or_else(|| Error::bad(error_id, message)),
+        Some(t) => Date::parse_iso(&t).map(Some).ok_or_else(|| invalid.with_message(message)),
     }
 }
 
 /// `GET chat.getDeletedMessages?roomId&since` → `{messages: [{_id}], count, offset, total}`.
 fn deleted_messages(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let rid = required(p, "roomId")?;
-    let since = date_param(p, "since", "error-invalid-params", "The \"since\" query parameter must be a valid date.")?
-        .ok_or_else(|| Error::param_required("since"))?;
+    let since = date_param(p, "since", Kind::InvalidParams, "The \"since\" query parameter must be a valid date.")?
+        .ok_or_else(|| Kind::param_required("since"))?;
     let opts = ListOptions::from_params(s, p)?;
     let (list, total) = s.messages().deleted_since(user, &rid, since, opts.offset, opts.count)?;
     let page = list.iter().map(|t| json!({"_id": t.id})).collect();
@@ -273,11 +268,11 @@ fn deleted_messages(s: &Services, user: &User, p: &Params) -> Result<Value> {
 /// with `type=UPDATED|DELETED&next|previous&count`.
 fn sync_messages(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let rid = text(p, "roomId")
-        .ok_or_else(|| Error::bad("error-param-required", "The required \"roomId\" query param is missing"))?;
+        .ok_or_else(|| Kind::ParamRequired.with_message("The required \"roomId\" query param is missing"))?;
     let last = date_param(
         p,
         "lastUpdate",
-        "error-lastUpdate-param-invalid",
+        Kind::LastUpdateParamInvalid,
         "The \"lastUpdate\" query parameter must be a valid date",
     )?;
     if let Some(since) = last {
@@ -288,15 +283,15 @@ fn sync_messages(s: &Services, user: &User, p: &Params) -> Result<Value> {
         }}));
     }
     let kind = text(p, "type").ok_or_else(|| {
-        Error::bad("error-param-required", "The \"type\" or \"lastUpdate\" parameters must be provided")
+        Kind::ParamRequired.with_message("The \"type\" or \"lastUpdate\" parameters must be provided")
     })?;
     let deleted = match kind.as_str() {
         "UPDATED" => false,
         "DELETED" => true,
-        _ => return Err(Error::invalid_param("type")),
+        _ => return Err(Kind::invalid_param("type")),
     };
     let cursor = |name: &str| -> Result<Option<i64>> {
-        text(p, name).map(|v| v.parse::<i64>().map_err(|_| Error::invalid_param(name))).transpose()
+        text(p, name).map(|v| v.parse::<i64>().map_err(|_| Kind::invalid_param(name))).transpose()
     };
     let count = p.int("count")?.unwrap_or(20).clamp(1, 1000) as usize;
     let (items, cursor) = s.messages().sync_page(user, &rid, deleted, cursor("next")?, cursor("previous")?, count)?;
@@ -306,12 +301,8 @@ fn sync_messages(s: &Services, user: &User, p: &Params) -> Result<Value> {
 
 /// `GET chat.search?roomId&searchText&count&offset` → `{messages}`.
 fn search(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let rid = text(p, "roomId").ok_or_else(|| {
-        Error::bad("error-roomId-param-not-provided", "The required \"roomId\" query param is missing.")
-    })?;
-    let q = text(p, "searchText").ok_or_else(|| {
-        Error::bad("error-searchText-param-not-provided", "The required \"searchText\" query param is missing.")
-    })?;
+    let rid = text(p, "roomId").ok_or(Kind::RoomIdParamNotProvided)?;
+    let q = text(p, "searchText").ok_or(Kind::SearchTextParamNotProvided)?;
     let opts = ListOptions::from_params(s, p)?;
     let messages = s.messages().search(user, &rid, &q, opts.offset, opts.count.unwrap_or(100))?;
     Ok(json!({"messages": messages}))
@@ -362,7 +353,7 @@ fn threads_list(s: &Services, user: &User, p: &Params) -> Result<Value> {
         None | Some("all") => ThreadListKind::All,
         Some("following") => ThreadListKind::Following,
         Some("unread") => ThreadListKind::Unread,
-        Some(_) => return Err(Error::invalid_param("type")),
+        Some(_) => return Err(Kind::invalid_param("type")),
     };
     let opts = ListOptions::from_params(s, p)?;
     let mut filter = paged_filter(&opts, "tlm", false);
@@ -383,12 +374,10 @@ fn updated_since(p: &Params) -> Result<Date> {
     date_param(
         p,
         "updatedSince",
-        "error-updatedSince-param-invalid",
+        Kind::UpdatedSinceParamInvalid,
         "The \"updatedSince\" query parameter must be a valid date.",
     )?
-    .ok_or_else(|| {
-        Error::bad("error-updatedSince-param-invalid", "The \"updatedSince\" query parameter must be a valid date.")
-    })
+    .ok_or_else(|| Error::from(Kind::UpdatedSinceParamInvalid))
 }
 
 /// `GET chat.syncThreadsList?rid&updatedSince` → `{threads: {update, remove}}`.
@@ -408,9 +397,9 @@ fn sync_thread_messages(s: &Services, user: &User, p: &Params) -> Result<Value> 
 /// `GET chat.getMessageReadReceipts?messageId` → `{receipts}`.
 fn read_receipts(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let id = text(p, "messageId")
-        .ok_or_else(|| Error::bad("error-invalid-params", "The required \"messageId\" param is missing."))?;
+        .ok_or_else(|| Kind::InvalidParams.with_message("The required \"messageId\" param is missing."))?;
     let receipts = s.messages().read_receipts(user, &id).map_err(|e| match e {
-        Error::Api { id, .. } if id == "error-message-not-found" => message_not_found(),
+        Error::Api { kind: Kind::MessageNotFound, .. } => message_not_found(),
         e => e,
     })?;
     Ok(json!({"receipts": receipts}))

@@ -12,7 +12,7 @@ use super::auth::Auth;
 use super::paging::ListOptions;
 use super::params::{Body, Params, Query};
 use super::reply::{Reply, ok, ok_empty};
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::services::Services;
 use crate::services::commands::{Invocation, PreviewChoice, command_view};
 
@@ -50,8 +50,8 @@ async fn get_one(State(svc): State<Arc<Services>>, Auth(_caller): Auth, Query(p)
 
 /// The invocation fields shared by `commands.run` and `commands.preview`.
 fn invocation(p: &Params) -> Result<Invocation> {
-    let command = p.typed_str("command")?.filter(|c| !c.is_empty()).ok_or_else(|| Error::param_required("command"))?;
-    let room_id = p.typed_str("roomId")?.filter(|r| !r.is_empty()).ok_or_else(|| Error::param_required("roomId"))?;
+    let command = p.typed_str("command")?.filter(|c| !c.is_empty()).ok_or_else(|| Kind::param_required("command"))?;
+    let room_id = p.typed_str("roomId")?.filter(|r| !r.is_empty()).ok_or_else(|| Kind::param_required("roomId"))?;
     Ok(Invocation {
         command: command.trim_start_matches('/').to_lowercase(),
         params: p.typed_str("params")?.unwrap_or_default(),

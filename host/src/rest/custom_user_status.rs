@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::paging::ListOptions;
 use super::params::Params;
-use super::rooms::{NOT_AUTHORIZED, failure, get_with, post_bare, text};
-use crate::error::{Error, Result};
+use super::rooms::{failure, get_with, post_with, text};
+use crate::error::{Error, Kind, Result};
 use crate::models::User;
 use crate::services::Services;
 use crate::services::custom_statuses::StatusChange;
@@ -18,9 +18,9 @@ use crate::services::custom_statuses::StatusChange;
 pub fn routes() -> Router<Arc<Services>> {
     Router::new()
         .route("/api/v1/custom-user-status.list", get_with(list))
-        .route("/api/v1/custom-user-status.create", post_bare(create, NOT_AUTHORIZED))
-        .route("/api/v1/custom-user-status.update", post_bare(update, NOT_AUTHORIZED))
-        .route("/api/v1/custom-user-status.delete", post_bare(delete, NOT_AUTHORIZED))
+        .route("/api/v1/custom-user-status.create", post_with(create))
+        .route("/api/v1/custom-user-status.update", post_with(update))
+        .route("/api/v1/custom-user-status.delete", post_with(delete))
 }
 
 /// `GET custom-user-status.list?name=&_id=` with `query`, `sort` (default by name), `fields`
@@ -40,7 +40,7 @@ fn list(s: &Services, _: &User, p: &Params) -> Result<Value> {
 }
 
 fn string(p: &Params, name: &str) -> Result<String> {
-    p.typed_str(name)?.ok_or_else(|| Error::param_required(name))
+    p.typed_str(name)?.ok_or_else(|| Kind::param_required(name))
 }
 
 /// `POST custom-user-status.create {name, statusType?}` → `{customUserStatus}`.
@@ -59,7 +59,7 @@ fn update(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let change = StatusChange { id: Some(&id), name: &name, status_type: status_type.as_deref() };
     match s.custom_statuses().save(user, change) {
         Ok(status) => Ok(json!({"customUserStatus": status})),
-        Err(Error::Api { id, message, .. }) if id == "error-invalid-custom-user-status" => Err(failure(message)),
+        Err(Error::Api { kind: Kind::InvalidCustomUserStatus, message, .. }) => Err(failure(message)),
         Err(e) => Err(e),
     }
 }

@@ -17,8 +17,8 @@ use super::forms::{FileForm, FormData, read_file_form};
 use super::paging::ListOptions;
 use super::params::Params;
 use super::reply::Reply;
-use super::rooms::{NOT_AUTHORIZED, date_param, failure, get_with, post_bare, respond, text};
-use crate::error::{Error, Result};
+use super::rooms::{date_param, failure, get_with, post_with, respond, text};
+use crate::error::{Error, Kind, Result};
 use crate::models::User;
 use crate::services::Services;
 use crate::services::custom_emoji::EmojiChange;
@@ -30,16 +30,14 @@ pub fn routes() -> Router<Arc<Services>> {
         .route("/api/v1/emoji-custom.all", get_with(all))
         .route("/api/v1/emoji-custom.create", post(create))
         .route("/api/v1/emoji-custom.update", post(update))
-        .route("/api/v1/emoji-custom.delete", post_bare(delete, NOT_AUTHORIZED))
+        .route("/api/v1/emoji-custom.delete", post_with(delete))
         .route("/emoji-custom/{file}", get(image))
 }
 
 /// `GET emoji-custom.list?updatedSince=&query=` → `{emojis: {update, remove}}`.
 fn list(s: &Services, _: &User, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
-    let since = date_param(p, "updatedSince").map_err(|_| {
-        Error::bad("error-roomId-param-invalid", "The \"updatedSince\" query parameter must be a valid date.")
-    })?;
+    let since = date_param(p, "updatedSince").map_err(|_| Kind::RoomIdParamInvalid)?;
     let (mut update, remove) = match since {
         Some(since) => s.custom_emoji().changed_since(since)?,
         None => (s.custom_emoji().all()?, Vec::new()),
@@ -66,11 +64,8 @@ fn all(s: &Services, _: &User, p: &Params) -> Result<Value> {
 
 /// Reads an emoji form: the image under `emoji` (or `file`) and the fields.
 async fn read_form(svc: &Arc<Services>, req: Request) -> Result<FormData> {
-    let form = FileForm {
-        file_fields: &["emoji", "file"],
-        max: svc.custom_emoji().max_size(),
-        invalid: "error-invalid-params",
-    };
+    let form =
+        FileForm { file_fields: &["emoji", "file"], max: svc.custom_emoji().max_size(), invalid: Kind::InvalidParams };
     read_file_form(svc, req, form).await
 }
 
@@ -86,7 +81,7 @@ async fn create(State(svc): State<Arc<Services>>, Auth(caller): Auth, req: Reque
             Ok(json!({}))
         })
         .await;
-    respond(result, NOT_AUTHORIZED)
+    respond(result)
 }
 
 /// `POST emoji-custom.update` (multipart `_id`, `name`, `aliases`, optional `emoji`).
@@ -100,12 +95,12 @@ async fn update(State(svc): State<Arc<Services>>, Auth(caller): Auth, req: Reque
             let image = file.as_deref().filter(|f| !f.is_empty());
             let change = EmojiChange { id: Some(&id), name: &name, aliases: &aliases, image };
             match s.custom_emoji().save(&caller.user, change) {
-                Err(Error::Api { id, message, .. }) if id == "error-invalid-emoji" => Err(failure(message)),
+                Err(Error::Api { kind: Kind::InvalidEmoji, message, .. }) => Err(failure(message)),
                 other => other.map(|_| json!({})),
             }
         })
         .await;
-    respond(result, NOT_AUTHORIZED)
+    respond(result)
 }
 
 /// `POST emoji-custom.delete {emojiId}`.

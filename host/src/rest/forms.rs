@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 use super::params::Params;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::services::Services;
 
 /// How to read a form: which parts hold the file, its limit, and the error id of a bad form.
@@ -18,7 +18,7 @@ pub struct FileForm {
     /// The largest file accepted, in bytes.
     pub max: Option<usize>,
     /// Error id for a malformed form or a second file.
-    pub invalid: &'static str,
+    pub invalid: Kind,
 }
 
 /// A read form: the file (if one was sent) and the other fields.
@@ -29,25 +29,25 @@ pub struct FormData {
 
 /// Reads a multipart request as `form` says.
 pub async fn read_file_form(svc: &Arc<Services>, req: Request, form: FileForm) -> Result<FormData> {
-    let too_large = || Error::bad("error-file-too-large", "File size exceeds the allowed limit");
+    let too_large = || Error::from(Kind::FileTooLarge);
     let invalid = form.invalid;
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             too_large()
         } else {
-            Error::bad(invalid, format!("Invalid multipart body: {}", e.body_text()))
+            invalid.with_message(format!("Invalid multipart body: {}", e.body_text()))
         }
     };
     let mut multipart = Multipart::from_request(req, svc)
         .await
-        .map_err(|e| Error::bad(invalid, format!("Invalid multipart body: {}", e.body_text())))?;
+        .map_err(|e| invalid.with_message(format!("Invalid multipart body: {}", e.body_text())))?;
     let mut file: Option<Vec<u8>> = None;
     let mut fields = serde_json::Map::new();
     while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
         if form.file_fields.contains(&name.as_str()) || field.file_name().is_some() {
             if file.is_some() {
-                return Err(Error::bad(invalid, "Just 1 file is allowed"));
+                return Err(invalid.with_message("Just 1 file is allowed"));
             }
             let mut bytes = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(bad)? {

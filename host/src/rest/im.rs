@@ -9,7 +9,7 @@ use super::channels::{any_messages_of, files_of, history_options, members_of, me
 use super::paging::ListOptions;
 use super::params::Params;
 use super::rooms::{failure, get_with, post_with, room_page, text};
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::{Room, User};
 use crate::services::Services;
 use crate::services::subscriptions::OpenChange;
@@ -60,7 +60,7 @@ fn create(s: &Services, user: &User, p: &Params) -> Result<Value> {
         (Some(u), _) => vec![u],
         (None, Some(_)) => p.list("usernames"),
         (None, None) => {
-            return Err(Error::bad("error-invalid-params", "The parameter \"username\" or \"usernames\" is required"));
+            return Err(Kind::InvalidParams.with_message("The parameter \"username\" or \"usernames\" is required"));
         }
     };
     let room = s.rooms().create_direct(user, &usernames, p.bool("excludeSelf", false)?)?;
@@ -78,8 +78,7 @@ fn open(s: &Services, user: &User, p: &Params) -> Result<Value> {
 
 /// `POST im.close {roomId}`.
 fn close(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let rid = text(p, "roomId")
-        .ok_or_else(|| Error::bad("error-room-param-not-provided", "Body param \"roomId\" is required"))?;
+    let rid = text(p, "roomId").ok_or(Kind::RoomParamNotProvided)?;
     if s.rooms().exists(&rid)? {
         find(s, user, p)?;
     }
@@ -107,7 +106,7 @@ fn delete(s: &Services, user: &User, p: &Params) -> Result<Value> {
 /// `GET im.history?roomId=&latest=&oldest=&inclusive=&count=&offset=&unreads=`.
 fn history(s: &Services, user: &User, p: &Params) -> Result<Value> {
     if text(p, "roomId").is_none() {
-        return Err(Error::bad("error-room-param-not-provided", "Query param \"roomId\" is required"));
+        return Err(Kind::RoomParamNotProvided.with_message("Query param \"roomId\" is required"));
     }
     let room = find(s, user, p)?;
     s.rooms().history(user, &room, &history_options(s, p)?)
@@ -138,7 +137,7 @@ fn files(s: &Services, user: &User, p: &Params) -> Result<Value> {
 /// `GET im.counters?roomId=&userId=`.
 fn counters(s: &Services, user: &User, p: &Params) -> Result<Value> {
     if text(p, "roomId").is_none() {
-        return Err(Error::bad("error-room-param-not-provided", "Query param \"roomId\" is required"));
+        return Err(Kind::RoomParamNotProvided.with_message("Query param \"roomId\" is required"));
     }
     let target = s.rooms().counters_subject(user, text(p, "userId").as_deref())?;
     let room = find(s, &target, p)?;
@@ -162,7 +161,7 @@ fn list_everyone(s: &Services, user: &User, p: &Params) -> Result<Value> {
 /// `POST im.setTopic {roomId, topic}` → `{topic}`.
 fn set_topic(s: &Services, user: &User, p: &Params) -> Result<Value> {
     if text(p, "roomId").is_none() {
-        return Err(Error::bad("error-room-param-not-provided", "Body param \"roomId\" is required"));
+        return Err(Kind::RoomParamNotProvided.into());
     }
     let room = find(s, user, p)?;
     let topic = p.opt_str("topic").unwrap_or_default();

@@ -7,13 +7,13 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use serde_json::json;
 
 use super::auth::{Auth, MaybeAuth};
 use super::reply::{Reply, ok};
-use crate::error::Error;
+use crate::error::{Error, Kind};
 use crate::services::Services;
 
 pub use crate::services::statistics::RC_VERSION;
@@ -80,16 +80,13 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
     let text = axum::body::to_bytes(body, 64 * 1024).await.map(|b| String::from_utf8_lossy(&b).trim().to_string());
     let text = text.ok().filter(|t| !t.is_empty());
     let error = match status {
-        StatusCode::METHOD_NOT_ALLOWED => Error::api(405, "error-method-not-allowed", "Method not allowed"),
-        StatusCode::PAYLOAD_TOO_LARGE => Error::api(413, "error-request-too-large", "The request body is too large"),
-        s if s.is_client_error() => Error::api(
-            s.as_u16(),
-            "error-invalid-params",
-            text.unwrap_or_else(|| s.canonical_reason().unwrap_or("Bad request").to_string()),
-        ),
-        _ => Error::api(status.as_u16(), "error-internal", "Internal server error"),
+        StatusCode::METHOD_NOT_ALLOWED => Error::from(Kind::MethodNotAllowed),
+        StatusCode::PAYLOAD_TOO_LARGE => Error::from(Kind::RequestTooLarge),
+        s if s.is_client_error() => Kind::InvalidParams
+            .with_message(text.unwrap_or_else(|| s.canonical_reason().unwrap_or("Bad request").to_string())),
+        _ => Error::from(Kind::InternalError),
     };
-    let mut json = error.into_response();
+    let mut json = error.into_response_with(status);
     if let Some(allow) = parts.headers.get(header::ALLOW) {
         json.headers_mut().insert(header::ALLOW, allow.clone());
     }

@@ -11,7 +11,7 @@ use super::auth::Auth;
 use super::params::Body;
 use super::reply::{Reply, json_response, ok};
 use super::two_factor::TwoFactorCode;
-use crate::error::Error;
+use crate::error::{Error, Kind};
 use crate::services::Services;
 use crate::services::accounts::{LoginResult, password_digest};
 
@@ -36,7 +36,7 @@ async fn login(State(svc): State<Arc<Services>>, tfa: TwoFactorCode, Body(p): Bo
                 .opt_str("user")
                 .or_else(|| p.opt_str("username"))
                 .or_else(|| p.opt_str("email"))
-                .ok_or_else(|| Error::bad("error-invalid-login", "Invalid login parameters"))?;
+                .ok_or(Kind::InvalidLogin)?;
             let digest =
                 p.get("password").and_then(password_digest).ok_or_else(|| Error::LoginFailed("Unauthorized".into()))?;
             let user = s.accounts().check_password(&user, &digest)?;
@@ -48,8 +48,12 @@ async fn login(State(svc): State<Arc<Services>>, tfa: TwoFactorCode, Body(p): Bo
     let result = match result {
         Ok(r) => r,
         // Two-factor failures keep the login envelope: 401 {status, error, message, details}.
-        Err(Error::Api { id, message, details, .. }) if id.starts_with("totp") => {
-            let body = json!({"status": "error", "error": id, "message": message, "details": details});
+        Err(Error::Api {
+            kind: kind @ (Kind::TotpInvalid | Kind::TotpMaxAttempts | Kind::TotpRequired),
+            message,
+            details,
+        }) => {
+            let body = json!({"status": "error", "error": kind.id(), "message": message, "details": details});
             return Ok(json_response(axum::http::StatusCode::UNAUTHORIZED, &body));
         }
         Err(e) => return Err(e),

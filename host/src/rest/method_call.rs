@@ -17,7 +17,7 @@ use super::params::Body;
 use super::reply::{Reply, ok};
 use crate::ddp::methods::{Invocation, run_call};
 use crate::ddp::{HubRef, frames, limits};
-use crate::error::Error;
+use crate::error::{Error, Kind};
 use crate::services::Services;
 use crate::services::accounts::Caller;
 
@@ -55,11 +55,11 @@ async fn call_anon(
 
 /// The method frame inside `message`: `{msg: "method", id, method, params}`.
 fn parse_message(message: Option<Value>) -> Result<(String, String, Vec<Value>), Error> {
-    let invalid = || Error::bad("error-invalid-method-call", "Invalid method call");
+    let invalid = || Error::from(Kind::InvalidMethodCall);
     let text = match message {
         Some(Value::String(s)) => s,
-        None => return Err(Error::param_required("message")),
-        Some(_) => return Err(Error::invalid_param("message")),
+        None => return Err(Kind::param_required("message")),
+        Some(_) => return Err(Kind::invalid_param("message")),
     };
     let frame: Value = serde_json::from_str(&text).map_err(|_| invalid())?;
     let method = frame.get("method").and_then(Value::as_str).ok_or_else(invalid)?.to_string();
@@ -86,12 +86,12 @@ async fn run(
 ) -> Reply {
     let (id, method, params) = parse_message(message)?;
     if method != name {
-        return Err(Error::bad("error-invalid-method-call", "The method in the URL and in the message differ"));
+        return Err(Kind::InvalidMethodCall.with_message("The method in the URL and in the message differ"));
     }
     let uid = caller.as_ref().map(|c| c.user.id.clone());
     let call = limits::Invocation { name: &method, user_id: uid.as_deref(), client_addr: Some(addr) };
     let result = if let Some(wait) = hub.limiter.check(&svc, None, &call) {
-        let error = frames::error_value(&Error::RateLimited { wait_secs: limits::wait_secs(wait) });
+        let error = Error::RateLimited { wait_secs: limits::wait_secs(wait) }.ddp_error();
         frames::result_error(&id, &error)
     } else {
         svc.blocking(move |s| {

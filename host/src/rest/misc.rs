@@ -15,7 +15,7 @@ use super::paging::ListOptions;
 use super::params::Query;
 use super::reply::{Reply, ok};
 use super::rooms::{failure, respond, text, user_from_params};
-use crate::error::Error;
+use crate::error::Kind;
 use crate::services::Services;
 use crate::services::directory::DirectoryQuery;
 use crate::services::shields::Shield;
@@ -75,7 +75,7 @@ async fn shield(State(svc): State<Arc<Services>>, MaybeAuth(caller): MaybeAuth, 
         .await;
     match result {
         Ok(svg) => ([(header::CONTENT_TYPE, "image/svg+xml;charset=utf-8")], svg).into_response(),
-        Err(e) => respond(Err(e), &[]).into_response(),
+        Err(e) => respond(Err(e)).into_response(),
     }
 }
 
@@ -103,13 +103,13 @@ async fn directory(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p
             let text_of = |key: &str| match query.get(key) {
                 Some(Value::String(v)) => Ok(Some(v.clone())),
                 None | Some(Value::Null) => Ok(p.opt_str(key)),
-                Some(_) => Err(Error::invalid_param(key)),
+                Some(_) => Err(Kind::invalid_param(key)),
             };
             // Like Rocket.Chat, anything but an explicit ascending sort is descending.
             let (sort_by, descending) = match &opts.sort {
                 None => (None, true),
                 Some(sort) if sort.len() > 1 => {
-                    return Err(Error::bad("error-invalid-params", "This method support only one \"sort\" parameter"));
+                    return Err(Kind::InvalidParams.with_message("This method support only one \"sort\" parameter"));
                 }
                 Some(sort) => match sort.iter().next() {
                     Some((k, v)) => (Some(k.clone()), v.as_i64() != Some(1)),
@@ -134,7 +134,7 @@ async fn directory(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p
 
 /// `GET spotlight?query=`: `{users, rooms}` the caller may reach but has not joined.
 async fn spotlight(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Query) -> Reply {
-    let text = p.opt_str("query").ok_or_else(|| Error::param_required("query"))?;
+    let text = p.opt_str("query").ok_or_else(|| Kind::param_required("query"))?;
     let (users, rooms) = svc.blocking(move |s| s.directory().spotlight(&caller.user, &text)).await?;
     Ok(ok(json!({"users": users, "rooms": rooms})))
 }

@@ -38,7 +38,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
 use crate::ddp::HubRef;
-use crate::error::Error;
+use crate::error::{Error, Kind};
 use crate::services::Services;
 
 /// All REST routes. `method.call` runs DDP methods on the realtime `hub`.
@@ -84,5 +84,5 @@ pub fn layered(svc: Arc<Services>, routes: Router<Arc<Services>>) -> Router {
 }
 
 async fn not_found(uri: axum::http::Uri) -> Error {
-    Error::not_found("error-not-found", format!("Endpoint {} not found", uri.path()))
+    Kind::NotFound.with_message(format!("Endpoint {} not found", uri.path()))
 }

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::params::Params;
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::query;
 use crate::services::Services;
 
@@ -24,7 +24,7 @@ impl ListOptions {
     pub fn from_params(svc: &Services, p: &Params) -> Result<Self> {
         let offset = p.int("offset")?.unwrap_or(0);
         if offset < 0 {
-            return Err(Error::invalid_param("offset"));
+            return Err(Kind::invalid_param("offset"));
         }
         let default = svc.settings.int("API_Default_Count", 50).max(1);
         let upper = svc.settings.int("API_Upper_Count_Limit", 100).max(1);

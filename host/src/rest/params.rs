@@ -7,7 +7,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 /// Named parameters of a request.
 #[derive(Debug, Clone, Default)]
@@ -47,8 +47,8 @@ impl Params {
         }
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => Ok(Params(map)),
-            Ok(_) => Err(Error::bad("error-invalid-body", "The request body must be a JSON object")),
-            Err(e) => Err(Error::bad("error-invalid-json", format!("Invalid JSON body: {e}"))),
+            Ok(_) => Err(Error::from(Kind::InvalidBody)),
+            Err(e) => Err(Kind::InvalidJson.with_message(format!("Invalid JSON body: {e}"))),
         }
     }
 
@@ -59,7 +59,7 @@ impl Params {
 
     /// A required non-empty string (numbers are accepted as their text).
     pub fn str(&self, name: &str) -> Result<String> {
-        self.opt_str(name).filter(|s| !s.is_empty()).ok_or_else(|| Error::param_required(name))
+        self.opt_str(name).filter(|s| !s.is_empty()).ok_or_else(|| Kind::param_required(name))
     }
 
     /// An optional string. A value of another type (an object, a list) is treated as absent.
@@ -77,7 +77,7 @@ impl Params {
         match self.get(name) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(Error::invalid_param(name)),
+            Some(_) => Err(Kind::invalid_param(name)),
         }
     }
 
@@ -89,7 +89,7 @@ impl Params {
             Some(Value::String(s)) if matches!(s.as_str(), "true" | "1") => Ok(true),
             Some(Value::String(s)) if matches!(s.as_str(), "false" | "0" | "") => Ok(false),
             Some(Value::Number(n)) => Ok(n.as_f64() != Some(0.0)),
-            Some(_) => Err(Error::invalid_param(name)),
+            Some(_) => Err(Kind::invalid_param(name)),
         }
     }
 
@@ -97,10 +97,10 @@ impl Params {
     pub fn int(&self, name: &str) -> Result<Option<i64>> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| Error::invalid_param(name)),
+            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| Kind::invalid_param(name)),
             Some(Value::String(s)) if s.is_empty() => Ok(None),
-            Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| Error::invalid_param(name)),
-            Some(_) => Err(Error::invalid_param(name)),
+            Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| Kind::invalid_param(name)),
+            Some(_) => Err(Kind::invalid_param(name)),
         }
     }
 
@@ -121,9 +121,9 @@ impl Params {
             Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
             Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
                 Ok(Value::Object(o)) => Ok(Some(o)),
-                _ => Err(Error::bad("error-invalid-params", format!("Invalid JSON in parameter \"{name}\""))),
+                _ => Err(Kind::InvalidParams.with_message(format!("Invalid JSON in parameter \"{name}\""))),
             },
-            Some(_) => Err(Error::invalid_param(name)),
+            Some(_) => Err(Kind::invalid_param(name)),
         }
     }
 
@@ -131,8 +131,8 @@ impl Params {
     pub fn object(&self, name: &str) -> Result<Params> {
         match self.get(name) {
             Some(Value::Object(o)) => Ok(Params(o.clone())),
-            None => Err(Error::param_required(name)),
-            Some(_) => Err(Error::invalid_param(name)),
+            None => Err(Kind::param_required(name)),
+            Some(_) => Err(Kind::invalid_param(name)),
         }
     }
 }
@@ -156,9 +156,7 @@ impl<S: Send + Sync> FromRequest<S> for Body {
 
     async fn from_request(req: Request, state: &S) -> Result<Self> {
         let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(String::from);
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| Error::api(413, "error-request-too-large", "The request body is too large"))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| Kind::RequestTooLarge)?;
         Ok(Body(Params::from_body(content_type.as_deref(), &bytes)?))
     }
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::auth::Auth;
 use super::params::{Body, Params};
 use super::reply::{Reply, json_response, ok, ok_empty};
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::services::Services;
 use crate::services::push_tokens::Device;
 
@@ -20,11 +20,11 @@ pub fn routes() -> Router<Arc<Services>> {
     Router::new().route("/api/v1/push.token", post(register).delete(remove))
 }
 
-/// A string parameter that must be present and non-empty, else `error_id`.
-fn required(p: &Params, name: &str, error_id: &str, message: &str) -> Result<String> {
+/// A string parameter that must be present and non-empty, else `invalid` with `message`.
+fn required(p: &Params, name: &str, invalid: Kind, message: &str) -> Result<String> {
     match p.get(name) {
         Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        _ => Err(Error::bad(error_id, message)),
+        _ => Err(invalid.with_message(message)),
     }
 }
 
@@ -37,22 +37,20 @@ async fn register(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p):
                 None => None,
                 Some(serde_json::Value::String(id)) => Some(id.clone()),
                 Some(_) => {
-                    return Err(Error::bad("error-id-param-not-valid", "The required \"id\" body param is invalid."));
+                    return Err(Kind::IdParamNotValid.into());
                 }
             };
-            let kind = p.opt_str("type").filter(|t| t == "apn" || t == "gcm").ok_or_else(|| {
-                Error::bad("error-type-param-not-valid", "The required \"type\" body param is missing or invalid.")
-            })?;
+            let kind = p.opt_str("type").filter(|t| t == "apn" || t == "gcm").ok_or(Kind::TypeParamNotValid)?;
             let token = required(
                 &p,
                 "value",
-                "error-token-param-not-valid",
+                Kind::TokenParamNotValid,
                 "The required \"value\" body param is missing or invalid.",
             )?;
             let app_name = required(
                 &p,
                 "appName",
-                "error-appName-param-not-valid",
+                Kind::AppNameParamNotValid,
                 "The required \"appName\" body param is missing or invalid.",
             )?;
             let device = Device { id: id.as_deref(), kind: &kind, token: &token, app_name: &app_name };
@@ -69,7 +67,7 @@ async fn remove(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p): B
             let token = required(
                 &p,
                 "token",
-                "error-token-param-not-valid",
+                Kind::TokenParamNotValid,
                 "The required \"token\" body param is missing or invalid.",
             )?;
             s.push_tokens().remove(&caller.user, &token)

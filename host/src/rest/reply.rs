@@ -1,4 +1,5 @@
-//! Turning results into HTTP responses with Rocket.Chat's envelopes.
+//! Turning results into HTTP responses with Rocket.Chat's envelopes (failures are written by
+//! [`crate::error::rest`]).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -28,14 +29,4 @@ pub fn ok(mut body: Value) -> Response {
 /// A success answer with no resource keys: `{"success": true}`.
 pub fn ok_empty() -> Response {
     ok(serde_json::json!({}))
-}
-
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        if let Error::Internal(e) = &self {
-            tracing::error!(error = format!("{e:#}"), "internal error");
-        }
-        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        json_response(status, &self.rest_body())
-    }
 }

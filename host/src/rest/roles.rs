@@ -14,7 +14,7 @@ use super::paging::ListOptions;
 use super::params::{Body, Params, Query};
 use super::reply::{Reply, ok, ok_empty};
 use super::rooms::user_from_params;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::services::Services;
 use crate::services::roles::{NewRole, RoleChange};
 use crate::time::Date;
@@ -35,7 +35,7 @@ pub fn routes() -> Router<Arc<Services>> {
 }
 
 fn invalid_properties() -> Error {
-    Error::bad("error-invalid-role-properties", "The role properties are invalid.")
+    Error::from(Kind::InvalidRoleProperties)
 }
 
 /// Checks a body against its schema: only `allowed` keys, strings where strings go,
@@ -92,7 +92,7 @@ async fn list(State(svc): State<Arc<Services>>, _: Auth) -> Reply {
 /// `GET roles.sync?updatedSince=`: `{roles: {update, remove}}`.
 async fn sync(State(svc): State<Arc<Services>>, _: Auth, Query(p): Query) -> Reply {
     let since = p.str("updatedSince")?;
-    let since = parse_since(&since).ok_or_else(|| Error::invalid_param("updatedSince"))?;
+    let since = parse_since(&since).ok_or_else(|| Kind::invalid_param("updatedSince"))?;
     let (update, remove) = svc.blocking(move |s| s.roles().sync(since)).await?;
     Ok(ok(json!({"roles": {"update": update, "remove": remove}})))
 }
@@ -148,7 +148,7 @@ async fn add_user(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p):
     let role = svc
         .blocking(move |s| {
             let user = user_from_params(s, &p)?;
-            let role = target_role(s, &p, || Error::bad("error-role-not-found", "Role not found"))?;
+            let role = target_role(s, &p, || Error::from(Kind::RoleNotFound))?;
             let room = p.opt_str("roomId").filter(|r| !r.is_empty());
             s.roles().add_user(&caller.user, &role, &user, room.as_deref())?;
             Ok(role)
@@ -162,9 +162,9 @@ async fn remove_user(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(
     check_shape(&p, &["roleId", "roleName", "username", "userId", "scope", "roomId"])?;
     let role = svc
         .blocking(move |s| {
-            let role = target_role(s, &p, || Error::bad("error-invalid-roleId", "This role does not exist"))?;
-            let user = user_from_params(s, &p).map_err(|e| match e.id() {
-                "error-invalid-user" => Error::bad("error-invalid-user", "There is no user with this username"),
+            let role = target_role(s, &p, || Error::from(Kind::InvalidRoleId))?;
+            let user = user_from_params(s, &p).map_err(|e| match e.kind() {
+                Some(Kind::InvalidUser) => Kind::InvalidUser.with_message("There is no user with this username"),
                 _ => e,
             })?;
             let scope = p.opt_str("scope").or_else(|| p.opt_str("roomId")).filter(|r| !r.is_empty());
@@ -179,10 +179,7 @@ async fn remove_user(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(
 async fn users_in_role(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Query) -> Reply {
     let body = svc
         .blocking(move |s| {
-            let role = p
-                .opt_str("role")
-                .filter(|r| !r.is_empty())
-                .ok_or_else(|| Error::bad("error-param-not-provided", "Query param \"role\" is required"))?;
+            let role = p.opt_str("role").filter(|r| !r.is_empty()).ok_or(Kind::ParamNotProvided)?;
             let opts = ListOptions::from_params(s, &p)?;
             let room = p.opt_str("roomId").filter(|r| !r.is_empty());
             let (users, total) =
@@ -197,9 +194,7 @@ async fn users_in_role(State(svc): State<Arc<Services>>, Auth(caller): Auth, Que
 async fn permissions_list(State(svc): State<Arc<Services>>, _: Auth, Query(p): Query) -> Reply {
     let since = match p.opt_str("updatedSince").filter(|v| !v.is_empty()) {
         None => None,
-        Some(text) => Some(parse_since(&text).ok_or_else(|| {
-            Error::bad("error-roomId-param-invalid", "The \"updatedSince\" query parameter must be a valid date.")
-        })?),
+        Some(text) => Some(parse_since(&text).ok_or(Kind::RoomIdParamInvalid)?),
     };
     let update = svc.blocking(move |s| s.roles().permissions(since)).await?;
     Ok(ok(json!({"update": update, "remove": []})))
@@ -208,7 +203,7 @@ async fn permissions_list(State(svc): State<Arc<Services>>, _: Auth, Query(p): Q
 /// `POST permissions.update` (`access-permissions`): `{permissions: [{_id, roles}]}` →
 /// `{permissions}` (all of them, after the change).
 async fn permissions_update(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p): Body) -> Reply {
-    let invalid = || Error::bad("error-invalid-body-params", "Invalid body params");
+    let invalid = || Error::from(Kind::InvalidBodyParams);
     if p.0.keys().any(|k| k != "permissions") {
         return Err(invalid());
     }

@@ -5,15 +5,14 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::routing::{MethodRouter, get, post};
 use serde_json::{Value, json};
 
 use super::auth::Auth;
 use super::paging::ListOptions;
 use super::params::{Body, Params, Query};
-use super::reply::{Reply, json_response, ok};
-use crate::error::{Error, Result};
+use super::reply::{Reply, ok};
+use crate::error::{Error, Kind, Result};
 use crate::models::{Room, User};
 use crate::query;
 use crate::services::Services;
@@ -22,32 +21,16 @@ use crate::services::subscriptions::tombstone_view;
 use crate::store::CleanHistory;
 use crate::time::Date;
 
-/// Error id of a plain REST failure: answered as `{success: false, error: <message>}` without
-/// an id, as Rocket.Chat's `API.v1.failure("…")` does.
-const PLAIN_FAILURE: &str = "rest-plain-failure";
-
-/// A plain REST failure (400 `{success: false, error: message}`).
+/// A plain REST failure (400 `{success: false, error: message}`), as Rocket.Chat's
+/// `API.v1.failure("…")` answers.
 pub(super) fn failure(message: impl Into<String>) -> Error {
-    Error::bad(PLAIN_FAILURE, message)
+    Kind::PlainFailure.with_message(message)
 }
 
-/// Bare ids of upstream's admin methods (custom emoji, custom statuses), for [`respond`].
-pub(super) const NOT_AUTHORIZED: &[&str] = &["not_authorized"];
-
-/// Turns a service result into a response; `bare_ids` are errors Rocket.Chat throws as plain
-/// `Error(id)`, answered with the id as the `error` text.
-pub(super) fn respond(result: Result<Value>, bare_ids: &[&str]) -> Reply {
-    match result {
-        Ok(v) => Ok(ok(v)),
-        Err(Error::Api { id, message, .. }) if id == PLAIN_FAILURE => {
-            Ok(json_response(StatusCode::BAD_REQUEST, &json!({"success": false, "error": message})))
-        }
-        Err(Error::Api { id, status, .. }) if bare_ids.contains(&id.as_str()) => Ok(json_response(
-            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-            &json!({"success": false, "error": id, "errorType": id}),
-        )),
-        Err(e) => Err(e),
-    }
+/// Turns a service result into a response: the value with `success: true`, or the error in the
+/// shape its catalog kind says.
+pub(super) fn respond(result: Result<Value>) -> Reply {
+    result.map(ok)
 }
 
 /// A `GET` route running `f` on the blocking pool with the caller and the query parameters.
@@ -55,17 +38,9 @@ pub(super) fn get_with<F>(f: F) -> MethodRouter<Arc<Services>>
 where
     F: Fn(&Services, &User, &Params) -> Result<Value> + Clone + Send + Sync + 'static,
 {
-    get_bare(f, &[])
-}
-
-/// [`get_with`] answering `bare_ids` errors as plain failures.
-pub(super) fn get_bare<F>(f: F, bare_ids: &'static [&'static str]) -> MethodRouter<Arc<Services>>
-where
-    F: Fn(&Services, &User, &Params) -> Result<Value> + Clone + Send + Sync + 'static,
-{
     get(move |State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Query| {
         let f = f.clone();
-        async move { respond(svc.blocking(move |s| f(s, &caller.user, &p)).await, bare_ids) }
+        async move { respond(svc.blocking(move |s| f(s, &caller.user, &p)).await) }
     })
 }
 
@@ -74,17 +49,9 @@ pub(super) fn post_with<F>(f: F) -> MethodRouter<Arc<Services>>
 where
     F: Fn(&Services, &User, &Params) -> Result<Value> + Clone + Send + Sync + 'static,
 {
-    post_bare(f, &[])
-}
-
-/// [`post_with`] answering `bare_ids` errors as plain failures.
-pub(super) fn post_bare<F>(f: F, bare_ids: &'static [&'static str]) -> MethodRouter<Arc<Services>>
-where
-    F: Fn(&Services, &User, &Params) -> Result<Value> + Clone + Send + Sync + 'static,
-{
     post(move |State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p): Body| {
         let f = f.clone();
-        async move { respond(svc.blocking(move |s| f(s, &caller.user, &p)).await, bare_ids) }
+        async move { respond(svc.blocking(move |s| f(s, &caller.user, &p)).await) }
     })
 }
 
@@ -116,9 +83,7 @@ pub(super) fn date_param(p: &Params, name: &str) -> Result<Option<Date>> {
         Some(v) => Date::from_json(v)
             .or_else(|| v.as_str().and_then(|s| s.trim().parse::<i64>().ok()).map(Date))
             .map(Some)
-            .ok_or_else(|| {
-                Error::bad("error-invalid-params", format!("The parameter \"{name}\" must be a valid date"))
-            }),
+            .ok_or_else(|| Kind::InvalidParams.with_message(format!("The parameter \"{name}\" must be a valid date"))),
     }
 }
 
@@ -179,9 +144,7 @@ pub fn routes() -> Router<Arc<Services>> {
 fn rooms_get(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let since = match text(p, "updatedSince") {
         None => None,
-        Some(t) => Some(Date::parse_iso(&t).ok_or_else(|| {
-            Error::bad("error-updatedSince-param-invalid", "The \"updatedSince\" query parameter must be a valid date.")
-        })?),
+        Some(t) => Some(Date::parse_iso(&t).ok_or(Kind::UpdatedSinceParamInvalid)?),
     };
     let changes = s.subscriptions().rooms(user, since)?;
     Ok(json!({
@@ -250,8 +213,8 @@ fn flag(p: &Params, name: &str) -> bool {
 /// `POST rooms.cleanHistory {roomId, latest, oldest, inclusive, excludePinned, filesOnly,
 /// users, limit, ignoreDiscussion, ignoreThreads}` (`clean-channel-history`) → `{_id, count}`.
 fn clean_history(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let room = any_room(s, user, p).map_err(|e| match e.id() {
-        "error-room-not-found" => Error::bad("error-not-allowed", "User does not have access to the room"),
+    let room = any_room(s, user, p).map_err(|e| match e.kind() {
+        Some(Kind::RoomNotFound) => Kind::NotAllowed.with_message("User does not have access to the room"),
         _ => e,
     })?;
     let latest = date_param(p, "latest")?.ok_or_else(|| failure("Body parameter \"latest\" is required."))?;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::params::Params;
 use super::rooms::{failure, get_with, post_with, text};
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::services::Services;
 use crate::services::subscriptions::tombstone_view;
@@ -27,7 +27,7 @@ fn get(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let since = match text(p, "updatedSince") {
         None => None,
         Some(t) => Some(Date::parse_iso(&t).ok_or_else(|| {
-            Error::bad("error-roomId-param-invalid", "The \"lastUpdate\" query parameter must be a valid date.")
+            Kind::RoomIdParamInvalid.with_message("The \"lastUpdate\" query parameter must be a valid date.")
         })?),
     };
     let changes = s.subscriptions().get(user, since)?;
@@ -45,7 +45,7 @@ fn get_one(s: &Services, user: &User, p: &Params) -> Result<Value> {
 
 /// `POST subscriptions.read {rid|roomId, readThreads}`.
 fn read(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let rid = text(p, "rid").or_else(|| text(p, "roomId")).ok_or_else(|| Error::param_required("rid"))?;
+    let rid = text(p, "rid").or_else(|| text(p, "roomId")).ok_or_else(|| Kind::param_required("rid"))?;
     s.subscriptions().read(user, &rid, p.bool("readThreads", false)?)?;
     Ok(json!({}))
 }
@@ -55,10 +55,7 @@ fn unread(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let mid = p.get("firstUnreadMessage").and_then(|m| m.get("_id")).and_then(Value::as_str).map(String::from);
     let rid = text(p, "roomId");
     if mid.is_none() && rid.is_none() {
-        return Err(Error::bad(
-            "error-invalid-params",
-            "The parameter \"roomId\" or \"firstUnreadMessage\" is required",
-        ));
+        return Err(Kind::InvalidParams.with_message("The parameter \"roomId\" or \"firstUnreadMessage\" is required"));
     }
     s.subscriptions().unread(user, mid.as_deref(), rid.as_deref())?;
     Ok(json!({}))

@@ -1,70 +1,42 @@
 //! `teams.*`, as Rocket.Chat 8 has them. Team errors Rocket.Chat throws as plain `Error(id)`
-//! (`team-does-not-exist`, …) are answered with the id as the error text.
+//! (`team-does-not-exist`, …) are bare kinds of the error catalog, answered with the id as the
+//! error text.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::MethodRouter;
 use serde_json::{Value, json};
 
 use super::paging::ListOptions;
 use super::params::Params;
-use super::rooms::{failure, get_bare, page_of, post_bare, text};
-use crate::error::{Error, Result};
+use super::rooms::{failure, get_with, page_of, post_with, text};
+use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::services::Services;
 use crate::services::teams::{MemberFilter, NewTeam};
 use crate::store::Team;
 
-/// Errors answered as `{success: false, error: <id>}`.
-const BARE: &[&str] = &[
-    "team-does-not-exist",
-    "team-name-already-exists",
-    "room-name-already-exists",
-    "invalid-user",
-    "member-does-not-exist",
-    "last-owner-can-not-be-removed",
-    "invalid-room",
-    "room-already-on-team",
-    "error-no-owner-channel",
-    "cannot-remove-team-main-room",
-];
-
-fn get_route<F>(f: F) -> MethodRouter<Arc<Services>>
-where
-    F: Fn(&Services, &User, &Params) -> Result<Value> + Clone + Send + Sync + 'static,
-{
-    get_bare(f, BARE)
-}
-
-fn post_route<F>(f: F) -> MethodRouter<Arc<Services>>
-where
-    F: Fn(&Services, &User, &Params) -> Result<Value> + Clone + Send + Sync + 'static,
-{
-    post_bare(f, BARE)
-}
-
 /// Routes of this family.
 pub fn routes() -> Router<Arc<Services>> {
     Router::new()
-        .route("/api/v1/teams.create", post_route(create))
-        .route("/api/v1/teams.info", get_route(info))
-        .route("/api/v1/teams.list", get_route(list))
-        .route("/api/v1/teams.listAll", get_route(list_all))
-        .route("/api/v1/teams.members", get_route(members))
-        .route("/api/v1/teams.addMembers", post_route(add_members))
-        .route("/api/v1/teams.removeMember", post_route(remove_member))
-        .route("/api/v1/teams.updateMember", post_route(update_member))
-        .route("/api/v1/teams.leave", post_route(leave))
-        .route("/api/v1/teams.addRooms", post_route(add_rooms))
-        .route("/api/v1/teams.removeRoom", post_route(remove_room))
-        .route("/api/v1/teams.updateRoom", post_route(update_room))
-        .route("/api/v1/teams.listRooms", get_route(list_rooms))
-        .route("/api/v1/teams.listRoomsOfUser", get_route(list_rooms_of_user))
-        .route("/api/v1/teams.delete", post_route(delete))
-        .route("/api/v1/teams.convertToChannel", post_route(convert_to_channel))
-        .route("/api/v1/teams.update", post_route(update))
-        .route("/api/v1/teams.autocomplete", get_route(autocomplete))
+        .route("/api/v1/teams.create", post_with(create))
+        .route("/api/v1/teams.info", get_with(info))
+        .route("/api/v1/teams.list", get_with(list))
+        .route("/api/v1/teams.listAll", get_with(list_all))
+        .route("/api/v1/teams.members", get_with(members))
+        .route("/api/v1/teams.addMembers", post_with(add_members))
+        .route("/api/v1/teams.removeMember", post_with(remove_member))
+        .route("/api/v1/teams.updateMember", post_with(update_member))
+        .route("/api/v1/teams.leave", post_with(leave))
+        .route("/api/v1/teams.addRooms", post_with(add_rooms))
+        .route("/api/v1/teams.removeRoom", post_with(remove_room))
+        .route("/api/v1/teams.updateRoom", post_with(update_room))
+        .route("/api/v1/teams.listRooms", get_with(list_rooms))
+        .route("/api/v1/teams.listRoomsOfUser", get_with(list_rooms_of_user))
+        .route("/api/v1/teams.delete", post_with(delete))
+        .route("/api/v1/teams.convertToChannel", post_with(convert_to_channel))
+        .route("/api/v1/teams.update", post_with(update))
+        .route("/api/v1/teams.autocomplete", get_with(autocomplete))
 }
 
 fn team(s: &Services, p: &Params) -> Result<Team> {
@@ -74,16 +46,16 @@ fn team(s: &Services, p: &Params) -> Result<Team> {
 fn team_type(v: Option<&Value>) -> Result<Option<i64>> {
     match v {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| Error::invalid_param("type")),
-        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| Error::invalid_param("type")),
-        Some(_) => Err(Error::invalid_param("type")),
+        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| Kind::invalid_param("type")),
+        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| Kind::invalid_param("type")),
+        Some(_) => Err(Kind::invalid_param("type")),
     }
 }
 
 /// `POST teams.create {name, type, members, room: {id?, readOnly?}, owner}` → `{team}`.
 fn create(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let name = p.str("name")?;
-    let kind = team_type(p.get("type"))?.ok_or_else(|| Error::param_required("type"))?;
+    let kind = team_type(p.get("type"))?.ok_or_else(|| Kind::param_required("type"))?;
     let room = p.get("room").and_then(Value::as_object);
     let new = NewTeam {
         name,
@@ -100,7 +72,7 @@ fn create(s: &Services, user: &User, p: &Params) -> Result<Value> {
 
 /// `GET teams.info?teamId=|teamName=` → `{teamInfo}`.
 fn info(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let team = team(s, p).map_err(|e| if e.id() == "team-does-not-exist" { failure("Team not found") } else { e })?;
+    let team = team(s, p).map_err(|e| if e.is(Kind::TeamDoesNotExist) { failure("Team not found") } else { e })?;
     let team = s.teams().info(user, &team)?;
     Ok(json!({"teamInfo": s.teams().view(&team)}))
 }
@@ -133,10 +105,10 @@ fn members(s: &Services, user: &User, p: &Params) -> Result<Value> {
 /// `POST teams.addMembers {teamId|teamName, members: [{userId, roles}]}`.
 fn add_members(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let team = team(s, p)?;
-    let Some(Value::Array(list)) = p.get("members") else { return Err(Error::param_required("members")) };
+    let Some(Value::Array(list)) = p.get("members") else { return Err(Kind::param_required("members")) };
     let mut members = Vec::new();
     for m in list {
-        let uid = m.get("userId").and_then(Value::as_str).ok_or_else(|| Error::invalid_param("members"))?;
+        let uid = m.get("userId").and_then(Value::as_str).ok_or_else(|| Kind::invalid_param("members"))?;
         let roles = m
             .get("roles")
             .and_then(Value::as_array)
@@ -190,7 +162,7 @@ fn remove_room(s: &Services, user: &User, p: &Params) -> Result<Value> {
 fn update_room(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let rid = p.str("roomId")?;
     if !matches!(p.get("isDefault"), Some(Value::Bool(_))) {
-        return Err(Error::invalid_param("isDefault"));
+        return Err(Kind::invalid_param("isDefault"));
     }
     let room = s.teams().update_room(user, &rid, p.bool("isDefault", false)?)?;
     Ok(json!({"room": s.rooms().view(&room)}))
@@ -238,6 +210,6 @@ fn update(s: &Services, user: &User, p: &Params) -> Result<Value> {
 
 /// `GET teams.autocomplete?name=` → `{teams}`.
 fn autocomplete(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let name = p.opt_str("name").ok_or_else(|| Error::param_required("name"))?;
+    let name = p.opt_str("name").ok_or_else(|| Kind::param_required("name"))?;
     Ok(json!({"teams": s.teams().autocomplete(user, &name)?}))
 }

@@ -18,7 +18,7 @@ use serde_json::json;
 use super::auth::Auth;
 use super::params::Body;
 use super::reply::{Reply, ok};
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::services::Services;
 use crate::services::accounts::Caller;
 use crate::services::two_factor::{self, Options};
@@ -99,7 +99,7 @@ async fn disable_email(State(svc): State<Arc<Services>>, Auth(caller): Auth, tfa
 async fn send_email_code(State(svc): State<Arc<Services>>, Body(p): Body) -> Reply {
     let who = match p.opt_str("emailOrUsername") {
         Some(w) if !w.trim().is_empty() => w,
-        _ => return Err(Error::bad("error-parameter-required", "emailOrUsername is required")),
+        _ => return Err(Kind::ParameterRequired.into()),
     };
     svc.blocking(move |s| s.two_factor().send_email_code_to(&who)).await?;
     Ok(ok(json!({})))

@@ -22,7 +22,7 @@ use super::auth::{Auth, browser_caller};
 use super::paging::ListOptions;
 use super::params::{Body, Params, Query};
 use super::reply::{Reply, ok};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::services::Services;
 use crate::services::uploads::{FileMessage, NewFile};
 use crate::store::Upload;
@@ -57,7 +57,7 @@ async fn read_form(
     if !content_type.starts_with("multipart/form-data") {
         return Err(no_file());
     }
-    let bad = |e: String| Error::bad("error-invalid-field", format!("Invalid multipart body: {e}"));
+    let bad = |e: String| Kind::InvalidField.with_message(format!("Invalid multipart body: {e}"));
     let mut form = Multipart::from_request(req, svc).await.map_err(|e| bad(e.body_text()))?;
     let mut file = None;
     let mut fields = Map::new();
@@ -68,7 +68,7 @@ async fn read_form(
         let name = field.name().unwrap_or_default().to_string();
         if field.file_name().is_some() || name == "file" {
             if name != "file" || file.is_some() {
-                return Err(Error::bad("invalid-field", "Send one file, in the field `file`"));
+                return Err(Kind::InvalidUploadField.with_message("Send one file, in the field `file`"));
             }
             let file_name = field.file_name().unwrap_or("file").to_string();
             let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
@@ -90,7 +90,7 @@ async fn read_form(
             let mut text = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.body_text()))? {
                 if text.len() + chunk.len() > svc.config.max_body_bytes {
-                    return Err(Error::bad("invalid-field", format!("The field `{name}` is too large")));
+                    return Err(Kind::InvalidUploadField.with_message(format!("The field `{name}` is too large")));
                 }
                 text.extend_from_slice(&chunk);
             }
@@ -129,9 +129,9 @@ fn file_message(p: &Params) -> Result<FileMessage> {
         Some(Value::String(s)) if s.trim().is_empty() => None,
         Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
             Ok(Value::Object(o)) => Some(o),
-            _ => return Err(Error::invalid_param("customFields")),
+            _ => return Err(Kind::invalid_param("customFields")),
         },
-        Some(_) => return Err(Error::invalid_param("customFields")),
+        Some(_) => return Err(Kind::invalid_param("customFields")),
     };
     Ok(FileMessage {
         msg: p.opt_str("msg").unwrap_or_default(),
@@ -147,7 +147,7 @@ fn file_message(p: &Params) -> Result<FileMessage> {
 
 /// `POST rooms.upload/<rid>` (multipart `file`, `msg`, `description`, `tmid`, …) → `{message}`.
 async fn upload(State(svc): State<Arc<Services>>, Auth(caller): Auth, Path(rid): Path<String>, req: Request) -> Reply {
-    let no_file = || Error::bad("invalid-field", "The file field `file` is missing");
+    let no_file = || Kind::InvalidUploadField.with_message("The file field `file` is missing");
     let (file, p) = read_form(&svc, &caller.user, &rid, req, no_file).await?;
     let m = file_message(&p)?;
     let message = svc.blocking(move |s| s.uploads().upload(&caller.user, &rid, file, m)).await?;
@@ -157,7 +157,7 @@ async fn upload(State(svc): State<Arc<Services>>, Auth(caller): Auth, Path(rid):
 /// `POST rooms.media/<rid>` (multipart `file`) → `{file: {_id, url}}`: kept for 24 hours until
 /// `rooms.mediaConfirm`.
 async fn media(State(svc): State<Arc<Services>>, Auth(caller): Auth, Path(rid): Path<String>, req: Request) -> Reply {
-    let no_file = || Error::bad("error-no-file-uploaded", "No file was uploaded");
+    let no_file = || Error::from(Kind::NoFileUploaded);
     let (file, _) = read_form(&svc, &caller.user, &rid, req, no_file).await?;
     let upload = svc.blocking(move |s| s.uploads().stage(&caller.user, &rid, file)).await?;
     Ok(ok(json!({"file": {"_id": upload.id, "url": upload.url}})))
@@ -328,7 +328,7 @@ fn presentation(upload: &Upload, download: bool) -> (&str, bool) {
 
 /// `len` bytes of a file from `start`, read as they are sent.
 async fn stream_file(path: PathBuf, start: u64, len: u64) -> Result<HttpBody> {
-    let not_found = || Error::not_found("error-file-not-found", "File not found");
+    let not_found = || Error::from(Kind::FileNotFound);
     let mut file = tokio::fs::File::open(&path).await.map_err(|_| not_found())?;
     file.seek(std::io::SeekFrom::Start(start)).await.map_err(|e| Error::Internal(e.into()))?;
     let stream = futures_util::stream::unfold((file, len), |(mut file, left)| async move {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::params::Params;
 use super::rooms::{get_with, post_with, text, user_from_params};
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::services::Services;
 use crate::time::Date;
@@ -47,16 +47,16 @@ fn get_preferences(s: &Services, caller: &User, _: &Params) -> Result<Value> {
 fn set_preferences(s: &Services, caller: &User, p: &Params) -> Result<Value> {
     let data = match p.get("data") {
         None | Some(Value::Null) => {
-            return Err(Error::bad("error-invalid-params", "must have required property 'data' [invalid-params]"));
+            return Err(Kind::InvalidParams.with_message("must have required property 'data' [invalid-params]"));
         }
         Some(Value::Object(o)) => o.clone(),
-        Some(_) => return Err(Error::bad("error-invalid-params", "must be object \"data\" [invalid-params]")),
+        Some(_) => return Err(Kind::InvalidParams.with_message("must be object \"data\" [invalid-params]")),
     };
     let user_id = match p.get("userId") {
         None | Some(Value::Null) => caller.id.clone(),
         Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_string(),
         Some(Value::String(_)) => caller.id.clone(),
-        Some(_) => return Err(Error::bad("error-invalid-params", "must be string \"userId\" [invalid-params]")),
+        Some(_) => return Err(Kind::InvalidParams.with_message("must be string \"userId\" [invalid-params]")),
     };
     let user = s.preferences().set(caller, &user_id, &data)?;
     Ok(json!({"user": {"_id": user.id, "settings": {"preferences": s.preferences().of(&user)}}}))
@@ -67,7 +67,7 @@ fn set_status(s: &Services, caller: &User, p: &Params) -> Result<Value> {
     let status = p.typed_str("status")?;
     let message = p.typed_str("message")?;
     if status.is_none() && message.is_none() {
-        return Err(Error::bad("error-invalid-params", "Match error: \"status\" or \"message\" is required"));
+        return Err(Kind::InvalidParams.with_message("Match error: \"status\" or \"message\" is required"));
     }
     let target = subject(s, caller, p)?;
     s.presence().set_status(caller, &target, status.as_deref(), message.as_deref())?;

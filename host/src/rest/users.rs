@@ -13,7 +13,7 @@ use super::params::{Body, Params, Query};
 use super::reply::{Reply, ok};
 use super::rooms::{get_with, post_with, text, user_from_params};
 use super::two_factor::TwoFactorCode;
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::services::Services;
 use crate::services::accounts::NewUser;
@@ -101,8 +101,8 @@ async fn list(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Qu
 
 /// `POST users.update {userId, data: {...}}` → `{user}`.
 fn update(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let id = text(p, "userId").ok_or_else(|| Error::param_required("userId"))?;
-    let data = p.json_object("data")?.ok_or_else(|| Error::param_required("data"))?;
+    let id = text(p, "userId").ok_or_else(|| Kind::param_required("userId"))?;
+    let data = p.json_object("data")?.ok_or_else(|| Kind::param_required("data"))?;
     let updated = s.users().update(user, id.trim(), &data, p.bool("confirmRelinquish", false)?)?;
     Ok(json!({"user": s.users().view_as(user, &updated)?}))
 }
@@ -117,7 +117,7 @@ async fn update_own_basic_info(
 ) -> Reply {
     let user = svc
         .blocking(move |s| {
-            let mut data = p.json_object("data")?.ok_or_else(|| Error::param_required("data"))?;
+            let mut data = p.json_object("data")?.ok_or_else(|| Kind::param_required("data"))?;
             if let Some(cf) = p.json_object("customFields")? {
                 data.insert("customFields".into(), Value::Object(cf));
             }
@@ -130,11 +130,11 @@ async fn update_own_basic_info(
 
 /// `POST users.setActiveStatus {userId, activeStatus, confirmRelinquish?}` → `{user: {_id, active}}`.
 fn set_active_status(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let id = text(p, "userId").ok_or_else(|| Error::param_required("userId"))?;
+    let id = text(p, "userId").ok_or_else(|| Kind::param_required("userId"))?;
     let active = match p.get("activeStatus") {
         Some(Value::Bool(b)) => *b,
-        None => return Err(Error::param_required("activeStatus")),
-        Some(_) => return Err(Error::invalid_param("activeStatus")),
+        None => return Err(Kind::param_required("activeStatus")),
+        Some(_) => return Err(Kind::invalid_param("activeStatus")),
     };
     let updated = s.users().set_active(user, id.trim(), active, p.bool("confirmRelinquish", false)?)?;
     Ok(json!({"user": {"_id": updated.id, "active": updated.active}}))
@@ -142,9 +142,9 @@ fn set_active_status(s: &Services, user: &User, p: &Params) -> Result<Value> {
 
 /// `POST users.deactivateIdle {daysIdle, role = "user"}` → `{count}`.
 fn deactivate_idle(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let days = p.int("daysIdle")?.ok_or_else(|| Error::param_required("daysIdle"))?;
+    let days = p.int("daysIdle")?.ok_or_else(|| Kind::param_required("daysIdle"))?;
     if days < 0 {
-        return Err(Error::invalid_param("daysIdle"));
+        return Err(Kind::invalid_param("daysIdle"));
     }
     let role = p.typed_str("role")?.unwrap_or_else(|| "user".into());
     let count = s.users().deactivate_idle(user, days, &role)?;
@@ -164,7 +164,7 @@ fn delete(s: &Services, user: &User, p: &Params) -> Result<Value> {
 
 /// `POST users.deleteOwnAccount {password, confirmRelinquish?}`.
 fn delete_own_account(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let password = text(p, "password").ok_or_else(|| Error::param_required("password"))?;
+    let password = text(p, "password").ok_or_else(|| Kind::param_required("password"))?;
     s.users().delete_own(user, &password, p.bool("confirmRelinquish", false)?)?;
     Ok(json!({}))
 }
@@ -183,7 +183,7 @@ fn username_suggestion(s: &Services, user: &User, _: &Params) -> Result<Value> {
 
 /// `GET users.checkUsernameAvailability?username=` → `{result: bool}`.
 fn check_username_availability(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let username = text(p, "username").ok_or_else(|| Error::param_required("username"))?;
+    let username = text(p, "username").ok_or_else(|| Kind::param_required("username"))?;
     Ok(json!({"result": s.users().check_username_availability(user, username.trim())?}))
 }
 

@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::Services;
 use crate::bus::Event;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::ids;
 use crate::models::{Email, User};
 use crate::store::{Credentials, LoginToken};
@@ -89,10 +89,10 @@ impl Accounts<'_> {
         let re = regex::Regex::new(&format!("^(?:{pattern})$"))
             .unwrap_or_else(|_| regex::Regex::new("^[0-9a-zA-Z-_.]+$").expect("valid regex"));
         if username.is_empty() || !re.is_match(username) || ["all", "here"].contains(&username) {
-            return Err(Error::bad("error-invalid-username", format!("{username} is not a valid username")));
+            return Err(Kind::InvalidUsername.with_message(format!("{username} is not a valid username")));
         }
         if self.username_blocked(username) {
-            return Err(Error::bad("error-blocked-username", format!("{username} is blocked and can't be used!")));
+            return Err(Kind::BlockedUsername.with_message(format!("{username} is blocked and can't be used!")));
         }
         Ok(())
     }
@@ -114,24 +114,24 @@ impl Accounts<'_> {
     pub fn validate_password(&self, password: &str) -> Result<()> {
         let s = &self.0.settings;
         if password.is_empty() {
-            return Err(Error::bad("error-password-policy-not-met", "The password does not meet the policy"));
+            return Err(Kind::PasswordPolicyNotMet.into());
         }
         if !s.bool("Accounts_Password_Policy_Enabled") {
             return Ok(());
         }
-        let fail = |id: &str, msg: &str| Err(Error::bad(id, msg.to_string()));
+        let fail = |kind: Kind, msg: &str| Err(kind.with_message(msg));
         let len = password.chars().count() as i64;
         let min = s.int("Accounts_Password_Policy_MinLength", 7);
         let max = s.int("Accounts_Password_Policy_MaxLength", -1);
         if min > 0 && len < min {
             return fail(
-                "error-password-policy-not-met-minLength",
+                Kind::PasswordPolicyMinLength,
                 "The password does not meet the minimum length password policy.",
             );
         }
         if max > 0 && len > max {
             return fail(
-                "error-password-policy-not-met-maxLength",
+                Kind::PasswordPolicyMaxLength,
                 "The password does not meet the maximum length password policy.",
             );
         }
@@ -140,37 +140,25 @@ impl Accounts<'_> {
             let chars: Vec<char> = password.chars().collect();
             if chars.windows(limit).any(|w| w.iter().all(|c| *c == w[0])) {
                 return fail(
-                    "error-password-policy-not-met-repeatingCharacters",
+                    Kind::PasswordPolicyRepeatingCharacters,
                     "The password contains repeating characters which is against the password policy.",
                 );
             }
         }
-        type Rule = (&'static str, fn(char) -> bool, &'static str);
+        type Rule = (&'static str, fn(char) -> bool, Kind);
         let checks: [Rule; 4] = [
-            (
-                "Accounts_Password_Policy_AtLeastOneLowercase",
-                |c| c.is_lowercase(),
-                "error-password-policy-not-met-oneLowercase",
-            ),
-            (
-                "Accounts_Password_Policy_AtLeastOneUppercase",
-                |c| c.is_uppercase(),
-                "error-password-policy-not-met-oneUppercase",
-            ),
-            (
-                "Accounts_Password_Policy_AtLeastOneNumber",
-                |c| c.is_ascii_digit(),
-                "error-password-policy-not-met-oneNumber",
-            ),
+            ("Accounts_Password_Policy_AtLeastOneLowercase", |c| c.is_lowercase(), Kind::PasswordPolicyOneLowercase),
+            ("Accounts_Password_Policy_AtLeastOneUppercase", |c| c.is_uppercase(), Kind::PasswordPolicyOneUppercase),
+            ("Accounts_Password_Policy_AtLeastOneNumber", |c| c.is_ascii_digit(), Kind::PasswordPolicyOneNumber),
             (
                 "Accounts_Password_Policy_AtLeastOneSpecialCharacter",
                 |c| !c.is_alphanumeric(),
-                "error-password-policy-not-met-oneSpecial",
+                Kind::PasswordPolicyOneSpecial,
             ),
         ];
-        for (setting, ok, id) in checks {
+        for (setting, ok, kind) in checks {
             if s.bool(setting) && !password.chars().any(ok) {
-                return fail(id, "The password does not meet the password policy.");
+                return fail(kind, "The password does not meet the password policy.");
             }
         }
         Ok(())
@@ -182,22 +170,22 @@ impl Accounts<'_> {
             && let Some(other) = self.0.store.user_by_username(u)?
             && Some(other.id.as_str()) != except
         {
-            return Err(Error::bad("error-field-unavailable", format!("{u} is already in use :(")));
+            return Err(Kind::FieldUnavailable.with_message(format!("{u} is already in use :(")));
         }
         // A team's name is taken too: mentions of both would collide.
         if let Some(u) = username
             && self.0.store.team_by_name(u)?.is_some()
         {
-            return Err(Error::bad("error-field-unavailable", format!("{u} is already in use :(")));
+            return Err(Kind::FieldUnavailable.with_message(format!("{u} is already in use :(")));
         }
         if let Some(e) = email {
             if !valid_email(e) {
-                return Err(Error::bad("error-invalid-email", format!("Invalid email {e}")));
+                return Err(Kind::InvalidEmail.with_message(format!("Invalid email {e}")));
             }
             if let Some(other) = self.0.store.user_by_email(e)?
                 && Some(other.id.as_str()) != except
             {
-                return Err(Error::bad("error-field-unavailable", format!("{e} is already in use :(")));
+                return Err(Kind::FieldUnavailable.with_message(format!("{e} is already in use :(")));
             }
         }
         Ok(())

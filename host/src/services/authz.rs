@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::Services;
 use crate::bus::Event;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::models::User;
 use crate::time::Date;
 
@@ -121,12 +121,12 @@ impl Authz<'_> {
         let mut docs: HashMap<String, Value> =
             self.0.store.permissions()?.into_iter().filter_map(|d| Some((d["_id"].as_str()?.to_string(), d))).collect();
         if changes.iter().any(|(id, _)| !docs.contains_key(id)) {
-            return Err(Error::bad("error-invalid-permission", "Invalid permission"));
+            return Err(Kind::InvalidPermission.into());
         }
         let roles: HashSet<String> =
             self.0.store.roles()?.iter().filter_map(|r| r["_id"].as_str().map(String::from)).collect();
         if changes.iter().flat_map(|(_, r)| r).any(|r| !roles.contains(r)) {
-            return Err(Error::bad("error-invalid-role", "Invalid role"));
+            return Err(Kind::InvalidRole.into());
         }
         for (id, new_roles) in changes {
             let Some(doc) = docs.get_mut(id) else { continue };
@@ -149,10 +149,10 @@ impl Authz<'_> {
 /// Upstream's bare `not_authorized` (400), what its admin methods such as custom emoji and
 /// custom statuses throw.
 pub fn not_authorized() -> Error {
-    Error::bad("not_authorized", "Not authorized")
+    Error::from(Kind::AdminNotAuthorized)
 }
 
 /// The REST denial for a missing permission.
 pub fn unauthorized() -> Error {
-    Error::forbidden("error-unauthorized", "User does not have the permissions required for this action")
+    Error::from(Kind::Unauthorized)
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::Services;
 use crate::bus::Event;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::ids;
 use crate::models::User;
 use crate::store::NewAvatar;
@@ -22,7 +22,7 @@ impl Services {
 }
 
 fn invalid_user() -> Error {
-    Error::bad("error-invalid-user", "Invalid user")
+    Error::from(Kind::InvalidUser)
 }
 
 /// An avatar to serve.
@@ -159,26 +159,26 @@ impl Avatars<'_> {
         let s = self.0;
         let can_edit_others = s.authz().can(actor, "edit-other-user-avatar", None)?;
         if !s.settings.bool("Accounts_AllowUserAvatarChange") && !can_edit_others {
-            return Err(Error::bad("error-not-allowed", "Change avatar is not allowed")
+            return Err(Kind::NotAllowed
+                .with_message("Change avatar is not allowed")
                 .with_details(serde_json::json!({"method": "users.setAvatar"})));
         }
         if actor.id != target.id && !can_edit_others {
             return Err(match source {
-                Source::Upload => Error::bad("error-not-allowed", "Not allowed"),
+                Source::Upload => Error::from(Kind::NotAllowed),
                 Source::Url => super::authz::unauthorized(),
             });
         }
         if bytes.is_empty() {
-            return Err(Error::bad("error-invalid-image", "The image is empty"));
+            return Err(Kind::InvalidImage.with_message("The image is empty"));
         }
         if let Some(max) = self.max_size()
             && bytes.len() > max
         {
-            return Err(Error::bad("error-file-too-large", format!("File size exceeds the limit of {max} bytes")));
+            return Err(Kind::FileTooLarge.with_message(format!("File size exceeds the limit of {max} bytes")));
         }
-        let content_type = image_type(bytes).ok_or_else(|| {
-            Error::bad("error-invalid-image", "The avatar must be a PNG, JPEG, GIF, WebP or SVG image")
-        })?;
+        let content_type = image_type(bytes)
+            .ok_or_else(|| Kind::InvalidImage.with_message("The avatar must be a PNG, JPEG, GIF, WebP or SVG image"))?;
         let origin = match source {
             Source::Upload => "rest",
             Source::Url => "url",
@@ -199,7 +199,8 @@ impl Avatars<'_> {
             && !s.authz().can(actor, "edit-other-user-avatar", None)?
             && !s.authz().can(actor, "manage-moderation-actions", None)?
         {
-            return Err(Error::bad("error-not-allowed", "Reset avatar is not allowed")
+            return Err(Kind::NotAllowed
+                .with_message("Reset avatar is not allowed")
                 .with_details(serde_json::json!({"method": "users.resetAvatar"})));
         }
         let user = s.store.set_user_avatar(&target.id, None)?.ok_or_else(invalid_user)?;

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::Services;
 use super::apps::AppCommand;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::models::{Message, User};
 use crate::services::messages::Draft;
 
@@ -60,7 +60,7 @@ impl Services {
 
 /// Upstream's answer for a command nobody provides.
 fn no_such_command() -> Error {
-    Error::bad("error-invalid-command", "The command provided does not exist (or is disabled).")
+    Error::from(Kind::InvalidCommand)
 }
 
 /// The REST/list shape of a command.
@@ -118,7 +118,7 @@ impl Commands<'_> {
     pub fn get(&self, command: &str) -> Result<AppCommand> {
         let name = command.trim_start_matches('/').to_lowercase();
         self.0.apps.registry().get(&name).cloned().ok_or_else(|| {
-            Error::bad("error-invalid-command", format!("There is no command in the system by the name of: {command}"))
+            Kind::InvalidCommand.with_message(format!("There is no command in the system by the name of: {command}"))
         })
     }
 
@@ -128,7 +128,7 @@ impl Commands<'_> {
     fn prepare(&self, user: &User, inv: &Invocation) -> Result<AppCommand> {
         let command = self.0.apps.registry().get(&inv.command.to_lowercase()).cloned().ok_or_else(no_such_command)?;
         if inv.room_id.is_empty() {
-            return Err(Error::param_required("roomId"));
+            return Err(Kind::param_required("roomId"));
         }
         let room = self.0.store.room_by_id(&inv.room_id)?;
         let readable = match &room {
@@ -136,21 +136,18 @@ impl Commands<'_> {
             None => false,
         };
         if !readable {
-            return Err(Error::forbidden("error-not-allowed", "User does not have access to this room"));
+            return Err(Kind::Forbidden.with_message("User does not have access to this room"));
         }
         if let Some(tmid) = &inv.tmid {
             let thread = self.0.store.message(tmid)?;
             if thread.is_none_or(|m| m.rid != inv.room_id) {
-                return Err(Error::bad("error-invalid-thread", "Invalid thread."));
+                return Err(Kind::InvalidThread.into());
             }
         }
         if !command.permissions.is_empty() {
             let perms: Vec<&str> = command.permissions.iter().map(String::as_str).collect();
             if !self.0.authz().can_any(user, &perms, Some(&inv.room_id))? {
-                return Err(Error::forbidden(
-                    "error-unauthorized",
-                    format!("You are not allowed to use /{}", command.command),
-                ));
+                return Err(Kind::Unauthorized.with_message(format!("You are not allowed to use /{}", command.command)));
             }
         }
         Ok(command)
@@ -180,7 +177,7 @@ impl Commands<'_> {
     /// `POST commands.preview`: runs a command with the preview item the user picked.
     pub fn execute_preview_item(&self, user: &User, inv: &Invocation, item: &PreviewChoice) -> Result<()> {
         if item.id.is_empty() || item.kind.is_empty() || item.value.is_empty() {
-            return Err(Error::bad("error-invalid-preview", "Preview Item must have an id, type, and value."));
+            return Err(Kind::InvalidPreview.into());
         }
         let command = self.prepare(user, inv)?;
         if !command.provides_preview {
@@ -250,7 +247,7 @@ impl Commands<'_> {
             self.0.notices().notify(&sender, &user.id, &inv.room_id, inv.tmid.as_deref(), &text);
         }
         self.0.apps().note_failure(&command.app_id);
-        Error::bad("error-app-failed", text)
+        Kind::AppFailed.with_message(text)
     }
 
     /// Who ephemeral notices of an app come from: its bot user, or `rocket.cat`.
@@ -258,7 +255,7 @@ impl Commands<'_> {
         if let Some(bot) = self.0.apps().bot_user(app_id)? {
             return Ok(bot);
         }
-        self.0.store.user_by_username("rocket.cat")?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))
+        self.0.store.user_by_username("rocket.cat")?.ok_or_else(|| Error::from(Kind::InvalidUser))
     }
 
     /// Text typed into a room (`sendMessage`, `chat.sendMessage`): `/command args` runs the
@@ -282,7 +279,7 @@ impl Commands<'_> {
             if self.0.settings.bool("Message_AllowUnrecognizedSlashCommand") {
                 return Ok(false);
             }
-            return Err(Error::bad("error-invalid-command", format!("No such command: `/{command}`")));
+            return Err(Kind::InvalidCommand.with_message(format!("No such command: `/{command}`")));
         }
         let inv =
             Invocation { command, params, room_id: rid.to_string(), tmid: tmid.map(String::from), trigger_id: None };

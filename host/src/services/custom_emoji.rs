@@ -12,7 +12,7 @@ use super::Services;
 use super::authz::not_authorized;
 use super::avatars::{AvatarImage, image_type};
 use crate::bus::Event;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::ids;
 use crate::models::User;
 use crate::time::Date;
@@ -59,7 +59,7 @@ fn slug(s: &str) -> String {
 }
 
 fn not_image() -> Error {
-    Error::bad("emoji-is-not-image", "Emoji file provided cannot be uploaded since it's not an image")
+    Error::from(Kind::EmojiIsNotImage)
 }
 
 impl CustomEmoji<'_> {
@@ -82,11 +82,11 @@ impl CustomEmoji<'_> {
     pub fn save(&self, user: &User, change: EmojiChange<'_>) -> Result<Value> {
         self.0.authz().require_or(user, "manage-emoji", None, not_authorized)?;
         if change.name.trim().is_empty() {
-            return Err(Error::bad("error-the-field-is-required", "The field Name is required"));
+            return Err(Kind::TheFieldIsRequired.into());
         }
         let name = slug(change.name);
         if name.is_empty() {
-            return Err(Error::bad("error-input-is-not-a-valid-field", format!("{} is not a valid name", change.name)));
+            return Err(Kind::InputIsNotAValidField.with_message(format!("{} is not a valid name", change.name)));
         }
         let mut aliases: Vec<String> =
             change.aliases.split([',', ' ', '\t', '\n']).map(slug).filter(|a| !a.is_empty() && *a != name).collect();
@@ -103,10 +103,7 @@ impl CustomEmoji<'_> {
             .filter(|e| e["_id"].as_str() != change.id)
             .any(|e| names_of(e).iter().any(|n| wanted.contains(&n)));
         if taken {
-            return Err(Error::bad(
-                "Custom_Emoji_Error_Name_Or_Alias_Already_In_Use",
-                "The custom emoji or one of its aliases is already in use",
-            ));
+            return Err(Kind::CustomEmojiNameInUse.into());
         }
         let image = match change.image {
             Some(bytes) => {
@@ -116,13 +113,10 @@ impl CustomEmoji<'_> {
             None => None,
         };
         let mut emoji = match change.id {
-            Some(id) => all
-                .into_iter()
-                .find(|e| e["_id"] == id)
-                .ok_or_else(|| Error::bad("error-invalid-emoji", "Emoji not found."))?,
+            Some(id) => all.into_iter().find(|e| e["_id"] == id).ok_or(Kind::InvalidEmoji)?,
             None => {
                 if image.is_none() {
-                    return Err(Error::bad("error-the-field-is-required", "The custom emoji file is required"));
+                    return Err(Kind::TheFieldIsRequired.with_message("The custom emoji file is required"));
                 }
                 json!({"_id": ids::random_id()})
             }
@@ -146,11 +140,7 @@ impl CustomEmoji<'_> {
     /// Deletes an emoji and its image and announces it (`deleteEmojiCustom`).
     pub fn delete(&self, user: &User, id: &str) -> Result<()> {
         self.0.authz().require_or(user, "manage-emoji", None, not_authorized)?;
-        let emoji = self
-            .0
-            .store
-            .doc(COLLECTION, id)?
-            .ok_or_else(|| Error::bad("Custom_Emoji_Error_Invalid_Emoji", "Invalid emoji"))?;
+        let emoji = self.0.store.doc(COLLECTION, id)?.ok_or(Kind::CustomEmojiInvalid)?;
         self.0.store.put_doc(TRASH, id, &json!({"_id": id, "_deletedAt": Date::now()}))?;
         self.0.store.delete_doc(COLLECTION, id)?;
         self.0.store.delete_doc(IMAGES, id)?;

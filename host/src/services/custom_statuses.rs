@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::Services;
 use super::authz::not_authorized;
 use crate::bus::Event;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::ids;
 use crate::models::User;
 use crate::time::Date;
@@ -37,7 +37,7 @@ pub struct StatusChange<'a> {
 }
 
 fn invalid_field(message: String) -> Error {
-    Error::bad("error-input-is-not-a-valid-field", message)
+    Kind::InputIsNotAValidField.with_message(message)
 }
 
 impl CustomStatuses<'_> {
@@ -52,7 +52,7 @@ impl CustomStatuses<'_> {
         self.0.authz().require_or(user, "manage-user-status", None, not_authorized)?;
         let name = change.name.trim();
         if name.is_empty() {
-            return Err(Error::bad("error-the-field-is-required", "The field Name is required"));
+            return Err(Kind::TheFieldIsRequired.into());
         }
         if name.contains(['<', '>', '&', '"', '\'']) {
             return Err(invalid_field(format!("{name} is not a valid name")));
@@ -60,10 +60,7 @@ impl CustomStatuses<'_> {
         let all = self.all()?;
         let taken = all.iter().any(|s| s["name"] == name && s["_id"].as_str() != change.id);
         if taken {
-            return Err(Error::bad(
-                "Custom_User_Status_Error_Name_Already_In_Use",
-                "The custom user status name is already in use",
-            ));
+            return Err(Kind::CustomUserStatusNameInUse.into());
         }
         if let Some(t) = change.status_type.filter(|t| !t.is_empty() && !STATUS_TYPES.contains(t)) {
             return Err(invalid_field(format!("{t} is not a valid status type")));
@@ -86,11 +83,7 @@ impl CustomStatuses<'_> {
     /// Deletes a status and announces it (`deleteCustomUserStatus`).
     pub fn delete(&self, user: &User, id: &str) -> Result<()> {
         self.0.authz().require_or(user, "manage-user-status", None, not_authorized)?;
-        let status = self
-            .0
-            .store
-            .doc(COLLECTION, id)?
-            .ok_or_else(|| Error::bad("Custom_User_Status_Error_Invalid_User_Status", "Invalid user status"))?;
+        let status = self.0.store.doc(COLLECTION, id)?.ok_or(Kind::CustomUserStatusInvalid)?;
         self.0.store.delete_doc(COLLECTION, id)?;
         self.0.bus.publish(Event::CustomStatusChanged { status: Arc::new(status), deleted: true });
         Ok(())
@@ -98,5 +91,5 @@ impl CustomStatuses<'_> {
 }
 
 fn not_found(id: &str) -> Error {
-    Error::bad("error-invalid-custom-user-status", format!("No custom user status found with the id of \"{id}\"."))
+    Kind::InvalidCustomUserStatus.with_message(format!("No custom user status found with the id of \"{id}\"."))
 }

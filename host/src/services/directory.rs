@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value, json};
 
 use super::Services;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::models::{Room, User};
 use crate::query;
 
@@ -37,7 +37,7 @@ impl Services {
 }
 
 fn verify_params() -> Error {
-    Error::bad("error-invalid-params", "Please verify the parameters")
+    Error::from(Kind::InvalidParams)
 }
 
 const ROOM_FIELDS: [&str; 15] = [

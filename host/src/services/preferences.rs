@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::Services;
 use crate::bus::Event;
-use crate::error::{Error, Result};
+use crate::error::{Kind as ErrorKind, Result};
 use crate::models::User;
 use crate::time::Date;
 
@@ -145,10 +145,8 @@ pub fn validate(data: &Map<String, Value>) -> Result<Map<String, Value>> {
     let mut out = Map::new();
     for (key, value) in data {
         let Some((_, kind)) = KEYS.iter().find(|(k, _)| k == key) else {
-            return Err(Error::bad(
-                "error-invalid-params",
-                format!("must NOT have additional properties \"{key}\" [invalid-params]"),
-            ));
+            return Err(ErrorKind::InvalidParams
+                .with_message(format!("must NOT have additional properties \"{key}\" [invalid-params]")));
         };
         if value.is_null() {
             out.insert(key.clone(), Value::Null);
@@ -161,7 +159,7 @@ pub fn validate(data: &Map<String, Value>) -> Result<Map<String, Value>> {
                 Kind::Bool => "boolean",
                 Kind::Strings | Kind::Objects(_) => "array",
             };
-            Error::bad("error-invalid-params", format!("must be {expected} \"data.{key}\" [invalid-params]"))
+            ErrorKind::InvalidParams.with_message(format!("must be {expected} \"data.{key}\" [invalid-params]"))
         })?;
         out.insert(key.clone(), value);
     }
@@ -185,7 +183,7 @@ impl Preferences<'_> {
     pub fn set(&self, actor: &User, user_id: &str, data: &Map<String, Value>) -> Result<User> {
         let s = self.0;
         if actor.id != user_id && !s.authz().can(actor, "edit-other-user-info", None)? {
-            return Err(Error::bad("error-action-not-allowed", "Editing user is not allowed"));
+            return Err(ErrorKind::ActionNotAllowed.with_message("Editing user is not allowed"));
         }
         let mut data = validate(data)?;
         // Older clients' values, as upstream maps them.
@@ -201,7 +199,7 @@ impl Preferences<'_> {
         if data.get("idleTimeLimit").is_some_and(|v| !v.is_null()) {
             let part = |k: &str| data.get(k).and_then(Value::as_f64).unwrap_or(0.0);
             if part("idleTimeLimitH") * 3600.0 + part("idleTimeLimitM") * 60.0 + part("idleTimeLimitS") < 60.0 {
-                return Err(Error::bad("invalid-idle-time-limit-value", "Idle time limit must be at least 1 minutes."));
+                return Err(ErrorKind::InvalidIdleTimeLimitValue.into());
             }
         }
         let mut fields = vec!["settings"];
@@ -229,7 +227,7 @@ impl Preferences<'_> {
                 u.updated_at = Date::now();
             })?
             .ok_or_else(|| {
-                Error::bad("error-invalid-user", "The optional \"userId\" param provided does not match any users")
+                ErrorKind::InvalidUser.with_message("The optional \"userId\" param provided does not match any users")
             })?;
         if data.contains_key("language") {
             fields.push("language");

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::Services;
 use crate::bus::Event;
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::time::Date;
 
@@ -87,7 +87,7 @@ impl Presence<'_> {
     /// statuses.
     pub fn set_default_status(&self, user: &User, status: &str) -> Result<User> {
         if !STATUSES.contains(&status) {
-            return Err(Error::bad("error-invalid-status", "Invalid status").with_details(serde_json::json!({
+            return Err(Kind::InvalidStatus.with_message("Invalid status").with_details(serde_json::json!({
                 "method": "UserPresence:setDefaultStatus"
             })));
         }
@@ -102,7 +102,7 @@ impl Presence<'_> {
                 u.status = effective;
                 u.updated_at = crate::time::Date::now();
             })?
-            .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
+            .ok_or(Kind::InvalidUser)?;
         Ok(self.announce(user, changed))
     }
 
@@ -123,7 +123,7 @@ impl Presence<'_> {
                     u.updated_at = crate::time::Date::now();
                 }
             })?
-            .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
+            .ok_or(Kind::InvalidUser)?;
         Ok(self.announce(user, changed))
     }
 
@@ -134,7 +134,8 @@ impl Presence<'_> {
     pub fn set_status(&self, actor: &User, target: &User, status: Option<&str>, message: Option<&str>) -> Result<User> {
         let s = self.0;
         if !s.settings.bool("Accounts_AllowUserStatusMessageChange") {
-            return Err(Error::bad("error-not-allowed", "Change status is not allowed")
+            return Err(Kind::NotAllowed
+                .with_message("Change status is not allowed")
                 .with_details(json!({"method": "users.setStatus"})));
         }
         if actor.id != target.id && !s.authz().can(actor, "edit-other-user-info", None)? {
@@ -143,15 +144,12 @@ impl Presence<'_> {
         if let Some(status) = status
             && !STATUSES.contains(&status)
         {
-            return Err(Error::bad(
-                "error-invalid-status",
-                "Valid status types include online, away, offline, and busy.",
-            )
-            .with_details(json!({"method": "users.setStatus"})));
+            return Err(Kind::InvalidStatus
+                .with_message("Valid status types include online, away, offline, and busy.")
+                .with_details(json!({"method": "users.setStatus"})));
         }
         if status == Some("offline") && !s.settings.bool("Accounts_AllowInvisibleStatusOption") {
-            return Err(Error::bad("error-status-not-allowed", "Invisible status is disabled")
-                .with_details(json!({"method": "users.setStatus"})));
+            return Err(Kind::StatusNotAllowed.with_details(json!({"method": "users.setStatus"})));
         }
         let mut user = target.clone();
         if let Some(message) = message {
@@ -265,11 +263,11 @@ impl Presence<'_> {
         let expected =
             if self.0.settings.bool("UI_Use_Real_Name") { user.display_name() } else { user.username.as_str() };
         if username != expected {
-            return Err(Error::not_allowed());
+            return Err(Kind::Forbidden.into());
         }
         const KNOWN: [&str; 3] = ["user-typing", "user-recording", "user-uploading"];
         if activities.iter().any(|a| !KNOWN.contains(&a.as_str())) {
-            return Err(Error::invalid_param("activities"));
+            return Err(Kind::invalid_param("activities"));
         }
         self.0.rooms().readable(user, rid)?;
         self.0.bus.publish(Event::UserActivity {

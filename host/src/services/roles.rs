@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::Services;
 use crate::bus::{ChangeAction, Event};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::models::User;
 use crate::time::Date;
 
@@ -51,12 +51,8 @@ impl Services {
     }
 }
 
-fn not_allowed() -> Error {
-    Error::bad("error-action-not-allowed", "Accessing permissions is not allowed")
-}
-
 fn invalid_role_id() -> Error {
-    Error::bad("error-invalid-roleId", "This role does not exist")
+    Error::from(Kind::InvalidRoleId)
 }
 
 fn role_id(role: &Value) -> &str {
@@ -114,20 +110,20 @@ impl Roles<'_> {
     }
 
     fn check_scope(scope: &str) -> Result<()> {
-        if SCOPES.contains(&scope) { Ok(()) } else { Err(Error::bad("error-invalid-scope", "Invalid scope")) }
+        if SCOPES.contains(&scope) { Ok(()) } else { Err(Error::from(Kind::InvalidScope)) }
     }
 
     /// `roles.create`: a custom (unprotected) role with a random id. Needs `access-permissions`.
     pub fn create(&self, caller: &User, new: NewRole) -> Result<Value> {
         if !self.0.authz().can(caller, "access-permissions", None)? {
-            return Err(not_allowed());
+            return Err(Kind::ActionNotAllowedOnPermissions.into());
         }
         let name = new.name.trim().to_string();
         if name.is_empty() {
-            return Err(Error::bad("error-invalid-role-properties", "The role properties are invalid."));
+            return Err(Kind::InvalidRoleProperties.into());
         }
         if self.by_id_or_name(&name)?.is_some() {
-            return Err(Error::bad("error-duplicate-role-names-not-allowed", "Role name already exists"));
+            return Err(Kind::DuplicateRoleNamesNotAllowed.into());
         }
         let scope = new.scope.unwrap_or_else(|| "Users".into());
         Self::check_scope(&scope)?;
@@ -146,7 +142,7 @@ impl Roles<'_> {
     /// `roles.update`: renames or describes a role. Protected roles keep their name and scope.
     pub fn update(&self, caller: &User, id: &str, change: RoleChange) -> Result<Value> {
         if !self.0.authz().can(caller, "access-permissions", None)? {
-            return Err(not_allowed());
+            return Err(Kind::ActionNotAllowedOnPermissions.into());
         }
         let mut role = self.by_id(id)?.ok_or_else(invalid_role_id)?;
         let protected = role["protected"].as_bool().unwrap_or(false);
@@ -154,12 +150,12 @@ impl Roles<'_> {
         let renames = name.as_deref().is_some_and(|n| role["name"] != n);
         let rescopes = change.scope.as_deref().is_some_and(|s| role["scope"] != s);
         if protected && (renames || rescopes) {
-            return Err(Error::bad("error-role-protected", "Role is protected"));
+            return Err(Kind::RoleProtected.into());
         }
         if let Some(n) = &name
             && self.list()?.iter().any(|r| r["name"] == n.as_str() && r["_id"] != id)
         {
-            return Err(Error::bad("error-duplicate-role-names-not-allowed", "Role name already exists"));
+            return Err(Kind::DuplicateRoleNamesNotAllowed.into());
         }
         if let Some(s) = &change.scope {
             Self::check_scope(s)?;
@@ -193,14 +189,14 @@ impl Roles<'_> {
     /// `roles.delete`: removes a custom role nobody holds, and drops it from every permission.
     pub fn delete(&self, caller: &User, key: &str) -> Result<()> {
         if !self.0.authz().can(caller, "access-permissions", None)? {
-            return Err(not_allowed());
+            return Err(Kind::ActionNotAllowedOnPermissions.into());
         }
         let role = self.by_id_or_name(key)?.ok_or_else(invalid_role_id)?;
         if role["protected"].as_bool().unwrap_or(false) {
-            return Err(Error::bad("error-role-protected", "Cannot delete a protected role"));
+            return Err(Kind::RoleProtected.with_message("Cannot delete a protected role"));
         }
         if self.holders_count(&role)? > 0 {
-            return Err(Error::bad("error-role-in-use", "Cannot delete role because it's in use"));
+            return Err(Kind::RoleInUse.into());
         }
         let id = role_id(&role).to_string();
         self.0.store.delete_role(&id)?;
@@ -233,14 +229,14 @@ impl Roles<'_> {
     /// `access-permissions` (or `assign-roles`), and `assign-admin-role` for `admin`.
     pub fn add_user(&self, caller: &User, role: &Value, user: &User, scope: Option<&str>) -> Result<()> {
         if !self.0.authz().can_any(caller, &["access-permissions", "assign-roles"], None)? {
-            return Err(not_allowed());
+            return Err(Kind::ActionNotAllowedOnPermissions.into());
         }
         let id = role_id(role);
         if id == "admin" && !self.0.authz().can(caller, "assign-admin-role", None)? {
-            return Err(Error::bad("error-action-not-allowed", "Assigning admin is not allowed"));
+            return Err(Kind::ActionNotAllowed.with_message("Assigning admin is not allowed"));
         }
         if self.has_role(user, id, scope)? {
-            return Err(Error::bad("error-user-already-in-role", "User already in role"));
+            return Err(Kind::UserAlreadyInRole.into());
         }
         self.set_membership(user, id, scope, true)?;
         Ok(())
@@ -249,14 +245,14 @@ impl Roles<'_> {
     /// `roles.removeUserFromRole`: takes the role away. The last admin stays admin.
     pub fn remove_user(&self, caller: &User, role: &Value, user: &User, scope: Option<&str>) -> Result<()> {
         if !self.0.authz().can_any(caller, &["access-permissions", "assign-roles"], None)? {
-            return Err(Error::bad("error-not-allowed", "Accessing permissions is not allowed"));
+            return Err(Kind::NotAllowed.with_message("Accessing permissions is not allowed"));
         }
         let id = role_id(role);
         if !self.has_role(user, id, scope)? {
-            return Err(Error::bad("error-user-not-in-role", "User is not in this role"));
+            return Err(Kind::UserNotInRole.into());
         }
         if id == "admin" && scope.is_none() && self.0.store.count_users_with_role("admin")? <= 1 {
-            return Err(Error::bad("error-admin-required", "You need to have at least one admin"));
+            return Err(Kind::AdminRequired.into());
         }
         self.set_membership(user, id, scope, false)
     }
@@ -282,17 +278,13 @@ impl Roles<'_> {
                         s.updated_at = Date::now();
                         Ok(())
                     })?
-                    .ok_or_else(|| Error::bad("error-invalid-user", "User is not part of given room"))?;
+                    .ok_or_else(|| Kind::InvalidUser.with_message("User is not part of given room"))?;
                 self.0
                     .bus
                     .publish(Event::SubscriptionChanged { action: ChangeAction::Updated, subscription: sub.into() });
             }
             None => {
-                let mut fresh = self
-                    .0
-                    .store
-                    .user_by_id(&user.id)?
-                    .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
+                let mut fresh = self.0.store.user_by_id(&user.id)?.ok_or(Kind::InvalidUser)?;
                 apply(&mut fresh.roles);
                 fresh.updated_at = Date::now();
                 self.0.store.update_user(&fresh)?;
@@ -323,9 +315,9 @@ impl Roles<'_> {
         if !authz.can(caller, "access-permissions", None)?
             || (rid.is_some() && !authz.can(caller, "view-other-user-channels", None)?)
         {
-            return Err(Error::bad("error-not-allowed", "Not allowed"));
+            return Err(Kind::NotAllowed.into());
         }
-        let role = self.by_id_or_name(key)?.ok_or_else(|| Error::bad("error-invalid-roleId", "Invalid role"))?;
+        let role = self.by_id_or_name(key)?.ok_or_else(|| Kind::InvalidRoleId.with_message("Invalid role"))?;
         let id = role_id(&role);
         let mut users: Vec<User> = match role["scope"].as_str() {
             Some("Subscriptions") => {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::Services;
 use crate::bus::Event;
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::time::Date;
 
@@ -117,13 +117,11 @@ impl Settings<'_> {
     /// `SettingChanged`. Permission checks belong to the caller's service entry point.
     pub fn set_value(&self, id: &str, value: Value) -> Result<Arc<Value>> {
         let Some(doc) = self.0.settings.doc(id) else {
-            return Err(Error::bad("error-invalid-setting", format!("Invalid setting {id}")));
+            return Err(Kind::InvalidSetting.with_message(format!("Invalid setting {id}")));
         };
         let kind = doc["type"].as_str().unwrap_or("string");
         let value = match (kind, &value) {
-            ("int", Value::String(s)) => {
-                s.parse::<i64>().map(Value::from).map_err(|_| Error::invalid_param("value"))?
-            }
+            ("int", Value::String(s)) => s.parse::<i64>().map(Value::from).map_err(|_| Kind::invalid_param("value"))?,
             ("boolean", Value::String(s)) if s == "true" || s == "false" => json!(s == "true"),
             ("string" | "code" | "password" | "relativeUrl" | "color" | "font" | "email", Value::Number(n)) => {
                 json!(n.to_string())
@@ -131,7 +129,7 @@ impl Settings<'_> {
             _ => value,
         };
         if !type_matches(kind, &value) {
-            return Err(Error::bad("error-invalid-setting-value", format!("Invalid value for setting {id}")));
+            return Err(Kind::InvalidSettingValue.with_message(format!("Invalid value for setting {id}")));
         }
         let mut doc = (*doc).clone();
         doc["value"] = value;
@@ -178,7 +176,7 @@ impl Settings<'_> {
             .settings
             .doc(id)
             .filter(|d| !is_hidden(d))
-            .ok_or_else(|| Error::bad("error-invalid-setting", format!("Invalid setting {id}")))
+            .ok_or_else(|| Kind::InvalidSetting.with_message(format!("Invalid setting {id}")))
     }
 
     /// `POST settings/:_id`: changes a setting as `user` (`edit-privileged-setting`). Hidden and
@@ -191,19 +189,16 @@ impl Settings<'_> {
             .settings
             .doc(id)
             .filter(|d| !is_hidden(d))
-            .ok_or_else(|| Error::bad("error-invalid-setting", format!("Invalid setting {id}")))?;
+            .ok_or_else(|| Kind::InvalidSetting.with_message(format!("Invalid setting {id}")))?;
         if doc["blocked"].as_bool() == Some(true) {
-            return Err(Error::bad(
-                "error-setting-blocked",
-                format!("The setting {id} is blocked and can't be changed"),
-            ));
+            return Err(Kind::SettingBlocked.with_message(format!("The setting {id} is blocked and can't be changed")));
         }
-        let value = value.ok_or_else(|| Error::param_required("value"))?;
+        let value = value.ok_or_else(|| Kind::param_required("value"))?;
         if let Some(editor) = editor
             && doc["type"] == "color"
         {
             if !matches!(editor.as_str(), "color" | "expression") {
-                return Err(Error::invalid_param("editor"));
+                return Err(Kind::invalid_param("editor"));
             }
             let mut with_editor = (*doc).clone();
             with_editor["editor"] = json!(editor);

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::Services;
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::markup::html_escape;
 use crate::models::User;
 
@@ -40,14 +40,14 @@ impl Shields<'_> {
     pub fn check_enabled(&self, kind: Option<&str>) -> Result<()> {
         let settings = &self.0.settings;
         if !settings.bool("API_Enable_Shields") {
-            return Err(Error::bad("error-endpoint-disabled", "This endpoint is disabled"));
+            return Err(Kind::EndpointDisabled.into());
         }
         let types = settings.string("API_Shield_Types");
         if let Some(kind) = kind
             && types != "*"
             && !types.split(',').any(|t| t.trim() == kind)
         {
-            return Err(Error::bad("error-shield-disabled", "This shield type is disabled"));
+            return Err(Kind::ShieldDisabled.into());
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use super::Services;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::models::User;
 use crate::time::Date;
 
@@ -49,7 +49,7 @@ impl Services {
 }
 
 fn denied() -> Error {
-    Error::bad("error-not-allowed", "Not allowed")
+    Error::from(Kind::NotAllowed)
 }
 
 impl Statistics<'_> {

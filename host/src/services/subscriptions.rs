@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use super::Services;
 use super::rooms::room_not_found;
 use crate::bus::ChangeAction;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::models::{Room, Subscription, User};
 use crate::store::{HistoryQuery, Tombstone};
 use crate::time::Date;
@@ -57,7 +57,7 @@ pub enum OpenChange {
 }
 
 fn invalid_subscription() -> Error {
-    Error::bad("error-invalid-subscription", "Invalid subscription")
+    Error::from(Kind::InvalidSubscription)
 }
 
 /// A removed item as `{update, remove}` answers list it: `{_id, _deletedAt}`.
@@ -80,13 +80,9 @@ impl Subscriptions<'_> {
     /// one can see but isn't in changes nothing, as upstream. The room must exist
     /// (`error-room-does-not-exist`) and be readable (`error-not-allowed`).
     pub fn read_if_member(&self, user: &User, rid: &str, read_threads: bool) -> Result<()> {
-        let room = self
-            .0
-            .store
-            .room_by_id(rid)?
-            .ok_or_else(|| Error::bad("error-room-does-not-exist", "This room does not exist"))?;
+        let room = self.0.store.room_by_id(rid)?.ok_or(Kind::RoomDoesNotExist)?;
         if !self.0.rooms().can_read(user, &room)? {
-            return Err(Error::bad("error-not-allowed", "Not allowed"));
+            return Err(Kind::NotAllowed.into());
         }
         if self.get_one(user, rid)?.is_some() {
             self.read(user, rid, read_threads)?;
@@ -185,13 +181,13 @@ impl Subscriptions<'_> {
     /// `toggleFavorite` / `rooms.favorite` (`Favorite_Rooms`).
     pub fn favorite(&self, user: &User, rid: &str, favorite: bool) -> Result<Subscription> {
         if !self.0.settings.bool("Favorite_Rooms") {
-            return Err(Error::bad("error-action-not-allowed", "Favorite Rooms is disabled"));
+            return Err(Kind::ActionNotAllowed.with_message("Favorite Rooms is disabled"));
         }
         self.modify(user, rid, &mut |s| {
             s.f = favorite;
             Ok(())
         })?
-        .ok_or_else(|| Error::bad("error-invalid-subscription", "You must be part of a room to favorite it"))
+        .ok_or_else(|| Kind::InvalidSubscription.with_message("You must be part of a room to favorite it"))
     }
 
     /// `readMessages` / `subscriptions.read`: marks the room read now — unread, alert and
@@ -220,14 +216,17 @@ impl Subscriptions<'_> {
     /// `unreadMessages` / `subscriptions.unread`: marks the room unread from a message on (the
     /// message must be someone else's) or, with a room id, from its last message.
     pub fn unread(&self, user: &User, first_unread_message: Option<&str>, rid: Option<&str>) -> Result<Subscription> {
-        let refuse = || Error::bad("error-action-not-allowed", "Not allowed");
+        let refuse = || Error::from(Kind::ActionNotAllowed);
         // A room id wins over a message, as upstream.
         let (rid, ts) = match (rid.filter(|r| !r.is_empty()), first_unread_message.filter(|m| !m.is_empty())) {
             (Some(rid), _) => {
-                let last =
-                    self.0.store.room_messages_before(rid, None, 1)?.into_iter().next().ok_or_else(|| {
-                        Error::bad("error-no-message-for-unread", "There are no messages to mark unread")
-                    })?;
+                let last = self
+                    .0
+                    .store
+                    .room_messages_before(rid, None, 1)?
+                    .into_iter()
+                    .next()
+                    .ok_or(Kind::NoMessageForUnread)?;
                 (rid.to_string(), last.ts)
             }
             (None, Some(mid)) => {
@@ -237,7 +236,7 @@ impl Subscriptions<'_> {
                 }
                 (m.rid.clone(), m.ts)
             }
-            (None, None) => return Err(Error::param_required("roomId")),
+            (None, None) => return Err(Kind::param_required("roomId")),
         };
         let before = Date(ts.0 - 1);
         // The unread counter covers the messages from the first unread one on.
@@ -254,14 +253,14 @@ impl Subscriptions<'_> {
             s.unread = unread.max(1);
             Ok(())
         })?
-        .ok_or_else(|| Error::bad("error-subscription-not-found", "Subscription not found"))
+        .ok_or_else(|| Error::from(Kind::SubscriptionNotFound))
     }
 
     /// `saveNotificationSettings` / `rooms.saveNotification`: one preference of the user in a
     /// room. `default` removes the preference so the account default applies.
     pub fn save_notification(&self, user: &User, rid: &str, field: &str, value: &Value) -> Result<Subscription> {
         let Some((_, flag)) = NOTIFICATION_FIELDS.iter().find(|(f, _)| *f == field) else {
-            return Err(Error::bad("error-invalid-settings", "Invalid settings field"));
+            return Err(Kind::InvalidSettings.with_message("Invalid settings field"));
         };
         let text = match value {
             Value::String(s) => s.clone(),
@@ -273,12 +272,12 @@ impl Subscriptions<'_> {
                     "0".into()
                 }
             }
-            _ => return Err(Error::bad("error-invalid-settings", "Invalid settings value")),
+            _ => return Err(Kind::InvalidSettings.with_message("Invalid settings value")),
         };
         if matches!(field, "desktopNotifications" | "mobilePushNotifications" | "emailNotifications")
             && !matches!(text.as_str(), "all" | "mentions" | "nothing" | "default")
         {
-            return Err(Error::bad("error-invalid-settings", "Invalid settings value"));
+            return Err(Kind::InvalidSettings.with_message("Invalid settings value"));
         }
         let flag = *flag;
         self.modify(user, rid, &mut |s| {
@@ -287,8 +286,7 @@ impl Subscriptions<'_> {
             } else if text == "default" {
                 s.extra.remove(field);
             } else if field == "desktopNotificationDuration" {
-                let n: i64 =
-                    text.parse().map_err(|_| Error::bad("error-invalid-settings", "Invalid settings value"))?;
+                let n: i64 = text.parse().map_err(|_| Kind::InvalidSettings.with_message("Invalid settings value"))?;
                 s.extra.insert(field.to_string(), json!(n));
             } else {
                 s.extra.insert(field.to_string(), json!(text));
@@ -304,7 +302,7 @@ impl Subscriptions<'_> {
             return Err(invalid_subscription());
         }
         if prefs.keys().any(|k| !NOTIFICATION_FIELDS.iter().any(|(f, _)| f == k)) {
-            return Err(Error::bad("error-invalid-settings", "Invalid settings field"));
+            return Err(Kind::InvalidSettings.with_message("Invalid settings field"));
         }
         for (k, v) in prefs {
             self.save_notification(user, rid, k, v)?;

@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 
 use super::Services;
-use super::rooms::{NewRoom, not_allowed};
+use super::rooms::NewRoom;
 use crate::bus::ChangeAction;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::ids;
 use crate::models::{Room, User};
 use crate::services::authz::unauthorized;
@@ -54,7 +54,7 @@ pub struct MemberFilter {
 }
 
 fn team_not_found() -> Error {
-    Error::bad("team-does-not-exist", "Team does not exist")
+    Error::from(Kind::TeamDoesNotExist)
 }
 
 fn team_user(u: &User) -> TeamUser {
@@ -72,7 +72,7 @@ impl Teams<'_> {
             (Some(id), _) => self.0.store.team_by_id(id)?,
             (None, Some(name)) => self.0.store.team_by_name(name)?,
             (None, None) => {
-                return Err(Error::bad("error-invalid-params", "The parameter \"teamId\" or \"teamName\" is required"));
+                return Err(Kind::InvalidParams.with_message("The parameter \"teamId\" or \"teamName\" is required"));
             }
         }
         .ok_or_else(team_not_found)
@@ -84,7 +84,7 @@ impl Teams<'_> {
     }
 
     fn main_room(&self, team: &Team) -> Result<Room> {
-        self.0.store.room_by_id(&team.room_id)?.ok_or_else(|| Error::bad("error-room-not-found", "Room not found"))
+        self.0.store.room_by_id(&team.room_id)?.ok_or_else(|| Error::from(Kind::RoomNotFound))
     }
 
     fn new_member(team: &Team, user_id: &str, roles: Vec<String>, by: &User) -> TeamMember {
@@ -106,22 +106,22 @@ impl Teams<'_> {
     pub fn create(&self, caller: &User, new: NewTeam) -> Result<Team> {
         self.0.authz().require(caller, "create-team", None)?;
         if new.kind != TEAM_PUBLIC && new.kind != TEAM_PRIVATE {
-            return Err(Error::invalid_param("type"));
+            return Err(Kind::invalid_param("type"));
         }
         let name = new.name.trim().to_string();
         if name.is_empty() {
-            return Err(Error::param_required("name"));
+            return Err(Kind::param_required("name"));
         }
         if self.0.store.team_by_name(&name)?.is_some() {
-            return Err(Error::bad("team-name-already-exists", "Team name already exists"));
+            return Err(Kind::TeamNameAlreadyExists.into());
         }
         if let Some(existing) = self.0.store.room_by_name(&name)?
             && new.room_id.as_deref() != Some(existing.id.as_str())
         {
-            return Err(Error::bad("room-name-already-exists", "Room name already exists"));
+            return Err(Kind::RoomNameAlreadyExists.into());
         }
         let owner = match new.owner.as_deref().filter(|o| !o.is_empty()) {
-            Some(id) => self.0.store.user_by_id(id)?.ok_or_else(|| Error::bad("invalid-user", "Invalid user"))?,
+            Some(id) => self.0.store.user_by_id(id)?.ok_or(Kind::TeamInvalidUser)?,
             None => caller.clone(),
         };
         let now = Date::now();
@@ -137,13 +137,9 @@ impl Teams<'_> {
         };
         match new.room_id.as_deref().filter(|r| !r.is_empty()) {
             Some(rid) => {
-                let room = self
-                    .0
-                    .store
-                    .room_by_id(rid)?
-                    .ok_or_else(|| Error::bad("error-room-not-found", "Room not found"))?;
+                let room = self.0.store.room_by_id(rid)?.ok_or(Kind::RoomNotFound)?;
                 if room.team_id.is_some() {
-                    return Err(Error::bad("error-room-already-in-team", "The room already belongs to a team"));
+                    return Err(Kind::RoomAlreadyInTeam.into());
                 }
                 team.room_id = room.id.clone();
                 let subs = self.0.store.subscriptions_of_room(&room.id)?;
@@ -177,7 +173,7 @@ impl Teams<'_> {
                             true
                         },
                     )?
-                    .ok_or_else(|| Error::bad("error-room-not-found", "Room not found"))?;
+                    .ok_or(Kind::RoomNotFound)?;
                 self.0.system_messages().record(&after, "user-converted-to-team", &name, caller, Default::default())?;
             }
             None => {
@@ -290,7 +286,7 @@ impl Teams<'_> {
         let room = self.main_room(team)?;
         let mut users = Vec::new();
         for (uid, roles) in members {
-            let user = self.0.store.user_by_id(uid)?.ok_or_else(|| Error::bad("invalid-user", "Invalid user"))?;
+            let user = self.0.store.user_by_id(uid)?.ok_or(Kind::TeamInvalidUser)?;
             users.push((user, roles));
         }
         for (user, roles) in users {
@@ -317,16 +313,12 @@ impl Teams<'_> {
         if !self.0.authz().can(caller, "edit-team-member", Some(&team.room_id))? {
             return Err(unauthorized());
         }
-        let mut member = self
-            .0
-            .store
-            .team_member(&team.id, user_id)?
-            .ok_or_else(|| Error::bad("member-does-not-exist", "Member does not exist"))?;
+        let mut member = self.0.store.team_member(&team.id, user_id)?.ok_or(Kind::MemberDoesNotExist)?;
         if member.roles.iter().any(|r| r == "owner")
             && !roles.iter().any(|r| r == "owner")
             && self.owner_count(team)? <= 1
         {
-            return Err(Error::bad("last-owner-can-not-be-removed", "The last owner can not be removed"));
+            return Err(Kind::LastOwnerCanNotBeRemoved.into());
         }
         member.roles = roles;
         member.updated_at = Date::now();
@@ -341,13 +333,13 @@ impl Teams<'_> {
         let existing = self.0.store.team_member(&team.id, &user.id)?;
         let sub = self.0.store.subscription(&team.room_id, &user.id)?;
         if existing.is_none() && sub.is_none() {
-            return Err(Error::bad("member-does-not-exist", "Member does not exist"));
+            return Err(Kind::MemberDoesNotExist.into());
         }
         if let Some(m) = &existing
             && m.roles.iter().any(|r| r == "owner")
             && self.owner_count(team)? <= 1
         {
-            return Err(Error::bad("last-owner-can-not-be-removed", "The last owner can not be removed"));
+            return Err(Kind::LastOwnerCanNotBeRemoved.into());
         }
         self.0.store.delete_team_member(&team.id, &user.id)?;
         if let Some(room) = self.0.store.room_by_id(&team.room_id)? {
@@ -366,12 +358,7 @@ impl Teams<'_> {
         if !self.0.authz().can(caller, "edit-team-member", Some(&team.room_id))? {
             return Err(unauthorized());
         }
-        let user = self
-            .0
-            .store
-            .user_by_id(user_id)?
-            .filter(|u| u.active)
-            .ok_or_else(|| Error::bad("invalid-user", "Invalid user"))?;
+        let user = self.0.store.user_by_id(user_id)?.filter(|u| u.active).ok_or(Kind::TeamInvalidUser)?;
         self.remove_membership(team, &user, caller)?;
         for room in self.team_rooms_among(team, rooms)? {
             self.0.rooms().remove_user(&room, &user, Some(caller))?;
@@ -392,19 +379,19 @@ impl Teams<'_> {
     /// rooms the caller is in into the team.
     pub fn add_rooms(&self, caller: &User, team: &Team, rids: &[String]) -> Result<Vec<Room>> {
         if !self.0.authz().can_any(caller, &["add-team-channel", "move-room-to-team"], Some(&team.room_id))? {
-            return Err(Error::forbidden("error-no-permission-team-channel", "You don't have permission to add rooms"));
+            return Err(Kind::NoPermissionTeamChannel.into());
         }
         let mut rooms = Vec::new();
         for rid in rids {
-            let room = self.0.store.room_by_id(rid)?.ok_or_else(|| Error::bad("invalid-room", "Invalid room"))?;
+            let room = self.0.store.room_by_id(rid)?.ok_or(Kind::TeamInvalidRoom)?;
             if room.is_direct() {
-                return Err(Error::bad("invalid-room", "Invalid room"));
+                return Err(Kind::TeamInvalidRoom.into());
             }
             if room.team_id.is_some() {
-                return Err(Error::bad("room-already-on-team", "Room already on team"));
+                return Err(Kind::RoomAlreadyOnTeam.into());
             }
             if self.0.store.subscription(&room.id, &caller.id)?.is_none() {
-                return Err(Error::bad("error-no-owner-channel", "You are not a member of this room"));
+                return Err(Kind::NoOwnerChannel.into());
             }
             rooms.push(room);
         }
@@ -428,7 +415,7 @@ impl Teams<'_> {
                         true
                     },
                 )?
-                .ok_or_else(|| Error::bad("invalid-room", "Invalid room"))?;
+                .ok_or(Kind::TeamInvalidRoom)?;
             if after.t == "c" {
                 self.0.system_messages().record(
                     &main,
@@ -463,7 +450,7 @@ impl Teams<'_> {
                     true
                 },
             )?
-            .ok_or_else(|| Error::bad("invalid-room", "Invalid room"))?;
+            .ok_or(Kind::TeamInvalidRoom)?;
         Ok(after)
     }
 
@@ -478,14 +465,14 @@ impl Teams<'_> {
             .store
             .room_by_id(rid)?
             .filter(|r| r.team_id.as_deref() == Some(team.id.as_str()))
-            .ok_or_else(|| Error::bad("invalid-room", "Invalid room"))?;
+            .ok_or(Kind::TeamInvalidRoom)?;
         if !self.0.authz().can(caller, "view-all-team-channels", Some(&team.room_id))?
             && self.0.store.subscription(&room.id, &caller.id)?.is_none()
         {
             return Err(unauthorized());
         }
         if room.team_main {
-            return Err(Error::bad("cannot-remove-team-main-room", "The team's main room can't be removed"));
+            return Err(Kind::CannotRemoveTeamMainRoom.into());
         }
         let after = self.unset_team(&room)?;
         if let Ok(main) = self.main_room(team) {
@@ -503,7 +490,7 @@ impl Teams<'_> {
     /// `teams.updateRoom` (`edit-team-channel`): marks a team room as auto-join
     /// (`teamDefault`); making it default adds every team member.
     pub fn update_room(&self, caller: &User, rid: &str, is_default: bool) -> Result<Room> {
-        let room = self.0.store.room_by_id(rid)?.ok_or_else(|| Error::bad("invalid-room", "Invalid room"))?;
+        let room = self.0.store.room_by_id(rid)?.ok_or(Kind::TeamInvalidRoom)?;
         let team = match &room.team_id {
             Some(t) => self.0.store.team_by_id(t)?.ok_or_else(team_not_found)?,
             None => return Err(team_not_found()),
@@ -525,7 +512,7 @@ impl Teams<'_> {
                 r.updated_at = now;
                 Ok(())
             })?
-            .ok_or_else(|| Error::bad("invalid-room", "Invalid room"))?;
+            .ok_or(Kind::TeamInvalidRoom)?;
         self.0.emit_room(ChangeAction::Updated, &after);
         if is_default {
             let ids: Vec<String> = self.0.store.team_members(&team.id)?.into_iter().map(|m| m.user_id).collect();
@@ -645,13 +632,13 @@ impl Teams<'_> {
         let mut settings = serde_json::Map::new();
         if let Some(n) = name.filter(|n| !n.trim().is_empty() && Some(n.trim()) != room.name.as_deref()) {
             if self.0.store.team_by_name(n.trim())?.is_some_and(|t| t.id != team.id) {
-                return Err(Error::bad("team-name-already-exists", "Team name already exists"));
+                return Err(Kind::TeamNameAlreadyExists.into());
             }
             settings.insert("roomName".into(), json!(n.trim()));
         }
         if let Some(k) = kind {
             if k != TEAM_PUBLIC && k != TEAM_PRIVATE {
-                return Err(Error::invalid_param("type"));
+                return Err(Kind::invalid_param("type"));
             }
             let t = if k == TEAM_PRIVATE { "p" } else { "c" };
             if t != room.t {
@@ -661,8 +648,10 @@ impl Teams<'_> {
         if settings.is_empty() {
             return Ok(());
         }
-        self.0.rooms().save_settings(caller, &room, &settings).map_err(|e| match e.id() {
-            "error-action-not-allowed" => not_allowed(),
+        self.0.rooms().save_settings(caller, &room, &settings).map_err(|e| match e.kind() {
+            Some(Kind::ActionForbidden | Kind::ActionNotAllowed | Kind::ActionNotAllowedOnPermissions) => {
+                Error::from(Kind::NotAllowed)
+            }
             _ => e,
         })?;
         Ok(())

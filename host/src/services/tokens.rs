@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::Services;
 use super::accounts::Caller;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::ids;
 use crate::models::User;
 use crate::store::LoginToken;
@@ -27,11 +27,11 @@ impl Services {
 /// `not-authorized`, as upstream's token functions refuse a caller without the permission
 /// (a 400 naming the method, like every error they throw).
 fn not_authorized(method: &str) -> Error {
-    Error::bad("not-authorized", "Not Authorized").with_details(json!({"method": method}))
+    Kind::MethodNotAuthorized.with_details(json!({"method": method}))
 }
 
 fn does_not_exist(method: &str) -> Error {
-    Error::bad("error-token-does-not-exists", "Token does not exist").with_details(json!({"method": method}))
+    Kind::TokenDoesNotExists.with_details(json!({"method": method}))
 }
 
 impl Tokens<'_> {
@@ -53,11 +53,10 @@ impl Tokens<'_> {
         const METHOD: &str = "personalAccessTokens:generateToken";
         self.require(user, METHOD)?;
         if name.trim().is_empty() {
-            return Err(Error::param_required("tokenName"));
+            return Err(Kind::param_required("tokenName"));
         }
         if self.find(user, name)?.is_some() {
-            return Err(Error::bad("error-token-already-exists", "A token with this name already exists")
-                .with_details(json!({"method": METHOD})));
+            return Err(Kind::TokenAlreadyExists.with_details(json!({"method": METHOD})));
         }
         self.insert(user, name, bypass_two_factor)
     }

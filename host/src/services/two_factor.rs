@@ -17,7 +17,7 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use super::Services;
 use super::accounts::{Caller, verify_password};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::ids;
 use crate::models::User;
 use crate::store::{Credentials, LoginToken, RememberedToken};
@@ -70,9 +70,7 @@ pub fn fingerprint(address: Option<&str>, user_agent: Option<&str>) -> String {
 
 /// A TOTP generator for a base32 secret: SHA-1, 6 digits, 30 s steps, `skew` steps either way.
 pub fn totp_for(secret_b32: &str, skew: u8) -> Result<TOTP> {
-    let bytes = Secret::Encoded(secret_b32.to_string())
-        .to_bytes()
-        .map_err(|_| Error::bad("error-invalid-totp-secret", "Invalid TOTP secret"))?;
+    let bytes = Secret::Encoded(secret_b32.to_string()).to_bytes().map_err(|_| Kind::InvalidTotpSecret)?;
     Ok(TOTP::new_unchecked(Algorithm::SHA1, 6, skew, 30, bytes, None, String::new()))
 }
 
@@ -92,7 +90,7 @@ fn otpauth_url(site: &str, username: &str, secret_b32: &str) -> String {
 
 /// `invalid-totp`, as the TOTP enrolment methods fail.
 fn invalid_totp() -> Error {
-    Error::bad("invalid-totp", "Invalid TOTP provided")
+    Error::from(Kind::InvalidTotp)
 }
 
 /// The second factors, in upstream's order of preference.
@@ -237,7 +235,7 @@ impl TwoFactor<'_> {
         details["method"] = json!(selected.name());
         details["availableMethods"] = json!(self.available(user, &creds));
         let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
-            return Err(Error::bad("totp-required", "TOTP Required").with_details(details));
+            return Err(Kind::TotpRequired.with_details(details));
         };
         let valid = match selected {
             Method::Totp => self.totp_enabled(&creds) && self.verify_totp(user, code)?,
@@ -253,11 +251,9 @@ impl TwoFactor<'_> {
         };
         if !valid {
             if selected == Method::Email && self.max_attempts_reached(&self.0.store.credentials(&user.id)?) {
-                return Err(
-                    Error::bad("totp-max-attempts", "TOTP Maximun Failed Attempts Reached").with_details(details)
-                );
+                return Err(Kind::TotpMaxAttempts.with_details(details));
             }
-            return Err(Error::bad("totp-invalid", "TOTP Invalid").with_details(details));
+            return Err(Kind::TotpInvalid.with_details(details));
         }
         if let Some(origin) = origin
             && !opts.disable_remember_me
@@ -442,7 +438,7 @@ impl TwoFactor<'_> {
     /// [`TwoFactor::verify_totp_enrolment`]; `{secret, url}`.
     pub fn enable_totp(&self, user: &User) -> Result<Value> {
         if user.username.is_empty() {
-            return Err(Error::bad("error-invalid-user", "Invalid user"));
+            return Err(Kind::InvalidUser.into());
         }
         let secret = Secret::generate_secret().to_encoded().to_string();
         let mut already = false;
@@ -454,7 +450,7 @@ impl TwoFactor<'_> {
             }
         })?;
         if already {
-            return Err(Error::bad("error-2fa-already-enabled", "Two-factor authentication is already enabled"));
+            return Err(Kind::TwoFactorAlreadyEnabled.into());
         }
         let site = self.0.settings.string("Site_Name");
         let site = if site.is_empty() { "Orbit".to_string() } else { site };
@@ -516,17 +512,17 @@ impl TwoFactor<'_> {
             None => actor.clone(),
             Some((user_id, username)) => {
                 if !self.0.authz().can(actor, "edit-other-user-totp", None)? {
-                    return Err(Error::bad("error-not-allowed", "Not allowed"));
+                    return Err(Kind::NotAllowed.into());
                 }
                 if !self.setting("Accounts_TwoFactorAuthentication_Enabled") {
-                    return Err(Error::bad("error-two-factor-not-enabled", "Two factor authentication is not enabled"));
+                    return Err(Kind::TwoFactorNotEnabled.into());
                 }
                 let found = match (user_id, username) {
                     (Some(id), _) => self.0.store.user_by_id(id)?,
                     (None, Some(name)) => self.0.store.user_by_username(name)?,
                     (None, None) => None,
                 };
-                let target = found.ok_or_else(|| Error::bad("error-invalid-user-id", "Invalid user id"))?;
+                let target = found.ok_or(Kind::InvalidUserId)?;
                 let text = "Your TOTP has been reset.\n\nYou must configure a new authenticator key before you can use two-factor authentication with TOTP again.";
                 for email in target.emails.iter().filter(|e| e.verified) {
                     self.0.mail().send(&email.address, "TOTP reset", text)?;
@@ -552,7 +548,7 @@ impl TwoFactor<'_> {
     /// Other sessions but `keep` end.
     pub fn enable_email(&self, user: &User, keep: Option<&LoginToken>) -> Result<()> {
         if user.emails.iter().any(|e| !e.verified) {
-            return Err(Error::bad("error-invalid-user", "You need to verify your emails before setting up 2FA"));
+            return Err(Kind::InvalidUser.with_message("You need to verify your emails before setting up 2FA"));
         }
         self.set_email_enabled(user, true)?;
         if let Some(keep) = keep {

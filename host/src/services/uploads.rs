@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::Services;
 use super::authz::unauthorized;
 use super::messages::Draft;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::ids;
 use crate::models::{Message, Room, User};
 use crate::store::Upload;
@@ -89,7 +89,7 @@ pub struct FileMessage {
 
 /// Upstream's `File_exceeds_allowed_size_of_bytes`.
 fn too_large(limit: u64) -> Error {
-    Error::bad("error-file-too-large", format!("File exceeds allowed size of {}.", human_size(limit)))
+    Kind::FileTooLarge.with_message(format!("File exceeds allowed size of {}.", human_size(limit)))
 }
 
 /// A byte count as upstream's `filesize` writes it (`10 B`, `1.5 KB`, `100 MB`).
@@ -273,13 +273,10 @@ impl Uploads<'_> {
     fn check_enabled(&self, room: &Room) -> Result<()> {
         let s = self.0;
         if !s.settings.bool("FileUpload_Enabled") {
-            return Err(Error::bad("error-file-upload-disabled", "File uploads are disabled."));
+            return Err(Kind::FileUploadDisabled.into());
         }
         if room.t == "d" && !s.settings.bool("FileUpload_Enabled_Direct") {
-            return Err(Error::bad(
-                "error-direct-message-file-upload-not-allowed",
-                "File sharing not allowed in direct messages.",
-            ));
+            return Err(Kind::DirectMessageFileUploadNotAllowed.into());
         }
         Ok(())
     }
@@ -297,12 +294,12 @@ impl Uploads<'_> {
             return Err(too_large(limit));
         }
         if file.data.size == 0 {
-            return Err(Error::bad("error-file-empty", "The file is empty"));
+            return Err(Kind::FileEmpty.into());
         }
         let white = s.settings.string("FileUpload_MediaTypeWhiteList");
         let black = s.settings.string("FileUpload_MediaTypeBlackList");
         if !type_allowed(&file.content_type, &white, &black) {
-            return Err(Error::bad("error-invalid-file-type", "File type is not accepted."));
+            return Err(Kind::InvalidFileType.into());
         }
         s.rooms().can_post(user, &room)?;
         Ok(room)
@@ -367,10 +364,10 @@ impl Uploads<'_> {
             .store
             .upload(file_id)?
             .filter(|u| u.rid == rid && u.user_id == user.id && !u.complete)
-            .ok_or_else(|| Error::bad("invalid-file", "Invalid file"))?;
+            .ok_or(Kind::InvalidFile)?;
         let max = s.settings.int("Message_MaxAllowedSize", 5000);
         if m.description.as_ref().is_some_and(|d| d.chars().count() as i64 > max) {
-            return Err(Error::bad("error-message-size-exceeded", "Message size exceeds the allowed size"));
+            return Err(Kind::MessageSizeExceeded.with_message("Message size exceeds the allowed size"));
         }
         if let Some(name) = m.file_name.as_deref().filter(|n| !n.trim().is_empty()) {
             upload.name = clean_name(name);
@@ -444,10 +441,10 @@ impl Uploads<'_> {
     /// A file to download: its record, and where its bytes are. Unknown files are 404, refused
     /// downloads 403 (as upstream answers both).
     pub fn download(&self, caller: Option<&User>, id: &str) -> Result<(Upload, PathBuf)> {
-        let not_found = || Error::not_found("error-file-not-found", "File not found");
+        let not_found = || Error::from(Kind::FileNotFound);
         let upload = self.0.store.upload(id)?.ok_or_else(not_found)?;
         if !self.may_download(caller, &upload.rid)? {
-            return Err(Error::forbidden("error-not-allowed", "Not allowed"));
+            return Err(Kind::Forbidden.into());
         }
         let path = self.0.files().path(&upload.id);
         if !path.is_file() {

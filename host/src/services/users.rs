@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::Services;
 use super::accounts::{Caller, hash_password, verify_password};
 use crate::bus::{ChangeAction, Event};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::ids;
 use crate::models::{Email, Room, User, UserRef};
 use crate::store::LoginToken;
@@ -26,15 +26,11 @@ impl Services {
     }
 }
 
-fn not_allowed(message: &str) -> Error {
-    Error::bad("error-action-not-allowed", message.to_string())
-}
-
 fn str_field(data: &Map<String, Value>, key: &str) -> Result<Option<String>> {
     match data.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
-        Some(_) => Err(Error::invalid_param(key)),
+        Some(_) => Err(Kind::invalid_param(key)),
     }
 }
 
@@ -42,7 +38,7 @@ fn bool_field(data: &Map<String, Value>, key: &str) -> Result<Option<bool>> {
     match data.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(Error::invalid_param(key)),
+        Some(_) => Err(Kind::invalid_param(key)),
     }
 }
 
@@ -85,7 +81,7 @@ impl ProfileChanges {
         let custom_fields = match data.get("customFields") {
             None | Some(Value::Null) => None,
             Some(Value::Object(o)) => Some(o.clone()),
-            Some(_) => return Err(Error::invalid_param("customFields")),
+            Some(_) => return Err(Kind::invalid_param("customFields")),
         };
         Ok(ProfileChanges {
             username: str_field(data, "username")?.filter(|s| !s.is_empty()),
@@ -118,7 +114,7 @@ impl Users<'_> {
     }
 
     fn target(&self, user_id: &str) -> Result<User> {
-        self.0.store.user_by_id(user_id)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))
+        self.0.store.user_by_id(user_id)?.ok_or_else(|| Error::from(Kind::InvalidUser))
     }
 
     /// Whether `user` is the only active admin left.
@@ -140,7 +136,7 @@ impl Users<'_> {
         }
         for role in &new.roles {
             if self.0.roles().by_id(role)?.is_none() {
-                return Err(Error::bad("error-invalid-role", format!("Role {role} does not exist")));
+                return Err(Kind::InvalidRole.with_message(format!("Role {role} does not exist")));
             }
         }
         self.0.accounts().insert(new)
@@ -154,13 +150,12 @@ impl Users<'_> {
             (Some(id), _) => s.store.user_by_id(id)?,
             (None, Some(name)) => s.store.user_by_username(name.trim_start_matches('@'))?,
             (None, None) => {
-                return Err(Error::bad(
-                    "error-invalid-params",
-                    "The required \"userId\" or \"username\" param was not provided",
-                ));
+                return Err(
+                    Kind::InvalidParams.with_message("The required \"userId\" or \"username\" param was not provided")
+                );
             }
         }
-        .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
+        .ok_or(Kind::InvalidUser)?;
         self.view_as(viewer, &user)
     }
 
@@ -190,16 +185,16 @@ impl Users<'_> {
         let edit_others = authz.can(actor, "edit-other-user-info", None)?;
         let edit_password = authz.can(actor, "edit-other-user-password", None)?;
         if !edit_others && !myself {
-            return Err(not_allowed("Not allowed"));
+            return Err(Kind::ActionNotAllowed.into());
         }
         let changes = ProfileChanges::read(data, "password")?;
         // Changing oneself follows the profile settings; admins editing others don't.
         let gated = !edit_others || myself;
         let allowed = |setting: &str| s.settings.bool(setting) || !gated;
         if !s.settings.bool("Accounts_AllowUserProfileChange") && !edit_others && !edit_password {
-            return Err(not_allowed("Edit user profile is not allowed"));
+            return Err(Kind::ActionNotAllowed.with_message("Edit user profile is not allowed"));
         }
-        let refuse = |what: &str| Err(not_allowed(&format!("Edit {what} is not allowed")));
+        let refuse = |what: &str| Err(Kind::ActionNotAllowed.with_message(format!("Edit {what} is not allowed")));
         if changes.username.as_ref().is_some_and(|u| *u != user.username) && !allowed("Accounts_AllowUsernameChange") {
             return refuse("username");
         }
@@ -214,7 +209,7 @@ impl Users<'_> {
         }
         if changes.password.is_some() {
             if !myself && !edit_password {
-                return Err(not_allowed("Editing user password is not allowed"));
+                return Err(Kind::ActionNotAllowed.with_message("Editing user password is not allowed"));
             }
             if !allowed("Accounts_AllowPasswordChange") {
                 return refuse("user password");
@@ -224,10 +219,10 @@ impl Users<'_> {
             None | Some(Value::Null) => None,
             Some(Value::Array(a)) => Some(
                 a.iter()
-                    .map(|r| r.as_str().map(String::from).ok_or_else(|| Error::invalid_param("roles")))
+                    .map(|r| r.as_str().map(String::from).ok_or_else(|| Kind::invalid_param("roles")))
                     .collect::<Result<_>>()?,
             ),
-            Some(_) => return Err(Error::invalid_param("roles")),
+            Some(_) => return Err(Kind::invalid_param("roles")),
         };
         if let Some(roles) = &roles {
             let mut sorted = roles.clone();
@@ -235,16 +230,18 @@ impl Users<'_> {
             let mut current = user.roles.clone();
             current.sort();
             if sorted != current {
-                authz.require(actor, "assign-roles", None).map_err(|_| not_allowed("Assign roles is not allowed"))?;
+                authz
+                    .require(actor, "assign-roles", None)
+                    .map_err(|_| Kind::ActionNotAllowed.with_message("Assign roles is not allowed"))?;
                 if roles.iter().any(|r| r == "admin") && !user.has_role("admin") {
                     authz.require(actor, "assign-admin-role", None)?;
                 }
                 if user.has_role("admin") && !roles.iter().any(|r| r == "admin") && self.last_active_admin(&user)? {
-                    return Err(not_allowed("Leaving the app without admins is not allowed"));
+                    return Err(Kind::ActionNotAllowed.with_message("Leaving the app without admins is not allowed"));
                 }
                 for role in roles {
                     if s.roles().by_id(role)?.is_none() {
-                        return Err(Error::bad("error-invalid-role", format!("Role {role} does not exist")));
+                        return Err(Kind::InvalidRole.with_message(format!("Role {role} does not exist")));
                     }
                 }
             }
@@ -255,11 +252,13 @@ impl Users<'_> {
         {
             authz
                 .require(actor, "edit-other-user-active-status", None)
-                .map_err(|_| not_allowed("Editing user active status is not allowed"))?;
+                .map_err(|_| Kind::ActionNotAllowed.with_message("Editing user active status is not allowed"))?;
             // Refuse before anything changes, not halfway.
             if !active {
                 if self.last_active_admin(&user)? {
-                    return Err(not_allowed("Leaving the app without an active admin is not allowed"));
+                    return Err(
+                        Kind::ActionNotAllowed.with_message("Leaving the app without an active admin is not allowed")
+                    );
                 }
                 Self::confirm_fates(&self.room_fates(&user)?, confirm_relinquish)?;
             }
@@ -311,7 +310,7 @@ impl Users<'_> {
         }
         let name = changes.name.filter(|n| user.name.as_deref() != Some(n.as_str()));
         if name.as_ref().is_some_and(|n| n.is_empty()) && s.settings.bool("Accounts_RequireNameForSignUp") {
-            return Err(Error::bad("error-the-field-is-required", "The field Name is required"));
+            return Err(Kind::TheFieldIsRequired.into());
         }
         let email = changes.email.filter(|e| Some(e.as_str()) != user.email());
         if let Some(email) = &email {
@@ -391,9 +390,9 @@ impl Users<'_> {
         let s = self.0;
         let mut me = self.target(&caller.user.id)?;
         let changes = ProfileChanges::read(data, "newPassword")?;
-        let refuse = |what: &str| Err(not_allowed(&format!("Edit {what} is not allowed")));
+        let refuse = |what: &str| Err(Kind::ActionNotAllowed.with_message(format!("Edit {what} is not allowed")));
         if !s.settings.bool("Accounts_AllowUserProfileChange") {
-            return Err(not_allowed("Edit user profile is not allowed"));
+            return Err(Kind::ActionNotAllowed.with_message("Edit user profile is not allowed"));
         }
         if changes.username.as_ref().is_some_and(|u| *u != me.username)
             && !s.settings.bool("Accounts_AllowUsernameChange")
@@ -416,24 +415,20 @@ impl Users<'_> {
         if email_change || changes.password.is_some() {
             let creds = s.store.credentials(&me.id)?;
             if let Some(hash) = creds.password {
-                let current = str_field(data, "currentPassword")?
-                    .filter(|p| !p.is_empty())
-                    .ok_or_else(|| Error::bad("error-invalid-password", "Invalid password"))?;
+                let current =
+                    str_field(data, "currentPassword")?.filter(|p| !p.is_empty()).ok_or(Kind::InvalidPassword)?;
                 let digest = if current.len() == 64 && current.bytes().all(|b| b.is_ascii_hexdigit()) {
                     current.to_ascii_lowercase()
                 } else {
                     ids::sha256_hex(&current)
                 };
                 if !verify_password(&digest, &hash) {
-                    return Err(Error::bad("error-invalid-password", "Invalid password"));
+                    return Err(Kind::InvalidPassword.into());
                 }
                 if let Some(new) = &changes.password
                     && verify_password(&ids::sha256_hex(new), &hash)
                 {
-                    return Err(Error::bad(
-                        "error-password-same-as-current",
-                        "Entered password same as current password",
-                    ));
+                    return Err(Kind::PasswordSameAsCurrent.into());
                 }
             }
             // The current password is the second factor of users who have no other (upstream
@@ -468,7 +463,9 @@ impl Users<'_> {
         let was_active = user.active;
         if !active {
             if self.last_active_admin(&user)? {
-                return Err(not_allowed("Leaving the app without an active admin is not allowed"));
+                return Err(
+                    Kind::ActionNotAllowed.with_message("Leaving the app without an active admin is not allowed")
+                );
             }
             let fates = self.room_fates(&user)?;
             Self::confirm_fates(&fates, confirm_relinquish)?;
@@ -481,7 +478,7 @@ impl Users<'_> {
                 u.active = active;
                 u.updated_at = now;
             })?
-            .ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
+            .ok_or(Kind::InvalidUser)?;
         if !active {
             s.store.delete_user_tokens(&user.id)?;
         }
@@ -619,7 +616,7 @@ impl Users<'_> {
         let name = |r: &Room| r.fname.clone().or_else(|| r.name.clone()).unwrap_or_default();
         let removed: Vec<String> = fates.iter().filter(|f| f.remove).map(|f| name(&f.room)).collect();
         let changed: Vec<String> = fates.iter().filter(|f| f.new_owner.is_some()).map(|f| name(&f.room)).collect();
-        Err(Error::bad("user-last-owner", "")
+        Err(Kind::UserLastOwner
             .with_details(serde_json::json!({"shouldBeRemoved": removed, "shouldChangeOwner": changed})))
     }
 
@@ -692,7 +689,7 @@ impl Users<'_> {
     pub fn delete_own(&self, user: &User, password: &str, confirm_relinquish: bool) -> Result<()> {
         let s = self.0;
         if !s.settings.bool("Accounts_AllowDeleteOwnAccount") {
-            return Err(Error::bad("error-not-allowed", "Not allowed"));
+            return Err(Kind::NotAllowed.into());
         }
         let creds = s.store.credentials(&user.id)?;
         if let Some(hash) = creds.password {
@@ -702,11 +699,11 @@ impl Users<'_> {
                 ids::sha256_hex(password)
             };
             if !verify_password(&digest, &hash) {
-                return Err(Error::bad("error-invalid-password", "Invalid password"));
+                return Err(Kind::InvalidPassword.into());
             }
         } else if password.trim() != user.username {
             // Accounts without a password (OAuth, LDAP) confirm with their username.
-            return Err(Error::bad("error-invalid-username", "Invalid username"));
+            return Err(Kind::InvalidUsername.into());
         }
         self.erase(user, user, confirm_relinquish)
     }
@@ -720,10 +717,10 @@ impl Users<'_> {
     fn erase(&self, actor: &User, user: &User, confirm_relinquish: bool) -> Result<()> {
         let s = self.0;
         if user.id == "rocket.cat" {
-            return Err(not_allowed("Deleting the rocket.cat user is not allowed"));
+            return Err(Kind::ActionNotAllowed.with_message("Deleting the rocket.cat user is not allowed"));
         }
         if self.last_active_admin(user)? {
-            return Err(not_allowed("Leaving the app without admins is not allowed"));
+            return Err(Kind::ActionNotAllowed.with_message("Leaving the app without admins is not allowed"));
         }
         let fates = self.room_fates(user)?;
         Self::confirm_fates(&fates, confirm_relinquish)?;
@@ -800,7 +797,7 @@ impl Users<'_> {
     /// Returns `(userId, token)`.
     pub fn create_token(&self, actor: &User, user_id: &str, secret: Option<&str>) -> Result<(String, String)> {
         let s = self.0;
-        let refused = || Error::forbidden("error-not-authorized", "Not authorized");
+        let refused = || Error::from(Kind::NotAuthorizedForbidden);
         if !s.config.create_tokens_for_users && s.config.create_tokens_secret.is_none() {
             return Err(refused());
         }
@@ -831,17 +828,17 @@ impl Users<'_> {
     pub fn check_username_availability(&self, user: &User, username: &str) -> Result<bool> {
         let s = self.0;
         if username.is_empty() {
-            return Err(Error::bad("error-invalid-username", "Invalid username"));
+            return Err(Kind::InvalidUsername.into());
         }
         if !s.settings.bool("Accounts_AllowUsernameChange") {
-            return Err(Error::bad("error-not-allowed", "Not allowed"));
+            return Err(Kind::NotAllowed.into());
         }
         if user.username == username {
             return Ok(true);
         }
         if s.accounts().validate_username(username).is_err() {
             let shown = username.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-            return Err(Error::bad("error-blocked-username", format!("{shown} is blocked and can't be used!")));
+            return Err(Kind::BlockedUsername.with_message(format!("{shown} is blocked and can't be used!")));
         }
         Ok(s.store.user_by_username(username)?.is_none() && s.store.team_by_name(username)?.is_none())
     }
@@ -892,7 +889,7 @@ impl Users<'_> {
     pub fn forgot_password(&self, email: &str) -> Result<()> {
         let s = self.0;
         if !s.settings.bool("Accounts_PasswordReset") {
-            return Err(Error::bad("error-not-allowed", "Password reset is not enabled"));
+            return Err(Kind::NotAllowed.with_message("Password reset is not enabled"));
         }
         let Some(user) = s.store.user_by_email(email.trim())? else { return Ok(()) };
         let token = ids::random_token();
@@ -912,7 +909,7 @@ impl Users<'_> {
     pub fn reset_password(&self, token: &str, password: &str) -> Result<User> {
         let s = self.0;
         let hashed = ids::hash_token(token);
-        let invalid = || Error::forbidden("error-invalid-token", "Token expired");
+        let invalid = || Error::from(Kind::InvalidToken);
         let user = s
             .store
             .all_users()?
@@ -946,11 +943,11 @@ impl Users<'_> {
                 .as_deref()
                 .is_some_and(|u| u == s.settings.string("Accounts_RegistrationForm_SecretURL"));
         if mode == "Disabled" || (mode != "Public" && !secret_ok) {
-            return Err(Error::forbidden("error-user-registration-disabled", "User registration is disabled"));
+            return Err(Kind::UserRegistrationDisabled.into());
         }
         let name = match form.name.filter(|n| !n.trim().is_empty()) {
             Some(n) => Some(n),
-            None if s.settings.bool("Accounts_RequireNameForSignUp") => return Err(Error::param_required("name")),
+            None if s.settings.bool("Accounts_RequireNameForSignUp") => return Err(Kind::param_required("name")),
             None => None,
         };
         let username = match form.username.filter(|u| !u.trim().is_empty()) {
@@ -990,17 +987,12 @@ impl Users<'_> {
             (Some(id), _) => self.by_id(id.trim())?,
             (None, Some(name)) => self.by_username(name.trim())?,
             (None, None) => {
-                return Err(Error::bad(
-                    "error-user-param-not-provided",
-                    "The required \"userId\" or \"username\" param was not provided",
-                ));
+                return Err(Kind::UserParamNotProvided.into());
             }
         };
         user.ok_or_else(|| {
-            Error::bad(
-                "error-invalid-user",
-                "The required \"userId\" or \"username\" param provided does not match any users",
-            )
+            Kind::InvalidUser
+                .with_message("The required \"userId\" or \"username\" param provided does not match any users")
         })
     }
 
@@ -1008,7 +1000,7 @@ impl Users<'_> {
     /// username possibly starting with `@`; a user named twice in a row is listed once. Fails
     /// with `error-invalid-user` when one of them does not exist.
     pub fn find_all(&self, ids: &[String], usernames: &[String]) -> Result<Vec<User>> {
-        let invalid = || Error::bad("error-invalid-user", "Invalid user");
+        let invalid = || Error::from(Kind::InvalidUser);
         let mut out: Vec<User> = Vec::with_capacity(ids.len() + usernames.len());
         for id in ids {
             out.push(self.0.store.user_by_id(id.trim())?.ok_or_else(invalid)?);

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{Args, Failure, Invocation, MethodDef, Outcome, SessionChange, anon, logged, match_failed};
-use crate::error::Error;
+use crate::error::{Error, Kind};
 use crate::services::accounts::{LoginResult, password_digest};
 use crate::services::users::Registration;
 
@@ -37,7 +37,7 @@ fn login(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
         let code = inv.two_factor.as_ref().map(|(c, _)| c.clone());
         (password_login(inv, request, code.as_deref())?, "password")
     } else {
-        return Err(Error::bad("error-invalid-login", "Unrecognized options for login request").into());
+        return Err(Kind::InvalidLogin.with_message("Unrecognized options for login request").into());
     };
     log_in(inv, &result, kind)
 }
@@ -113,7 +113,7 @@ fn call_with_two_factor(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 fn send_email_code(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let who = args.str(0)?;
     if who.trim().is_empty() {
-        return Err(Error::bad("error-parameter-required", "emailOrUsername is required").into());
+        return Err(Kind::ParameterRequired.into());
     }
     let user = inv
         .svc
@@ -121,7 +121,7 @@ fn send_email_code(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
         .find_by_username_or_email(who.trim())?
         .ok_or_else(|| super::invalid_user("sendEmailCode"))?;
     if !inv.svc.two_factor().send_email_code(&user)? {
-        return Err(Error::bad("error-invalid-email", "The user has no email address").into());
+        return Err(Kind::InvalidEmail.with_message("The user has no email address").into());
     }
     Ok(Some(json!(user.emails.iter().map(|e| e.address.clone()).collect::<Vec<_>>())))
 }

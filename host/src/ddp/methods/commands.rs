@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::{Args, Failure, Invocation, MethodDef, Outcome, field_opt_str, logged, match_failed};
-use crate::error::Error;
+use crate::error::Kind;
 use crate::services::commands::{Invocation as CommandInvocation, PreviewChoice};
 
 /// The methods of this family.
@@ -17,7 +17,8 @@ pub const METHODS: &[MethodDef] = &[
 
 /// `Invalid Command Provided`, as upstream's methods answer an unknown command.
 fn invalid_command(method: &str) -> Failure {
-    Error::bad("error-invalid-command", "Invalid Command Provided")
+    Kind::InvalidCommand
+        .with_message("Invalid Command Provided")
         .with_details(serde_json::json!({"method": method}))
         .into()
 }
@@ -30,12 +31,7 @@ fn command_of(inv: &Invocation<'_>, obj: &Map<String, Value>, method: &str) -> R
         return Err(invalid_command(method));
     }
     let msg = obj.get("msg").and_then(Value::as_object).ok_or_else(match_failed)?;
-    let room_id = field_opt_str(msg, "rid")?.filter(|r| !r.is_empty()).ok_or_else(|| {
-        Failure::from(Error::bad(
-            "invalid-command-usage",
-            "Executing a command requires at least a message with a room id.",
-        ))
-    })?;
+    let room_id = field_opt_str(msg, "rid")?.filter(|r| !r.is_empty()).ok_or(Kind::InvalidCommandUsage)?;
     Ok(CommandInvocation {
         command,
         params: field_opt_str(obj, "params")?.unwrap_or_default(),

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Args, Failure, Invocation, MethodDef, Outcome, field_opt_str, field_str, logged, match_failed};
 use crate::ddp::frames::{ejson, ejson_dates};
-use crate::error::Error;
+use crate::error::{Error, Kind};
 use crate::models::Message;
 use crate::services::commands::Typed;
 use crate::services::messages::Draft;
@@ -44,7 +44,7 @@ pub const METHODS: &[MethodDef] = &[
 fn send_message(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let raw = args.get(0).ok_or_else(match_failed)?;
     if raw.get("t").and_then(Value::as_str).is_some_and(|t| !t.is_empty() && t != "e2e") {
-        return Err(Error::bad("error-not-allowed", "Cannot send system messages using 'sendMessage'").into());
+        return Err(Kind::NotAllowed.with_message("Cannot send system messages using 'sendMessage'").into());
     }
     let draft = Draft::from_json(raw).map_err(|_| match_failed())?;
     let user = inv.user()?.clone();
@@ -53,10 +53,10 @@ fn send_message(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     match inv.svc.commands().send_typed(&user, draft) {
         Ok(Typed::Sent(message)) => Ok(Some(ejson(&message))),
         Ok(Typed::Command) => Ok(None),
-        Err(Error::Api { id, message, details, .. }) if id != "error-not-allowed" => {
-            let text = if message.is_empty() { id.clone() } else { message };
+        Err(Error::Api { kind, message, details }) if !matches!(kind, Kind::Forbidden | Kind::NotAllowed) => {
+            let text = if message.is_empty() { kind.id().to_string() } else { message };
             inv.svc.notices().notify(&user, &user.id, &rid, tmid.as_deref(), &text);
-            tracing::debug!(error = %id, details = ?details, "sendMessage refused");
+            tracing::debug!(error = %kind.id(), details = ?details, "sendMessage refused");
             Ok(None)
         }
         Err(e) => Err(e.into()),
@@ -66,7 +66,7 @@ fn send_message(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 /// The message `id`; an unknown one is `error-action-not-allowed`, as upstream's edit and delete
 /// methods answer.
 fn message(inv: &Invocation<'_>, id: &str) -> Result<Message, Failure> {
-    Ok(inv.svc.messages().by_id(id)?.ok_or_else(|| Error::bad("error-action-not-allowed", "Not allowed"))?)
+    Ok(inv.svc.messages().by_id(id)?.ok_or(Kind::ActionNotAllowed)?)
 }
 
 /// `updateMessage({_id, rid, msg, customFields?})`.
@@ -144,7 +144,7 @@ fn get_single_message(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let user = inv.user()?.clone();
     match inv.svc.messages().get(&user, &id) {
         Ok(m) => Ok(Some(ejson(&m))),
-        Err(Error::Api { id, .. }) if id == "error-message-not-found" => Ok(None),
+        Err(Error::Api { kind: Kind::MessageNotFound, .. }) => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
@@ -204,7 +204,7 @@ fn load_surrounding_messages(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outco
         Ok((messages, before, after)) => {
             Ok(Some(json!({"messages": ejson(&messages), "moreBefore": before, "moreAfter": after})))
         }
-        Err(Error::Api { id, .. }) if id == "error-message-not-found" || id == "error-not-allowed" => {
+        Err(Error::Api { kind: Kind::MessageNotFound | Kind::Forbidden | Kind::NotAllowed, .. }) => {
             Ok(Some(json!(false)))
         }
         Err(e) => Err(e.into()),

@@ -36,9 +36,10 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value, json};
 
-use super::frames::{self, meteor_error};
+use super::frames;
 use super::{Conn, Hub};
-use crate::error::Error;
+use crate::error::ddp::meteor_error;
+use crate::error::{Error, Kind};
 use crate::models::User;
 use crate::services::Services;
 use crate::services::accounts::Caller;
@@ -58,11 +59,17 @@ impl From<Error> for Failure {
     }
 }
 
+impl From<Kind> for Failure {
+    fn from(kind: Kind) -> Self {
+        Error::from(kind).into()
+    }
+}
+
 impl Failure {
     /// The `error` object of the result frame.
     pub fn to_value(&self) -> Value {
         match self {
-            Failure::Service(e) => frames::error_value(e),
+            Failure::Service(e) => e.ddp_error(),
             Failure::Meteor(v) => v.clone(),
         }
     }
@@ -174,9 +181,7 @@ impl<'a> Invocation<'a> {
 
     /// The connection, or an error for methods that only make sense on a socket.
     pub fn connection(&self) -> Result<&ConnContext, Failure> {
-        self.conn
-            .as_ref()
-            .ok_or_else(|| Error::bad("error-connection-required", "This method needs a realtime connection").into())
+        self.conn.as_ref().ok_or_else(|| Kind::ConnectionRequired.into())
     }
 
     /// Runs a method by name with positional parameters.
@@ -199,7 +204,7 @@ impl<'a> Invocation<'a> {
 
 /// `error-invalid-user`, as Rocket.Chat's methods answer anonymous calls.
 pub fn invalid_user(method: &str) -> Failure {
-    Error::bad("error-invalid-user", "Invalid user").with_details(json!({"method": method})).into()
+    Kind::InvalidUser.with_details(json!({"method": method})).into()
 }
 
 /// Meteor's answer to a parameter of the wrong type (`check` failures): 400 `Match failed`.

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Args, Failure, Invocation, MethodDef, Outcome, logged, match_failed};
-use crate::error::Error;
+use super::{Args, Invocation, MethodDef, Outcome, logged, match_failed};
+use crate::error::Kind;
 
 /// The methods of this family.
 pub const METHODS: &[MethodDef] = &[
@@ -59,7 +59,7 @@ fn set_user_status(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 /// the older `["<rid>/typing", username, bool]`.
 fn notify_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let event = args.str(0)?;
-    let Some((rid, kind)) = event.split_once('/') else { return Err(not_allowed()) };
+    let Some((rid, kind)) = event.split_once('/') else { return Err(Kind::RealtimeNotAllowed.into()) };
     let username = args.str(1)?;
     let (activities, extra) = match kind {
         "typing" => (if args.bool(2, false)? { vec!["user-typing".to_string()] } else { Vec::new() }, json!({})),
@@ -72,13 +72,9 @@ fn notify_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
             };
             (activities, extra)
         }
-        _ => return Err(not_allowed()),
+        _ => return Err(Kind::RealtimeNotAllowed.into()),
     };
     let user = inv.user()?.clone();
     inv.svc.presence().notify_activity(&user, rid, &username, activities, extra)?;
     Ok(None)
-}
-
-fn not_allowed() -> Failure {
-    Error::forbidden("not-allowed", "Not allowed").into()
 }

@@ -9,7 +9,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{Args, Failure, Invocation, MethodDef, Outcome, anon, field_str, logged, match_failed};
-use crate::error::Error;
+use crate::error::{Error, Kind};
 use crate::models::{Room, User};
 use crate::services::rooms::{NewRoom, RoomRole, Rooms};
 use crate::services::subscriptions::tombstone_view;
@@ -51,8 +51,8 @@ pub const METHODS: &[MethodDef] = &[
 pub(super) fn with_method(out: Outcome, inv: &Invocation<'_>) -> Outcome {
     out.map_err(|f| match f {
         Failure::Service(e) => match *e {
-            Error::Api { status, id, message, details: None } => {
-                Error::Api { status, id, message, details: Some(json!({"method": inv.method})) }.into()
+            Error::Api { kind, message, details: None } => {
+                Error::Api { kind, message, details: Some(json!({"method": inv.method})) }.into()
             }
             other => Failure::Service(Box::new(other)),
         },
@@ -61,11 +61,7 @@ pub(super) fn with_method(out: Outcome, inv: &Invocation<'_>) -> Outcome {
 }
 
 fn invalid_room() -> Error {
-    Error::bad("error-invalid-room", "Invalid room")
-}
-
-fn not_allowed() -> Error {
-    Error::bad("error-not-allowed", "Not allowed")
+    Error::from(Kind::InvalidRoom)
 }
 
 /// The room with id `rid`, or `missing()`.
@@ -105,9 +101,9 @@ fn rooms_get(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 fn get_room_by_id(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let rid = args.str(0)?;
     let user = inv.user()?.clone();
-    let room = room(inv, &rid, not_allowed)?;
+    let room = room(inv, &rid, || Error::from(Kind::NotAllowed))?;
     if !inv.svc.rooms().can_read(&user, &room)? {
-        return Err(not_allowed().into());
+        return Err(Kind::NotAllowed.into());
     }
     Ok(Some(room_json(&room)))
 }
@@ -116,9 +112,9 @@ fn get_room_by_id(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 fn get_room_id_by_name_or_id(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let key = args.str(0)?;
     let user = inv.user()?.clone();
-    let room = inv.svc.rooms().by_id_or_name(&key)?.ok_or_else(not_allowed)?;
+    let room = inv.svc.rooms().by_id_or_name(&key)?.ok_or(Kind::NotAllowed)?;
     if !inv.svc.rooms().can_read(&user, &room)? {
-        return Err(not_allowed().into());
+        return Err(Kind::NotAllowed.into());
     }
     Ok(Some(json!(room.id)))
 }
@@ -200,8 +196,8 @@ fn create(inv: &mut Invocation<'_>, args: &Args<'_>, t: &str) -> Outcome {
     let extra = opt_object(args, 4)?.unwrap_or_default();
     let user = inv.user()?.clone();
     let new = NewRoom { t: t.into(), name, members, read_only, extra, custom_fields, ..Default::default() };
-    let room = inv.svc.rooms().create(&user, new).map_err(|e| match e.id() {
-        "error-unauthorized" => not_allowed(),
+    let room = inv.svc.rooms().create(&user, new).map_err(|e| match e.kind() {
+        Some(Kind::Unauthorized) => Error::from(Kind::NotAllowed),
         _ => e,
     })?;
     let mut out = room_json(&room);
@@ -234,8 +230,8 @@ fn join_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     };
     let user = inv.user()?.clone();
     let room = room(inv, &rid, invalid_room)?;
-    inv.svc.rooms().join(&user, &room, code.as_deref()).map_err(|e| match e.id() {
-        "error-code-required" | "error-code-invalid" => Error::bad("error-code-invalid", "Invalid Room Password"),
+    inv.svc.rooms().join(&user, &room, code.as_deref()).map_err(|e| match e.kind() {
+        Some(Kind::CodeRequired | Kind::CodeInvalid) => Kind::CodeInvalid.with_message("Invalid Room Password"),
         _ => e,
     })?;
     Ok(Some(json!(true)))
@@ -268,7 +264,7 @@ fn add_users_to_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
         Some(Value::Array(a)) => {
             a.iter().map(|v| v.as_str().map(String::from).ok_or_else(match_failed)).collect::<Result<_, _>>()?
         }
-        _ => return Err(Error::bad("error-invalid-arguments", "Invalid arguments").into()),
+        _ => return Err(Kind::InvalidArguments.into()),
     };
     let user = inv.user()?.clone();
     let room = room(inv, &rid, invalid_room)?;
@@ -297,9 +293,8 @@ fn rid_and_username(args: &Args<'_>) -> Result<(String, String), Failure> {
 fn remove_user_from_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let (rid, username) = rid_and_username(args)?;
     let user = inv.user()?.clone();
-    let room = room(inv, &rid, not_allowed)?;
-    let target =
-        inv.svc.users().by_username(&username)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
+    let room = room(inv, &rid, || Error::from(Kind::NotAllowed))?;
+    let target = inv.svc.users().by_username(&username)?.ok_or(Kind::InvalidUser)?;
     inv.svc.rooms().kick(&user, &room, &target)?;
     Ok(Some(json!(true)))
 }
@@ -336,7 +331,7 @@ fn save_room_settings(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
             m.insert(key.clone(), args.0.get(2).cloned().unwrap_or(Value::Null));
             m
         }
-        _ => return Err(Error::bad("error-invalid-settings", "Invalid settings provided").into()),
+        _ => return Err(Kind::InvalidSettings.into()),
     };
     let user = inv.user()?.clone();
     let room = room(inv, &rid, invalid_room)?;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::rooms::{changes, with_method};
 use super::{Args, Invocation, MethodDef, Outcome, anon, logged, match_failed};
-use crate::error::Error;
+use crate::error::Kind;
 use crate::models::{Subscription, User};
 use crate::services::subscriptions::Subscriptions;
 use crate::time;
@@ -72,7 +72,7 @@ fn toggle_favorite(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let favorite = args.bool(1, true)?;
     let user = inv.user()?.clone();
     let Some(sub) = inv.svc.subscriptions().get_one(&user, &rid)? else {
-        return Err(Error::bad("error-invalid-subscription", "You must be part of a room to favorite it").into());
+        return Err(Kind::InvalidSubscription.with_message("You must be part of a room to favorite it").into());
     };
     if sub.f == favorite {
         return Ok(Some(json!(0)));
@@ -103,7 +103,7 @@ fn unread_messages(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     }
     match args.get(0).and_then(|m| m.get("_id")).and_then(Value::as_str) {
         Some(mid) => subs.unread(&user, Some(mid), None)?,
-        None => return Err(Error::bad("error-action-not-allowed", "Not allowed").into()),
+        None => return Err(Kind::ActionNotAllowed.into()),
     };
     Ok(None)
 }

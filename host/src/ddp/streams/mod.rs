@@ -23,9 +23,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use parking_lot::RwLock;
 use serde_json::{Value, json};
 
-use super::frames::{self, Frame, meteor_error};
+use super::frames::{self, Frame};
 use super::{Conn, ConnUser, Hub};
 use crate::bus::Event;
+use crate::error::ddp::meteor_error;
+use crate::error::{Error, Kind};
 use crate::models::User;
 use crate::services::Services;
 
@@ -482,7 +484,7 @@ fn room_of<'k>(stream: &str, key: &'k str) -> Option<&'k str> {
 
 /// The `not-allowed` error of a refused or revoked subscription.
 pub fn not_allowed() -> Value {
-    meteor_error(json!("not-allowed"), "Not allowed", None)
+    Error::from(Kind::RealtimeNotAllowed).ddp_error()
 }
 
 /// The rooms `user` is in, for the streams that follow memberships (`__my_messages__`,

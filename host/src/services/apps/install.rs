@@ -6,7 +6,7 @@ use orbit_apps::{AppError, AppPackage, Manifest, PackageLimits};
 use serde_json::{Value, json};
 
 use super::{Apps, UNINSTALLED, app_not_found, status, watcher};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::models::User;
 use crate::services::accounts::NewUser;
 use crate::store::{AppRecord, AppSource};
@@ -17,14 +17,14 @@ pub fn install_error(error: AppError) -> Error {
     let text = error.to_string();
     match error {
         AppError::Manifest(reason) if reason.contains("`requiredApiVersion`") && reason.contains("does not match") => {
-            Error::bad("error-app-incompatible-api", text)
+            Kind::AppIncompatibleApi.with_message(text)
         }
-        AppError::Manifest(_) => Error::bad("error-app-manifest-invalid", text),
-        AppError::Package(_) => Error::bad("error-app-package-invalid", text),
-        AppError::Component(_) => Error::bad("error-app-component-invalid", text),
-        AppError::Compile(_) => Error::bad("error-app-compile-failed", text),
+        AppError::Manifest(_) => Kind::AppManifestInvalid.with_message(text),
+        AppError::Package(_) => Kind::AppPackageInvalid.with_message(text),
+        AppError::Component(_) => Kind::AppComponentInvalid.with_message(text),
+        AppError::Compile(_) => Kind::AppCompileFailed.with_message(text),
         AppError::NotLoaded(id) => app_not_found(&id),
-        _ => Error::bad("error-app-initialize-failed", text),
+        _ => Kind::AppInitializeFailed.with_message(text),
     }
 }
 
@@ -42,13 +42,10 @@ impl Apps<'_> {
         let package = parse_package(zip)?;
         let _guard = self.0.apps.changes.lock();
         if self.0.apps.record(&package.manifest.id).is_some() {
-            return Err(Error::bad(
-                "error-app-already-installed",
-                format!(
-                    "App {} ({}) is already installed; update it with POST /api/apps/{}",
-                    package.manifest.name, package.manifest.id, package.manifest.id
-                ),
-            ));
+            return Err(Kind::AppAlreadyInstalled.with_message(format!(
+                "App {} ({}) is already installed; update it with POST /api/apps/{}",
+                package.manifest.name, package.manifest.id, package.manifest.id
+            )));
         }
         let record = self.apply(zip, package, AppSource::Upload, status::MANUALLY_ENABLED, Some(user))?;
         self.0.store.delete_doc(UNINSTALLED, &record.id)?;
@@ -63,10 +60,9 @@ impl Apps<'_> {
         let _guard = self.0.apps.changes.lock();
         let record = self.record(id)?;
         if package.manifest.id != id {
-            return Err(Error::bad(
-                "error-app-id-mismatch",
-                format!("The package is app {}, not {id}", package.manifest.id),
-            ));
+            return Err(
+                Kind::AppIdMismatch.with_message(format!("The package is app {}, not {id}", package.manifest.id))
+            );
         }
         let record = self.apply(zip, package, record.source, status::MANUALLY_ENABLED, Some(user))?;
         // The apps folder mirrors installed apps: its file gets the new version too, so the
@@ -204,7 +200,7 @@ impl Apps<'_> {
             self.0.store.update_user(&user)?;
             return Ok(user.id);
         }
-        Err(Error::bad("error-app-user", format!("No free username for the bot user of {}", manifest.name)))
+        Err(Kind::AppUser.with_message(format!("No free username for the bot user of {}", manifest.name)))
     }
 
     /// Installs (or updates to a newer version) every `*.zip` of a folder, enabled. Problems

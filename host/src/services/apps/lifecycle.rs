@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::install::parse_package;
 use super::{Apps, UNINSTALLED, install_error, status};
 use crate::bus::Event;
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::store::{AppRecord, AppSource};
 use crate::time::Date;
@@ -113,10 +113,9 @@ impl Apps<'_> {
             status::MANUALLY_ENABLED | status::AUTO_ENABLED => true,
             status::MANUALLY_DISABLED | status::DISABLED => false,
             _ => {
-                return Err(Error::bad(
-                    "error-invalid-status",
-                    format!("Invalid status `{wanted}`: use `manually_enabled` or `manually_disabled`"),
-                ));
+                return Err(Kind::InvalidStatus.with_message(format!(
+                    "Invalid status `{wanted}`: use `manually_enabled` or `manually_disabled`"
+                )));
             }
         };
         let _guard = self.0.apps.changes.lock();
@@ -235,7 +234,7 @@ impl Apps<'_> {
                 .0
                 .store
                 .app_package(&record.id)?
-                .ok_or_else(|| Error::bad("error-app-package-invalid", "the stored package is missing"))?;
+                .ok_or_else(|| Kind::AppPackageInvalid.with_message("the stored package is missing"))?;
             let package = parse_package(&zip)?;
             self.block_on(runtime.load(&record.id, package.manifest, package.component))?.map_err(install_error)?;
             Ok(())

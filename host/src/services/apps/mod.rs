@@ -42,7 +42,7 @@ pub use registry::AppCommand;
 
 use super::Services;
 use crate::bus::Event;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::models::User;
 use crate::store::AppRecord;
 
@@ -122,7 +122,7 @@ impl Services {
 
 /// The "no such app" answer (404, as upstream's `notFound`).
 pub fn app_not_found(id: &str) -> Error {
-    Error::not_found("error-app-not-found", format!("No App found by the id of: {id}"))
+    Kind::AppNotFound.with_message(format!("No App found by the id of: {id}"))
 }
 
 impl Apps<'_> {

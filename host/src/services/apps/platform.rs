@@ -9,7 +9,7 @@ use orbit_apps::{AppRuntime, Capabilities, EngineConfig, Limits};
 
 use super::host::ServerHost;
 use super::{Apps, install_error, status, watcher};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::services::Services;
 use crate::store::AppRecord;
 use crate::time::Date;
@@ -67,7 +67,7 @@ fn same_limits(a: &Limits, b: &Limits) -> bool {
 impl Apps<'_> {
     /// The runtime, or an error when the apps platform is not running.
     pub fn runtime(&self) -> Result<Arc<AppRuntime>> {
-        self.0.apps.runtime().ok_or_else(|| Error::bad("error-apps-not-running", "The apps platform is not running"))
+        self.0.apps.runtime().ok_or_else(|| Error::from(Kind::AppsNotRunning))
     }
 
     /// Waits for a runtime future from a blocking-pool thread (where every service runs). The
@@ -80,12 +80,7 @@ impl Apps<'_> {
         F: Future + Send,
         F::Output: Send,
     {
-        let handle = self
-            .0
-            .apps
-            .handle
-            .get()
-            .ok_or_else(|| Error::bad("error-apps-not-running", "The apps platform is not running"))?;
+        let handle = self.0.apps.handle.get().ok_or(Kind::AppsNotRunning)?;
         if in_app_call() {
             return std::thread::scope(|scope| {
                 scope
@@ -107,12 +102,7 @@ impl Apps<'_> {
         if same_limits(current.limits(), &limits) {
             return Ok(false);
         }
-        let (engine, host) = self
-            .0
-            .apps
-            .engine
-            .get()
-            .ok_or_else(|| Error::bad("error-apps-not-running", "The apps platform is not running"))?;
+        let (engine, host) = self.0.apps.engine.get().ok_or(Kind::AppsNotRunning)?;
         let _guard = self.0.apps.changes.lock();
         let fresh = new_runtime(engine, limits.clone(), host).map_err(install_error)?;
         let mut records: Vec<AppRecord> = self.0.apps.records.read().values().cloned().collect();

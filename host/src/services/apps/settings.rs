@@ -5,7 +5,7 @@ use orbit_apps::bindings::{AppProvides, SettingDef, SettingKind, SettingValue};
 use serde_json::{Map, Value, json};
 
 use super::{Apps, status};
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::store::AppRecord;
 use crate::time::Date;
@@ -38,10 +38,7 @@ impl Apps<'_> {
     /// `GET /api/apps/:id/settings/:settingId` (`manage-apps`).
     pub fn setting(&self, user: &User, id: &str, setting: &str) -> Result<Value> {
         self.settings(user, id)?.remove(setting).ok_or_else(|| {
-            Error::not_found(
-                "error-app-setting-not-found",
-                format!("No Setting found on the App by the id of: \"{setting}\""),
-            )
+            Kind::AppSettingNotFound.with_message(format!("No Setting found on the App by the id of: \"{setting}\""))
         })
     }
 
@@ -162,10 +159,11 @@ fn check_setting_value(def: &SettingDef, value: &Value) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::bad(
-            "error-invalid-setting-value",
-            format!("Invalid value for the {} setting `{}`", kind_name(def.kind), def.id),
-        ))
+        Err(Kind::InvalidSettingValue.with_message(format!(
+            "Invalid value for the {} setting `{}`",
+            kind_name(def.kind),
+            def.id
+        )))
     }
 }
 

@@ -7,13 +7,13 @@ use serde_json::{Map, Value, json};
 
 use super::{Messages, message_not_found};
 use crate::bus::{ChangeAction, Event};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::ids;
 use crate::models::{Message, Room, User, UserRef};
 use crate::time::Date;
 
 fn not_authorized() -> Error {
-    Error::forbidden("not-authorized", "Not Authorized")
+    Error::from(Kind::MethodNotAuthorizedForbidden)
 }
 
 /// `:name:` from `name`, `:name:` or `::name::`; `None` unless the name looks like an emoji
@@ -32,21 +32,21 @@ impl Messages<'_> {
     pub fn react(&self, user: &User, id: &str, reaction: &str, should_react: Option<bool>) -> Result<()> {
         let s = self.0;
         let message = s.store.message(id)?.ok_or_else(message_not_found)?;
-        let room = s.store.room_by_id(&message.rid)?.ok_or_else(|| Error::bad("error-not-allowed", "Not allowed"))?;
+        let room = s.store.room_by_id(&message.rid)?.ok_or(Kind::NotAllowed)?;
         if !s.rooms().can_read(user, &room)? {
             return Err(not_authorized());
         }
-        let code = emoji_code(reaction).ok_or_else(|| Error::bad("error-not-allowed", "Invalid emoji provided."))?;
+        let code = emoji_code(reaction).ok_or_else(|| Kind::NotAllowed.with_message("Invalid emoji provided."))?;
         if room.ro && !room.extra.get("reactWhenReadOnly").and_then(Value::as_bool).unwrap_or(false) {
             let unmuted = room.extra.get("unmuted").and_then(Value::as_array);
             let allowed = s.authz().can(user, "post-readonly", Some(&room.id))?
                 || unmuted.is_some_and(|u| u.iter().any(|n| n == user.username.as_str()));
             if !allowed {
-                return Err(Error::bad("error-not-allowed", "You can't send messages because the room is readonly."));
+                return Err(Kind::NotAllowed.with_message("You can't send messages because the room is readonly."));
             }
         }
         if room.muted.iter().any(|u| u == &user.username) {
-            return Err(Error::bad("error-not-allowed", "You have been muted and cannot speak in this room"));
+            return Err(Kind::NotAllowed.with_message("You have been muted and cannot speak in this room"));
         }
         let mut changed = false;
         let updated = s.store.modify_message(id, &mut |m| {
@@ -128,7 +128,7 @@ impl Messages<'_> {
     fn pin_checks(&self, user: &User, id: &str, disabled: &str) -> Result<(Message, Room)> {
         let s = self.0;
         if !s.settings.bool("Message_AllowPinning") {
-            return Err(Error::bad("error-action-not-allowed", disabled));
+            return Err(Kind::ActionNotAllowed.with_message(disabled));
         }
         let message = s.store.message(id)?.ok_or_else(message_not_found)?;
         let room = s.store.room_by_id(&message.rid)?.ok_or_else(message_not_found)?;
@@ -143,7 +143,7 @@ impl Messages<'_> {
     pub fn star(&self, user: &User, id: &str, starred: bool) -> Result<()> {
         let s = self.0;
         if !s.settings.bool("Message_AllowStarring") {
-            return Err(Error::bad("error-action-not-allowed", "Message starring not allowed"));
+            return Err(Kind::ActionNotAllowed.with_message("Message starring not allowed"));
         }
         let message = s.store.message(id)?.ok_or_else(message_not_found)?;
         let room = s.store.room_by_id(&message.rid)?.ok_or_else(message_not_found)?;
@@ -151,7 +151,7 @@ impl Messages<'_> {
             return Err(not_authorized());
         }
         if s.store.subscription(&room.id, &user.id)?.is_none() {
-            return Err(Error::bad("error-action-not-allowed", "Only members of the room can star its messages"));
+            return Err(Kind::ActionNotAllowed.with_message("Only members of the room can star its messages"));
         }
         let uid = user.id.clone();
         let updated = s_modify(self, id, |m| {
@@ -174,13 +174,12 @@ impl Messages<'_> {
     pub fn follow(&self, user: &User, id: &str, follow: bool) -> Result<()> {
         let s = self.0;
         if !s.settings.bool("Threads_enabled") {
-            return Err(Error::bad("error-not-allowed", "not-allowed"));
+            return Err(Kind::NotAllowed.with_message("not-allowed"));
         }
-        let message = s.store.message(id)?.ok_or_else(|| Error::bad("error-invalid-message", "Invalid message"))?;
-        let room =
-            s.store.room_by_id(&message.rid)?.ok_or_else(|| Error::bad("error-invalid-message", "Invalid message"))?;
+        let message = s.store.message(id)?.ok_or(Kind::InvalidMessage)?;
+        let room = s.store.room_by_id(&message.rid)?.ok_or(Kind::InvalidMessage)?;
         if !s.rooms().can_read(user, &room)? {
-            return Err(Error::bad("error-not-allowed", "not-allowed"));
+            return Err(Kind::NotAllowed.with_message("not-allowed"));
         }
         let tmid = message.tmid.clone().unwrap_or(message.id);
         let uid = user.id.clone();
@@ -211,9 +210,9 @@ impl Messages<'_> {
     pub fn report(&self, user: &User, id: &str, description: &str) -> Result<()> {
         let s = self.0;
         if description.trim().is_empty() {
-            return Err(Error::bad("error-invalid-description", "Invalid description"));
+            return Err(Kind::InvalidDescription.into());
         }
-        let invalid = || Error::bad("error-invalid-message_id", "Invalid message id");
+        let invalid = || Error::from(Kind::InvalidMessageId);
         let message = s.store.message(id)?.ok_or_else(invalid)?;
         let room = s.store.room_by_id(&message.rid)?.ok_or_else(invalid)?;
         if !s.rooms().can_read(user, &room)? {
@@ -237,7 +236,7 @@ impl Messages<'_> {
     /// Ignores (or stops ignoring) another member's messages in a room (`chat.ignoreUser`).
     pub fn ignore_user(&self, user: &User, rid: &str, other: &str, ignore: bool) -> Result<()> {
         let s = self.0;
-        let invalid = || Error::bad("error-invalid-subscription", "Invalid subscription");
+        let invalid = || Error::from(Kind::InvalidSubscription);
         if s.store.subscription(rid, other)?.is_none() {
             return Err(invalid());
         }

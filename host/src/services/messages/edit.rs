@@ -7,13 +7,9 @@ use serde_json::{Value, json};
 
 use super::{Messages, message_not_found};
 use crate::bus::{ChangeAction, Event};
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::{Message, Room, User};
 use crate::time::Date;
-
-fn not_allowed() -> Error {
-    Error::bad("error-action-not-allowed", "Not allowed")
-}
 
 /// Whole minutes since `ts`.
 fn minutes_since(ts: Date) -> i64 {
@@ -53,40 +49,39 @@ impl Messages<'_> {
         let original = s
             .store
             .message(id)?
-            .ok_or_else(|| Error::bad("error-invalid-message", format!("No message found with the id of \"{id}\".")))?;
+            .ok_or_else(|| Kind::InvalidMessage.with_message(format!("No message found with the id of \"{id}\".")))?;
         if original.rid != rid {
-            return Err(Error::bad(
-                "error-invalid-room",
-                "The room id provided does not match where the message is from.",
-            ));
+            return Err(
+                Kind::InvalidRoom.with_message("The room id provided does not match where the message is from.")
+            );
         }
         if original.is_system() {
-            return Err(Error::bad("error-action-not-allowed", "Message editing not allowed"));
+            return Err(Kind::ActionNotAllowed.with_message("Message editing not allowed"));
         }
         let room = s.rooms().get(rid)?;
         let may_edit_any = s.authz().can(user, "edit-message", Some(rid))?;
         let own = original.u.id == user.id;
         if !may_edit_any && (!s.settings.bool("Message_AllowEditing") || !own) {
-            return Err(Error::bad("error-action-not-allowed", "Message editing not allowed"));
+            return Err(Kind::ActionNotAllowed.with_message("Message editing not allowed"));
         }
         let block = s.settings.int("Message_AllowEditing_BlockEditInMinutes", 0);
         if block != 0
             && !s.authz().can(user, "bypass-time-limit-edit-and-delete", Some(rid))?
             && minutes_since(original.ts) >= block
         {
-            return Err(Error::bad("error-message-editing-blocked", "Message editing is blocked"));
+            return Err(Kind::MessageEditingBlocked.into());
         }
         if check_access {
             s.rooms().can_post(user, &room)?;
         } else if room.archived {
-            return Err(Error::bad("error-room-archived", "This room is archived"));
+            return Err(Kind::RoomArchived.into());
         }
         let max = s.settings.int("Message_MaxAllowedSize", 5000);
         if max > 0 && text.chars().count() as i64 > max {
-            return Err(Error::bad("error-message-size-exceeded", "Message size exceeds Message_MaxAllowedSize"));
+            return Err(Kind::MessageSizeExceeded.into());
         }
         if custom_fields.is_some() && !s.settings.bool("Message_CustomFields_Enabled") {
-            return Err(Error::bad("error-invalid-params", "Custom fields not enabled"));
+            return Err(Kind::InvalidParams.with_message("Custom fields not enabled"));
         }
         let author = s.store.user_by_id(&original.u.id)?;
         let mentions = self.mentions(author.as_ref().unwrap_or(user), &room, text)?;
@@ -148,7 +143,7 @@ impl Messages<'_> {
         let s = self.0;
         let room = s.store.room_by_id(&message.rid)?.ok_or_else(message_not_found)?;
         if !s.rooms().can_read(actor, &room)? || !self.can_delete(actor, message)? {
-            return Err(not_allowed());
+            return Err(Kind::ActionNotAllowed.into());
         }
         if s.settings.bool("Message_ShowDeletedStatus") {
             let now = Date::now();
@@ -217,24 +212,20 @@ impl Messages<'_> {
         let message = s
             .store
             .message(id)?
-            .ok_or_else(|| Error::bad("error-invalid-message", format!("No message found with the id of \"{id}\".")))?;
+            .ok_or_else(|| Kind::InvalidMessage.with_message(format!("No message found with the id of \"{id}\".")))?;
         if message.rid != rid {
-            return Err(Error::bad(
-                "error-invalid-room",
-                "The room id provided does not match where the message is from.",
-            ));
+            return Err(
+                Kind::InvalidRoom.with_message("The room id provided does not match where the message is from.")
+            );
         }
         if !as_user || message.u.id == user.id {
             return Ok((message, user.clone()));
         }
         if !s.authz().can(user, "force-delete-message", Some(rid))? {
-            return Err(Error::bad(
-                "error-action-not-allowed",
-                "Unauthorized. You must have the permission \"force-delete-message\" to delete other's message as them.",
-            ));
+            return Err(Kind::ActionNotAllowed.with_message("Unauthorized. You must have the permission \"force-delete-message\" to delete other's message as them."));
         }
         let author =
-            s.store.user_by_id(&message.u.id)?.ok_or_else(|| Error::bad("error-invalid-user", "User not found"))?;
+            s.store.user_by_id(&message.u.id)?.ok_or_else(|| Kind::InvalidUser.with_message("User not found"))?;
         Ok((message, author))
     }
 }

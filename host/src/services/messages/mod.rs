@@ -17,7 +17,7 @@ pub use send::Draft;
 
 use super::Services;
 use crate::bus::Event;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::models::{Message, Room, User};
 
 /// Messages operations.
@@ -44,7 +44,7 @@ fn forget_thread(sub: &mut crate::models::Subscription, tmid: &str) {
 
 /// `error-message-not-found`, as the `chat.*` endpoints answer an unknown message id.
 pub fn message_not_found() -> Error {
-    Error::bad("error-message-not-found", "The provided \"messageId\" does not match any existing message.")
+    Error::from(Kind::MessageNotFound)
 }
 
 impl Messages<'_> {
@@ -54,7 +54,7 @@ impl Messages<'_> {
         let message = self.0.store.message(id)?.ok_or_else(message_not_found)?;
         let room = self.0.store.room_by_id(&message.rid)?.ok_or_else(message_not_found)?;
         if !self.0.rooms().can_read(user, &room)? {
-            return Err(Error::bad("error-not-allowed", "Not allowed"));
+            return Err(Kind::NotAllowed.into());
         }
         Ok((message, room))
     }

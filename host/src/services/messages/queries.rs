@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::{Messages, message_not_found, parse};
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::{Message, Room, User};
 use crate::services::rooms::{HistoryOptions, HistoryPage};
 use crate::store::{DeletedScope, HistoryQuery, MessageFilter, MessageSort, Tombstone};
@@ -24,10 +24,6 @@ pub enum ThreadListKind {
     Unread,
 }
 
-fn not_allowed() -> Error {
-    Error::bad("error-not-allowed", "Not allowed")
-}
-
 /// `{_id, _deletedAt}` of a deleted message.
 pub fn deleted_view(t: &Tombstone) -> Value {
     json!({"_id": t.id, "_deletedAt": t.deleted_at})
@@ -41,9 +37,9 @@ pub fn trash_view(t: &Tombstone) -> Value {
 impl Messages<'_> {
     /// A room `user` may read, for the list endpoints (`error-not-allowed` otherwise).
     pub fn readable_room(&self, user: &User, rid: &str) -> Result<Room> {
-        let room = self.0.store.room_by_id(rid)?.ok_or_else(not_allowed)?;
+        let room = self.0.store.room_by_id(rid)?.ok_or(Kind::NotAllowed)?;
         if !self.0.rooms().can_read(user, &room)? {
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         Ok(room)
     }
@@ -53,7 +49,7 @@ impl Messages<'_> {
         let message = self.0.store.message(id)?.ok_or_else(message_not_found)?;
         let room = self.0.store.room_by_id(&message.rid)?.ok_or_else(message_not_found)?;
         if !self.0.rooms().can_read(user, &room)? {
-            return Err(Error::bad("error-action-not-allowed", "Not allowed"));
+            return Err(Kind::ActionNotAllowed.into());
         }
         Ok(message)
     }
@@ -93,15 +89,14 @@ impl Messages<'_> {
         if self.0.settings.bool("Threads_enabled") {
             Ok(())
         } else {
-            Err(Error::bad("error-not-allowed", "Threads Disabled"))
+            Err(Kind::NotAllowed.with_message("Threads Disabled"))
         }
     }
 
     /// The thread parent `tmid` and its room, readable by `user`.
     fn thread(&self, user: &User, tmid: &str) -> Result<(Message, Room)> {
         self.threads_enabled()?;
-        let parent =
-            self.0.store.message(tmid)?.ok_or_else(|| Error::bad("error-invalid-message", "Invalid Message"))?;
+        let parent = self.0.store.message(tmid)?.ok_or_else(|| Kind::InvalidMessage.with_message("Invalid Message"))?;
         let room = self.readable_room(user, &parent.rid)?;
         Ok((parent, room))
     }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Messages, parse};
 use crate::bus::{ChangeAction, Event};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::ids;
 use crate::models::{ChannelLink, Mention, Message, Room, User};
 use crate::store::{MessageEffects, SavedMessage, ThreadBump, UnreadBump};
@@ -41,7 +41,7 @@ pub struct Draft {
 }
 
 fn invalid(field: &str) -> Error {
-    Error::bad("error-invalid-params", format!("Invalid value for \"{field}\""))
+    Kind::InvalidParams.with_message(format!("Invalid value for \"{field}\""))
 }
 
 fn opt_string(v: &Map<String, Value>, key: &str) -> Result<Option<String>> {
@@ -130,7 +130,7 @@ fn validate_attachments(attachments: &[Value]) -> Result<()> {
             match o.get(*field) {
                 None | Some(Value::Null) => {}
                 Some(Value::String(u)) if safe_url(u, true) => {}
-                Some(_) => return Err(Error::bad("error-invalid-attachment", "Invalid href value provided")),
+                Some(_) => return Err(Kind::InvalidAttachment.into()),
             }
         }
         if let Some(fields) = o.get("fields").and_then(Value::as_array) {
@@ -138,10 +138,9 @@ fn validate_attachments(attachments: &[Value]) -> Result<()> {
                 let ok = f.get("title").is_some_and(|t| t.as_str().is_some_and(|s| !s.is_empty()))
                     && f.get("value").is_some_and(|v| !v.is_null() && v != "");
                 if !ok {
-                    return Err(Error::bad(
-                        "error-invalid-attachment",
-                        "Invalid attachment field, title and value is required",
-                    ));
+                    return Err(
+                        Kind::InvalidAttachment.with_message("Invalid attachment field, title and value is required")
+                    );
                 }
             }
         }
@@ -151,7 +150,7 @@ fn validate_attachments(attachments: &[Value]) -> Result<()> {
                     if let Some(u) = action.get(field).and_then(Value::as_str)
                         && !safe_url(u, false)
                     {
-                        return Err(Error::bad("error-invalid-attachment", "Invalid href value provided"));
+                        return Err(Kind::InvalidAttachment.into());
                     }
                 }
             }
@@ -195,17 +194,17 @@ impl Messages<'_> {
     fn send_checked(&self, user: &User, mut draft: Draft, check_access: bool) -> Result<Message> {
         let s = self.0;
         if draft.tshow && draft.tmid.is_none() {
-            return Err(Error::bad("invalid-params", "tshow provided but missing tmid"));
+            return Err(Kind::InvalidThreadParams.into());
         }
         if draft.tmid.is_some() && !s.settings.bool("Threads_enabled") {
-            return Err(Error::bad("error-not-allowed", "not-allowed"));
+            return Err(Kind::NotAllowed.with_message("not-allowed"));
         }
         let now = Date::now();
         let ts = match draft.ts {
             Some(client) => {
                 let diff = (client.0 - now.0).abs();
                 if diff > 60_000 {
-                    return Err(Error::bad("error-message-ts-out-of-sync", "Message timestamp is out of sync"));
+                    return Err(Kind::MessageTsOutOfSync.into());
                 }
                 if diff > 10_000 { now } else { client }
             }
@@ -213,12 +212,12 @@ impl Messages<'_> {
         };
         let max = s.settings.int("Message_MaxAllowedSize", 5000);
         if max > 0 && draft.msg.chars().count() as i64 > max {
-            return Err(Error::bad("error-message-size-exceeded", "Message size exceeds Message_MaxAllowedSize"));
+            return Err(Kind::MessageSizeExceeded.into());
         }
         let parent = match &draft.tmid {
             Some(tmid) => {
                 let parent =
-                    s.store.message(tmid)?.ok_or_else(|| Error::bad("error-invalid-message", "Invalid thread"))?;
+                    s.store.message(tmid)?.ok_or_else(|| Kind::InvalidMessage.with_message("Invalid thread"))?;
                 // No nested threads: a reply to a reply goes to the first thread.
                 let parent = match &parent.tmid {
                     Some(root) => s.store.message(root)?.unwrap_or(parent),
@@ -231,25 +230,25 @@ impl Messages<'_> {
             None => None,
         };
         if draft.rid.is_empty() {
-            return Err(Error::param_required("rid"));
+            return Err(Kind::param_required("rid"));
         }
-        let room = s.store.room_by_id(&draft.rid)?.ok_or_else(|| Error::bad("error-invalid-room", "Invalid room"))?;
+        let room = s.store.room_by_id(&draft.rid)?.ok_or(Kind::InvalidRoom)?;
         if check_access {
             s.rooms().can_post(user, &room)?;
         } else if room.archived {
-            return Err(Error::bad("error-room-archived", "This room is archived"));
+            return Err(Kind::RoomArchived.into());
         }
         if (draft.alias.as_deref().is_some_and(|a| !a.is_empty())
             || draft.avatar.as_deref().is_some_and(|a| !a.is_empty()))
             && !s.authz().can(user, "message-impersonate", Some(&room.id))?
         {
-            return Err(Error::bad("error-action-not-allowed", "Not enough permission"));
+            return Err(Kind::ActionNotAllowed.with_message("Not enough permission"));
         }
         if let Some(avatar) = &draft.avatar
             && !avatar.is_empty()
             && !safe_url(avatar, true)
         {
-            return Err(Error::bad("error-invalid-params", "Invalid href value provided"));
+            return Err(Kind::InvalidParams.with_message("Invalid href value provided"));
         }
         if let Some(a) = &draft.attachments {
             validate_attachments(a)?;
@@ -263,7 +262,7 @@ impl Messages<'_> {
     /// id or name, else a user id for a direct message. Returns the message.
     pub fn post_to(&self, user: &User, target: &str, mut draft: Draft) -> Result<Message> {
         let s = self.0;
-        let invalid = || Error::bad("invalid-channel", "Invalid channel");
+        let invalid = || Error::from(Kind::PostInvalidChannel);
         let target = target.trim();
         let room = if let Some(username) = target.strip_prefix('@') {
             s.rooms().create_direct(user, &[username.to_string()], false)?

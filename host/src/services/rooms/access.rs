@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::*;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::models::{Room, User};
 
 impl Rooms<'_> {
@@ -37,11 +37,10 @@ impl Rooms<'_> {
     /// (`error-not-allowed`); an unknown user is `error-invalid-user`, an unknown room
     /// `error-invalid-room`, checked in that order.
     pub fn access_of(&self, caller: &User, rid: &str, user_id: &str) -> Result<Option<(Room, User)>> {
-        let other =
-            self.0.store.user_by_id(user_id)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))?;
-        let room = self.0.store.room_by_id(rid)?.ok_or_else(|| Error::bad("error-invalid-room", "Invalid room"))?;
+        let other = self.0.store.user_by_id(user_id)?.ok_or(Kind::InvalidUser)?;
+        let room = self.0.store.room_by_id(rid)?.ok_or(Kind::InvalidRoom)?;
         if caller.id != other.id && !self.0.authz().can(caller, "view-room-administration", None)? {
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         Ok(if self.can_read(&other, &room)? { Some((room, other)) } else { None })
     }
@@ -75,22 +74,19 @@ impl Rooms<'_> {
     /// `unmuted`), and muted users can't speak.
     pub fn can_post(&self, user: &User, room: &Room) -> Result<()> {
         if !self.can_read(user, room)? {
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         if room.archived {
-            return Err(Error::bad("error-room-archived", "This room is archived"));
+            return Err(Kind::RoomArchived.into());
         }
         if room.ro && !self.0.authz().can(user, "post-readonly", Some(&room.id))? {
             let unmuted = room.extra.get("unmuted").and_then(Value::as_array);
             if !unmuted.is_some_and(|u| u.iter().any(|n| n.as_str() == Some(user.username.as_str()))) {
-                return Err(Error::bad(
-                    "error-room-read-only",
-                    "You can't send messages because the room is readonly.",
-                ));
+                return Err(Kind::RoomReadOnly.into());
             }
         }
         if room.muted.iter().any(|u| u == &user.username) {
-            return Err(Error::bad("error-user-muted", "You have been muted and cannot speak in this room"));
+            return Err(Kind::UserMuted.into());
         }
         Ok(())
     }
@@ -126,10 +122,9 @@ impl Rooms<'_> {
             (Some(id), _) => self.0.store.room_by_id(id)?,
             (None, Some(name)) => self.0.store.room_by_name(name.trim_start_matches('#'))?,
             (None, None) => {
-                return Err(Error::bad(
-                    "error-room-param-not-provided",
-                    "The parameter \"roomId\" or \"roomName\" is required",
-                ));
+                return Err(
+                    Kind::RoomParamNotProvided.with_message("The parameter \"roomId\" or \"roomName\" is required")
+                );
             }
         };
         let room = room.filter(|r| r.t == t).ok_or_else(|| room_not_found_for(t))?;
@@ -138,14 +133,11 @@ impl Rooms<'_> {
         }
         if check_archived && room.archived {
             let name = self.display_name(&room);
-            return Err(Error::bad(
-                "error-room-archived",
-                if t == "p" {
-                    format!("The private group, {name}, is archived")
-                } else {
-                    format!("The channel, {name}, is archived")
-                },
-            ));
+            return Err(Kind::RoomArchived.with_message(if t == "p" {
+                format!("The private group, {name}, is archived")
+            } else {
+                format!("The channel, {name}, is archived")
+            }));
         }
         Ok(room)
     }
@@ -161,10 +153,9 @@ impl Rooms<'_> {
             },
             (None, Some(name)) => self.direct_with_username(user, name)?,
             (None, None) => {
-                return Err(Error::bad(
-                    "error-room-param-not-provided",
-                    "Query param \"roomId\" or \"username\" is required",
-                ));
+                return Err(
+                    Kind::RoomParamNotProvided.with_message("Query param \"roomId\" or \"username\" is required")
+                );
             }
         };
         let room = room.filter(|r| r.t == "d").ok_or_else(|| room_not_found_for("d"))?;
@@ -186,7 +177,7 @@ impl Rooms<'_> {
     /// only with `Accounts_AllowAnonymousRead`. Errors as upstream: `error-invalid-room` when
     /// nothing matches, `error-no-permission` when the caller can't read the room.
     pub fn by_type_and_name(&self, user: Option<&User>, t: &str, name: &str) -> Result<Room> {
-        let invalid_room = || Error::bad("error-invalid-room", "Invalid room");
+        let invalid_room = || Error::from(Kind::InvalidRoom);
         if t.is_empty() || name.is_empty() {
             return Err(invalid_room());
         }
@@ -208,7 +199,7 @@ impl Rooms<'_> {
         if let Some(user) = user
             && !self.can_read(user, &room)?
         {
-            return Err(Error::bad("error-no-permission", "No permission"));
+            return Err(Kind::NoPermission.into());
         }
         Ok(room)
     }
@@ -229,9 +220,9 @@ impl Rooms<'_> {
 
     /// `getRoomNameById`: the name of a readable room.
     pub fn name_of(&self, user: &User, rid: &str) -> Result<String> {
-        let room = self.0.store.room_by_id(rid)?.ok_or_else(not_allowed)?;
+        let room = self.0.store.room_by_id(rid)?.ok_or(Kind::NotAllowed)?;
         if !self.can_read(user, &room)? {
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         Ok(room.name.clone().unwrap_or_default())
     }
@@ -292,10 +283,9 @@ impl Rooms<'_> {
             (Some(id), _) => self.0.store.room_by_id(id)?,
             (None, Some(name)) => self.0.store.room_by_name(name.trim_start_matches('#'))?,
             (None, None) => {
-                return Err(Error::bad(
-                    "error-roomid-param-not-provided",
-                    "The parameter \"roomId\" or \"roomName\" is required",
-                ));
+                return Err(
+                    Kind::RoomidParamNotProvided.with_message("The parameter \"roomId\" or \"roomName\" is required")
+                );
             }
         };
         match room {
@@ -318,7 +308,7 @@ impl Rooms<'_> {
     /// parameter): a room by id, or `error-room-not-found`.
     pub fn admin_room(&self, user: &User, rid: Option<&str>) -> Result<Room> {
         self.0.authz().require(user, "view-room-administration", None)?;
-        self.get(rid.ok_or_else(|| Error::param_required("rid"))?)
+        self.get(rid.ok_or_else(|| Kind::param_required("rid"))?)
     }
 
     /// `im.messages.others?roomId=`: any direct message room, for holders of
@@ -327,13 +317,14 @@ impl Rooms<'_> {
     pub fn direct_for_admin(&self, user: &User, rid: Option<&str>) -> Result<Room> {
         self.0.authz().require(user, "view-room-administration", None)?;
         if !self.0.settings.bool("API_Enable_Direct_Message_History_EndPoint") {
-            return Err(Error::bad("error-endpoint-disabled", "This endpoint is disabled"));
+            return Err(Kind::EndpointDisabled.into());
         }
-        let rid =
-            rid.ok_or_else(|| Error::bad("error-roomid-param-not-provided", "The parameter \"roomId\" is required"))?;
-        self.0.store.room_by_id(rid)?.filter(Room::is_direct).ok_or_else(|| {
-            Error::bad("error-room-not-found", format!("No direct message room found by the id of: {rid}"))
-        })
+        let rid = rid.ok_or(Kind::RoomidParamNotProvided)?;
+        self.0
+            .store
+            .room_by_id(rid)?
+            .filter(Room::is_direct)
+            .ok_or_else(|| Kind::RoomNotFound.with_message(format!("No direct message room found by the id of: {rid}")))
     }
 
     /// `channels.anonymousread?roomId=|roomName=`: a public channel by id or else by name, for
@@ -348,7 +339,7 @@ impl Rooms<'_> {
         .filter(|r| r.t == "c")
         .ok_or_else(|| room_not_found_for("c"))?;
         if !self.0.settings.bool("Accounts_AllowAnonymousRead") {
-            return Err(Error::bad("error-not-allowed", "Enable \"Allow Anonymous Read\""));
+            return Err(Kind::NotAllowed.with_message("Enable \"Allow Anonymous Read\""));
         }
         Ok(room)
     }
@@ -362,7 +353,7 @@ impl Rooms<'_> {
                 if !self.0.authz().can(caller, "view-room-administration", None)? {
                     return Err(crate::services::authz::unauthorized());
                 }
-                self.0.store.user_by_id(uid)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user"))
+                self.0.store.user_by_id(uid)?.ok_or_else(|| Error::from(Kind::InvalidUser))
             }
             None => Ok(caller.clone()),
         }

@@ -6,7 +6,7 @@ use serde_json::Map;
 
 use super::*;
 use crate::bus::ChangeAction;
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::ids;
 use crate::models::{Room, Subscription, User};
 use crate::time::Date;
@@ -20,7 +20,7 @@ impl Rooms<'_> {
     pub fn valid_name(&self, name: &str, rid: Option<&str>) -> Result<String> {
         let name = name.trim().to_string();
         if name.is_empty() {
-            return Err(Error::bad("error-invalid-name", "Invalid name"));
+            return Err(Kind::InvalidName.into());
         }
         let special = self.0.settings.bool("UI_Allow_room_names_with_special_chars");
         let pattern = self.0.settings.string("UTF8_Channel_Names_Validation");
@@ -29,18 +29,16 @@ impl Rooms<'_> {
         let bad_chars = !special && !re.is_match(&name);
         let too_long = name.chars().count() > 255 || name.chars().any(char::is_control);
         if bad_chars || too_long || BLOCKED_NAMES.contains(&name.to_lowercase().as_str()) {
-            return Err(Error::bad(
-                "error-invalid-room-name",
-                format!("{} is not a valid room name.", crate::markup::html_escape(&name)),
-            ));
+            return Err(Kind::InvalidRoomName
+                .with_message(format!("{} is not a valid room name.", crate::markup::html_escape(&name))));
         }
         if let Some(existing) = self.0.store.room_by_name(&name)?
             && Some(existing.id.as_str()) != rid
         {
             return Err(if existing.archived {
-                Error::bad("error-archived-duplicate-name", format!("There's an archived channel with name {name}"))
+                Kind::ArchivedDuplicateName.with_message(format!("There's an archived channel with name {name}"))
             } else {
-                Error::bad("error-duplicate-channel-name", format!("A channel with name '{name}' exists"))
+                Kind::DuplicateChannelName.with_message(format!("A channel with name '{name}' exists"))
             });
         }
         Ok(name)
@@ -54,16 +52,12 @@ impl Rooms<'_> {
     /// (`createChannel`, `createPrivateGroup`, `/create`.)
     pub fn create(&self, owner: &User, new: NewRoom) -> Result<Room> {
         if new.t != "c" && new.t != "p" {
-            return Err(Error::bad("error-invalid-room-type", format!("{} is not a valid room type", new.t)));
+            return Err(Kind::InvalidRoomType.with_message(format!("{} is not a valid room type", new.t)));
         }
         let team_id = new.extra.get("teamId").and_then(as_str).map(String::from);
         match &team_id {
             Some(team_id) => {
-                let team = self
-                    .0
-                    .store
-                    .team_by_id(team_id)?
-                    .ok_or_else(|| Error::bad("team-does-not-exist", "Team does not exist"))?;
+                let team = self.0.store.team_by_id(team_id)?.ok_or(Kind::TeamDoesNotExist)?;
                 let perm = if new.t == "c" { "create-team-channel" } else { "create-team-group" };
                 self.0.authz().require(owner, perm, Some(&team.room_id))?;
             }
@@ -94,7 +88,7 @@ impl Rooms<'_> {
         let is_discussion = new.extra.get("prid").and_then(as_str).is_some_and(|p| !p.is_empty());
         let name = if is_discussion { new.name.trim().to_string() } else { self.valid_name(&new.name, None)? };
         if name.is_empty() {
-            return Err(Error::bad("error-invalid-name", "Invalid name"));
+            return Err(Kind::InvalidName.into());
         }
         let now = Date::now();
         let mut base = Room {
@@ -118,7 +112,7 @@ impl Rooms<'_> {
                     obj.insert(k.clone(), v.clone());
                 }
             }
-            base = serde_json::from_value(doc).map_err(|_| Error::invalid_param("extraData"))?;
+            base = serde_json::from_value(doc).map_err(|_| Kind::invalid_param("extraData"))?;
         }
         if base.broadcast {
             base.ro = true;
@@ -200,10 +194,9 @@ impl Rooms<'_> {
         }
         let max = self.0.settings.int("DirectMesssage_maxUsers", 8).max(1) as usize;
         if members.len() > max {
-            return Err(Error::bad(
-                "error-direct-message-max-user-exceeded",
-                format!("You cannot add more than {max} users, including yourself to a direct message"),
-            ));
+            return Err(Kind::DirectMessageMaxUserExceeded.with_message(format!(
+                "You cannot add more than {max} users, including yourself to a direct message"
+            )));
         }
         let mut uids: Vec<String> = members.iter().map(|m| m.id.clone()).collect();
         uids.sort();
@@ -222,7 +215,7 @@ impl Rooms<'_> {
             {
                 return Ok(room);
             }
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         if let Some(room) = existing {
             // Reopen the creator's side; a member who had left gets a new subscription.

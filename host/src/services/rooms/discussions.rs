@@ -6,7 +6,7 @@ use serde_json::{Map, json};
 
 use super::*;
 use crate::bus::Event;
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::ids;
 use crate::models::{Room, User};
 use crate::time::Date;
@@ -18,7 +18,7 @@ impl Rooms<'_> {
     /// `discussion-created` message (`Discussion_enabled`, `start-discussion` or
     /// `start-discussion-other-user`).
     pub(in crate::services) fn create_discussion(&self, user: &User, new: &NewDiscussion) -> Result<Room> {
-        let refuse = || action_not_allowed("You are not allowed to create a discussion");
+        let refuse = || Kind::ActionNotAllowed.with_message("You are not allowed to create a discussion");
         if !self.0.settings.bool("Discussion_enabled") {
             return Err(refuse());
         }
@@ -30,25 +30,22 @@ impl Rooms<'_> {
             .store
             .room_by_id(&new.prid)?
             .filter(|p| self.can_read(user, p).unwrap_or(false))
-            .ok_or_else(|| Error::bad("error-invalid-room", "Invalid room"))?;
+            .ok_or(Kind::InvalidRoom)?;
         if parent.prid.is_some() {
-            return Err(Error::bad("error-nested-discussion", "Cannot create nested discussions"));
+            return Err(Kind::NestedDiscussion.into());
         }
         if parent.archived {
-            return Err(Error::bad("error-room-archived", "The room is archived"));
+            return Err(Kind::RoomArchived.with_message("The room is archived"));
         }
         let name = new.name.trim().to_string();
         if name.is_empty() {
-            return Err(Error::bad("error-action-not-allowed", "Discussion name is required"));
+            return Err(Kind::ActionNotAllowed.with_message("Discussion name is required"));
         }
         let mut message = None;
         if let Some(pmid) = new.pmid.as_deref().filter(|p| !p.is_empty()) {
             let m = self.0.store.message(pmid)?.filter(|m| m.rid == parent.id).ok_or_else(refuse)?;
             if m.drid.is_some() {
-                return Err(Error::bad(
-                    "error-discussion-already-exists",
-                    "A discussion already exists for this message",
-                ));
+                return Err(Kind::DiscussionAlreadyExists.into());
             }
             message = Some(m);
         }

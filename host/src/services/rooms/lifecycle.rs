@@ -6,7 +6,7 @@ use serde_json::Map;
 
 use super::*;
 use crate::bus::{ChangeAction, Event};
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::{Room, User};
 use crate::store::CleanHistory;
 use crate::time::Date;
@@ -25,17 +25,17 @@ impl Rooms<'_> {
     pub(super) fn set_archived(&self, actor: &User, room: &Room, archived: bool) -> Result<Room> {
         let perm = if archived { "archive-room" } else { "unarchive-room" };
         if !self.0.authz().can(actor, perm, Some(&room.id))? {
-            return Err(Error::bad("error-not-authorized", "Not authorized"));
+            return Err(Kind::NotAuthorized.into());
         }
         if room.is_direct() {
-            return Err(Error::bad("error-direct-message-room", "Direct Messages can not be archived"));
+            return Err(Kind::DirectMessageRoom.into());
         }
         if room.archived == archived {
             let name = self.display_name(room);
             return Err(if archived {
-                Error::bad("error-room-archived", format!("The channel, {name}, is archived"))
+                Kind::RoomArchived.with_message(format!("The channel, {name}, is archived"))
             } else {
-                Error::bad("error-room-not-archived", format!("The channel, {name}, is not archived"))
+                Kind::RoomNotArchived.with_message(format!("The channel, {name}, is not archived"))
             });
         }
         let now = Date::now();
@@ -69,16 +69,13 @@ impl Rooms<'_> {
             "c" => "delete-c",
             "p" => "delete-p",
             "d" => "delete-d",
-            _ => return Err(not_allowed()),
+            _ => return Err(Kind::NotAllowed.into()),
         };
         if !self.0.authz().can(actor, perm, Some(&room.id))? {
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         if room.team_main {
-            return Err(Error::bad(
-                "error-cannot-delete-team-main-room",
-                "A team's main room is deleted with its team",
-            ));
+            return Err(Kind::CannotDeleteTeamMainRoom.into());
         }
         self.erase_unchecked(actor, room)
     }
@@ -111,10 +108,10 @@ impl Rooms<'_> {
     /// messages and returns how many went.
     pub fn clean_history(&self, actor: &User, room: &Room, q: CleanHistory) -> Result<usize> {
         if !self.0.authz().can(actor, "clean-channel-history", Some(&room.id))? {
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         if !self.can_read(actor, room)? {
-            return Err(Error::bad("error-not-allowed", "User does not have access to the room"));
+            return Err(Kind::NotAllowed.with_message("User does not have access to the room"));
         }
         let q = CleanHistory { rid: room.id.clone(), ..q };
         let ids = self.0.store.clean_room_history(&q)?;

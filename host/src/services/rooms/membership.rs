@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::*;
 use crate::bus::ChangeAction;
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::ids;
 use crate::models::{Room, User};
 use crate::store::{MemberQuery, TeamMember, TeamUser};
@@ -26,14 +26,14 @@ impl Rooms<'_> {
         limit: Option<usize>,
     ) -> Result<(Vec<Value>, usize)> {
         if rid.is_empty() {
-            return Err(Error::bad("error-invalid-room", "Invalid room"));
+            return Err(Kind::InvalidRoom.into());
         }
-        let room = self.0.store.room_by_id(rid)?.ok_or_else(not_allowed)?;
+        let room = self.0.store.room_by_id(rid)?.ok_or(Kind::NotAllowed)?;
         if !self.can_read(user, &room)? {
-            return Err(Error::bad("not-authorized", "Not Authorized"));
+            return Err(Kind::MethodNotAuthorized.into());
         }
         if room.broadcast && !self.0.authz().can(user, "view-broadcast-member-list", Some(&room.id))? {
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         let q = MemberQuery {
             filter: filter.map(String::from),
@@ -86,7 +86,7 @@ impl Rooms<'_> {
         let after = match self.0.store.add_member(&sub) {
             Ok(after) => after.unwrap_or_else(|| room.clone()),
             // Joined concurrently.
-            Err(e) if e.id() == "error-user-already-in-room" => return Ok(false),
+            Err(e) if e.is(Kind::UserAlreadyInRoom) => return Ok(false),
             Err(e) => return Err(e),
         };
         self.0.emit_subscription(ChangeAction::Inserted, &sub);
@@ -141,23 +141,19 @@ impl Rooms<'_> {
     /// `add-user-to-any-p-room`. Users already in the room get an ephemeral notice instead.
     pub fn add_users(&self, actor: &User, room: &Room, usernames: &[String]) -> Result<()> {
         if room.is_direct() {
-            return Err(Error::bad("error-cant-invite-for-direct-room", "Can't invite user to direct rooms"));
+            return Err(Kind::CantInviteForDirectRoom.into());
         }
         let in_room = self.0.store.subscription(&room.id, &actor.id)?.is_some();
         let allowed = (in_room && self.0.authz().can(actor, "add-user-to-joined-room", Some(&room.id))?)
             || (room.t == "c" && self.0.authz().can(actor, "add-user-to-any-c-room", None)?)
             || (room.t == "p" && self.0.authz().can(actor, "add-user-to-any-p-room", None)?);
         if !allowed {
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         let mut users = Vec::new();
         for name in usernames {
             let name = name.trim().trim_start_matches('@');
-            let user = self
-                .0
-                .store
-                .user_by_username(name)?
-                .ok_or_else(|| Error::bad("error-user-not-found", "User not found"))?;
+            let user = self.0.store.user_by_username(name)?.ok_or(Kind::UserNotFound)?;
             users.push(user);
         }
         for user in users {
@@ -172,7 +168,7 @@ impl Rooms<'_> {
     /// checking its join code unless the user holds `join-without-join-code`.
     pub fn join(&self, user: &User, room: &Room, join_code: Option<&str>) -> Result<bool> {
         if room.t != "c" || !self.can_read(user, room)? {
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         if self.0.store.subscription(&room.id, &user.id)?.is_some() {
             return Ok(true);
@@ -181,8 +177,8 @@ impl Rooms<'_> {
             && !self.0.authz().can(user, "join-without-join-code", None)?
         {
             match join_code.filter(|c| !c.is_empty()) {
-                None => return Err(Error::bad("error-code-required", "Code required")),
-                Some(given) if given != code => return Err(Error::bad("error-code-invalid", "Invalid code")),
+                None => return Err(Kind::CodeRequired.into()),
+                Some(given) if given != code => return Err(Kind::CodeInvalid.into()),
                 Some(_) => {}
             }
         }
@@ -193,22 +189,19 @@ impl Rooms<'_> {
     /// first.
     pub fn leave(&self, user: &User, room: &Room) -> Result<()> {
         if room.is_direct() {
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         let perm = if room.t == "c" { "leave-c" } else { "leave-p" };
         if !self.0.authz().can(user, perm, None)? {
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         let sub = self
             .0
             .store
             .subscription(&room.id, &user.id)?
-            .ok_or_else(|| Error::bad("error-user-not-in-room", "You are not in this room"))?;
+            .ok_or_else(|| Kind::UserNotInRoom.with_message("You are not in this room"))?;
         if sub.has_role("owner") && self.0.store.subscriptions_with_role(&room.id, "owner")?.len() == 1 {
-            return Err(Error::bad(
-                "error-you-are-last-owner",
-                "You are the last owner. Please set new owner before leaving the room.",
-            ));
+            return Err(Kind::YouAreLastOwner.into());
         }
         self.remove_user(room, user, None)
     }
@@ -217,22 +210,15 @@ impl Rooms<'_> {
     /// last owner can't be removed.
     pub fn kick(&self, actor: &User, room: &Room, target: &User) -> Result<()> {
         if room.is_direct() || !self.0.authz().can(actor, "remove-user", Some(&room.id))? {
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         let any = if room.t == "c" { "kick-user-from-any-c-room" } else { "kick-user-from-any-p-room" };
         if !self.0.authz().can(actor, any, None)? && !self.can_read(actor, room)? {
             return Err(room_not_found_for(&room.t));
         }
-        let sub = self
-            .0
-            .store
-            .subscription(&room.id, &target.id)?
-            .ok_or_else(|| Error::bad("error-user-not-in-room", "User is not in this room"))?;
+        let sub = self.0.store.subscription(&room.id, &target.id)?.ok_or(Kind::UserNotInRoom)?;
         if sub.has_role("owner") && self.0.store.subscriptions_with_role(&room.id, "owner")?.len() == 1 {
-            return Err(Error::bad(
-                "error-you-are-last-owner",
-                "You are the last owner. Please set new owner before leaving the room.",
-            ));
+            return Err(Kind::YouAreLastOwner.into());
         }
         self.remove_user(room, target, Some(actor))
     }
@@ -265,7 +251,7 @@ impl Rooms<'_> {
     /// `addAllUserToRoom` / `channels.addAll`: every (active) user joins (`add-all-to-room`).
     pub fn add_all(&self, actor: &User, room: &Room, active_only: bool) -> Result<()> {
         if room.is_direct() || !self.0.authz().can(actor, "add-all-to-room", None)? {
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         for user in self.0.store.all_users()? {
             if (active_only && !user.active) || user.username.is_empty() {
@@ -282,14 +268,14 @@ impl Rooms<'_> {
     /// room's `muted` list of usernames and writes `user-muted` / `user-unmuted`.
     pub fn set_muted(&self, actor: &User, room: &Room, username: &str, mute: bool) -> Result<Room> {
         if !self.0.authz().can(actor, "mute-user", Some(&room.id))? {
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         if room.t != "c" && room.t != "p" {
-            return Err(Error::bad("error-invalid-room-type", format!("{} is not a valid room type", room.t)));
+            return Err(Kind::InvalidRoomType.with_message(format!("{} is not a valid room type", room.t)));
         }
         let user = self.0.store.user_by_username(username.trim_start_matches('@'))?.ok_or_else(invalid_user)?;
         if mute && self.0.store.subscription(&room.id, &user.id)?.is_none() {
-            return Err(Error::bad("error-user-not-in-room", "User is not in this room"));
+            return Err(Kind::UserNotInRoom.into());
         }
         let now = Date::now();
         let after = self
@@ -325,7 +311,7 @@ impl Rooms<'_> {
     /// Members of a room currently not offline (`channels.online`): `[{_id, username}]`.
     pub fn online(&self, user: &User, room: &Room) -> Result<Vec<Value>> {
         if !self.can_read(user, room)? {
-            return Err(Error::bad("error-not-allowed", "Not Allowed"));
+            return Err(Kind::NotAllowed.with_message("Not Allowed"));
         }
         let q = MemberQuery { status: vec!["online".into(), "away".into(), "busy".into()], ..Default::default() };
         let (users, _) = self.0.store.room_members(&room.id, &q)?;

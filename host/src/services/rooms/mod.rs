@@ -28,7 +28,7 @@ use serde_json::{Map, Value, json};
 
 use super::Services;
 use crate::bus::{ChangeAction, Event};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::ids;
 use crate::models::{Room, Subscription, User, UserRef};
 use crate::time::Date;
@@ -75,39 +75,24 @@ impl Services {
 /// The error for a room that does not exist or that the caller may not see (the two are
 /// indistinguishable on purpose, so room ids don't leak).
 pub fn room_not_found() -> Error {
-    Error::bad(
-        "error-room-not-found",
-        "The required \"roomId\" or \"roomName\" param provided does not match any channel",
-    )
+    Kind::RoomNotFound.with_message("The required \"roomId\" or \"roomName\" param provided does not match any channel")
 }
 
 /// `error-room-not-found` worded for the room type, as the `channels.*`, `groups.*` and `im.*`
 /// families word it.
 pub fn room_not_found_for(t: &str) -> Error {
     match t {
-        "p" => Error::bad(
-            "error-room-not-found",
-            "The required \"roomId\" or \"roomName\" param provided does not match any group",
-        ),
-        "d" => Error::bad(
-            "error-room-not-found",
-            "The required \"roomId\" param provided does not match any direct message",
-        ),
+        "p" => Kind::RoomNotFound
+            .with_message("The required \"roomId\" or \"roomName\" param provided does not match any group"),
+        "d" => {
+            Kind::RoomNotFound.with_message("The required \"roomId\" param provided does not match any direct message")
+        }
         _ => room_not_found(),
     }
 }
 
-/// A denied room action, as Rocket.Chat's methods answer it (400 `error-not-allowed`).
-pub fn not_allowed() -> Error {
-    Error::bad("error-not-allowed", "Not allowed")
-}
-
-pub(super) fn action_not_allowed(message: &str) -> Error {
-    Error::bad("error-action-not-allowed", message)
-}
-
 pub(super) fn invalid_user() -> Error {
-    Error::bad("error-invalid-user", "Invalid user")
+    Error::from(Kind::InvalidUser)
 }
 
 /// What [`Rooms::create`] needs to create a channel or a private group.

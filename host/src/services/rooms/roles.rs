@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::*;
 use crate::bus::{ChangeAction, Event};
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::{Room, User};
 use crate::time::Date;
 
@@ -14,32 +14,29 @@ impl Rooms<'_> {
     /// `subscription-role-removed` and publishes `UserRoleChanged`.
     pub fn set_role(&self, actor: &User, room: &Room, user_id: &str, role: RoomRole, add: bool) -> Result<()> {
         if room.is_direct() || !self.0.authz().can(actor, role.permission(), Some(&room.id))? {
-            return Err(not_allowed());
+            return Err(Kind::NotAllowed.into());
         }
         let user = self.0.store.user_by_id(user_id)?.ok_or_else(invalid_user)?;
-        let sub = self
-            .0
-            .store
-            .subscription(&room.id, &user.id)?
-            .ok_or_else(|| Error::bad("error-user-not-in-room", "User is not in this room"))?;
+        let sub = self.0.store.subscription(&room.id, &user.id)?.ok_or(Kind::UserNotInRoom)?;
         let has = sub.has_role(role.id());
         if add && has {
-            return Err(Error::bad(
-                &format!("error-user-already-{}", role.id()),
-                format!("User is already {}", role.article()),
-            ));
+            let kind = match role {
+                RoomRole::Owner => Kind::UserAlreadyOwner,
+                RoomRole::Moderator => Kind::UserAlreadyModerator,
+                RoomRole::Leader => Kind::UserAlreadyLeader,
+            };
+            return Err(kind.with_message(format!("User is already {}", role.article())));
         }
         if !add && !has {
-            return Err(Error::bad(
-                &format!("error-user-not-{}", role.id()),
-                format!("User is not {}", role.article()),
-            ));
+            let kind = match role {
+                RoomRole::Owner => Kind::UserNotOwner,
+                RoomRole::Moderator => Kind::UserNotModerator,
+                RoomRole::Leader => Kind::UserNotLeader,
+            };
+            return Err(kind.with_message(format!("User is not {}", role.article())));
         }
         if !add && role == RoomRole::Owner && self.0.store.subscriptions_with_role(&room.id, "owner")?.len() <= 1 {
-            return Err(Error::bad(
-                "error-remove-last-owner",
-                "This is the last owner. Please set a new owner before removing this one.",
-            ));
+            return Err(Kind::RemoveLastOwner.into());
         }
         let now = Date::now();
         let sub = self.0.store.modify_subscription(&room.id, &user.id, &mut |s| {
@@ -94,7 +91,7 @@ impl Rooms<'_> {
     /// `manage-room-members-remotely` (`error-invalid-user` otherwise).
     pub fn roles_for(&self, user: &User, room: &Room) -> Result<Vec<Value>> {
         if !self.0.authz().can(user, "manage-room-members-remotely", None)? && !self.can_read(user, room)? {
-            return Err(Error::bad("error-invalid-user", "Invalid user"));
+            return Err(Kind::InvalidUser.into());
         }
         self.roles(room)
     }

@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::*;
 use crate::bus::ChangeAction;
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::{Room, User};
 use crate::time::Date;
 
@@ -33,14 +33,14 @@ impl Rooms<'_> {
     /// `favorite`) with their permission checks and system messages. Returns the room.
     pub fn save_settings(&self, actor: &User, room: &Room, settings: &Map<String, Value>) -> Result<Room> {
         if settings.is_empty() || settings.keys().any(|k| !ROOM_SETTINGS.contains(&k.as_str())) {
-            return Err(Error::bad("error-invalid-settings", "Invalid settings provided"));
+            return Err(Kind::InvalidSettings.into());
         }
         let member = self.0.store.subscription(&room.id, &actor.id)?.is_some();
         let dm_topic = room.is_direct()
             && member
             && settings.keys().all(|k| matches!(k.as_str(), "roomTopic" | "roomAnnouncement" | "favorite"));
         if !dm_topic && !self.0.authz().can(actor, "edit-room", Some(&room.id))? {
-            return Err(Error::bad("error-action-not-allowed", "Editing room is not allowed"));
+            return Err(Kind::ActionNotAllowed.with_message("Editing room is not allowed"));
         }
         // Validation first, so a refused setting changes nothing.
         for (key, value) in settings {
@@ -108,7 +108,7 @@ impl Rooms<'_> {
     }
 
     pub(super) fn validate_setting(&self, actor: &User, room: &Room, key: &str, value: &Value) -> Result<()> {
-        let bad = || Error::bad("error-invalid-settings", format!("Invalid value for setting {key}"));
+        let bad = || Kind::InvalidSettings.with_message(format!("Invalid value for setting {key}"));
         let dm_forbidden = room.is_direct()
             && matches!(
                 key,
@@ -121,7 +121,7 @@ impl Rooms<'_> {
                     | "joinCode"
             );
         if dm_forbidden {
-            return Err(action_not_allowed("Editing room is not allowed"));
+            return Err(Kind::ActionNotAllowed.with_message("Editing room is not allowed"));
         }
         match key {
             "roomName" => {
@@ -146,7 +146,7 @@ impl Rooms<'_> {
             "roomType" => {
                 let t = value.as_str().ok_or_else(bad)?;
                 if t != "c" && t != "p" {
-                    return Err(Error::bad("error-invalid-room-type", format!("{t} is not a valid room type")));
+                    return Err(Kind::InvalidRoomType.with_message(format!("{t} is not a valid room type")));
                 }
                 if t != room.t {
                     let team_room = match &room.team_id {
@@ -155,24 +155,20 @@ impl Rooms<'_> {
                     };
                     match (&team_room, t) {
                         (None, "c") if !self.0.authz().can(actor, "create-c", None)? => {
-                            return Err(action_not_allowed(
-                                "Changing a private group to a public channel is not allowed",
-                            ));
+                            return Err(Kind::ActionNotAllowed
+                                .with_message("Changing a private group to a public channel is not allowed"));
                         }
                         (None, "p") if !self.0.authz().can(actor, "create-p", None)? => {
-                            return Err(action_not_allowed(
-                                "Changing a public channel to a private room is not allowed",
-                            ));
+                            return Err(Kind::ActionNotAllowed
+                                .with_message("Changing a public channel to a private room is not allowed"));
                         }
                         (Some(tr), "c") if !self.0.authz().can(actor, "create-team-channel", Some(tr))? => {
-                            return Err(action_not_allowed(
-                                "Changing a team's private group to a public channel is not allowed",
-                            ));
+                            return Err(Kind::ActionNotAllowed
+                                .with_message("Changing a team's private group to a public channel is not allowed"));
                         }
                         (Some(tr), "p") if !self.0.authz().can(actor, "create-team-group", Some(tr))? => {
-                            return Err(action_not_allowed(
-                                "Changing a team's public channel to a private room is not allowed",
-                            ));
+                            return Err(Kind::ActionNotAllowed
+                                .with_message("Changing a team's public channel to a private room is not allowed"));
                         }
                         _ => {}
                     }
@@ -187,7 +183,7 @@ impl Rooms<'_> {
                 };
                 let perm = if key == "readOnly" { "set-readonly" } else { "set-react-when-readonly" };
                 if v != current && !self.0.authz().can(actor, perm, Some(&room.id))? {
-                    return Err(action_not_allowed("Editing readOnly room is not allowed"));
+                    return Err(Kind::ActionNotAllowed.with_message("Editing readOnly room is not allowed"));
                 }
             }
             "systemMessages" => {
@@ -198,17 +194,21 @@ impl Rooms<'_> {
                     return Err(bad());
                 }
                 if !self.0.authz().can(actor, "view-room-administration", None)? {
-                    return Err(action_not_allowed("Viewing room administration is not allowed"));
+                    return Err(Kind::ActionNotAllowed.with_message("Viewing room administration is not allowed"));
                 }
             }
             "encrypted" => {
                 let v = value.as_bool().ok_or_else(bad)?;
                 if v != room.encrypted {
                     if room.t != "p" && room.t != "d" {
-                        return Err(action_not_allowed("Only groups or direct channels can enable encryption"));
+                        return Err(
+                            Kind::ActionNotAllowed.with_message("Only groups or direct channels can enable encryption")
+                        );
                     }
                     if room.t != "d" && !self.0.authz().can(actor, "toggle-room-e2e-encryption", Some(&room.id))? {
-                        return Err(action_not_allowed("You do not have permission to toggle E2E encryption"));
+                        return Err(
+                            Kind::ActionNotAllowed.with_message("You do not have permission to toggle E2E encryption")
+                        );
                     }
                 }
             }
@@ -217,7 +217,7 @@ impl Rooms<'_> {
                     return Err(bad());
                 }
             }
-            _ => return Err(Error::bad("error-invalid-settings", "Invalid settings provided")),
+            _ => return Err(Kind::InvalidSettings.into()),
         }
         Ok(())
     }

@@ -3,7 +3,7 @@ use serde_json::Value;
 
 use super::SqliteStore;
 use super::docs::{collect, decode, encode};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::models::User;
 use crate::store::{AccountStore, Credentials, LoginToken};
 use crate::time::Date;
@@ -11,7 +11,7 @@ use crate::time::Date;
 fn unique_violation(e: rusqlite::Error) -> Error {
     match &e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-            Error::bad("error-field-unavailable", "Username or email is already in use")
+            Error::from(Kind::FieldUnavailable)
         }
         _ => e.into(),
     }

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_i
 use super::SqliteStore;
 use super::docs::{collect, decode, encode};
 use super::rooms::{like_pattern, put_room, read_room};
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::{Message, Room, Subscription};
 use crate::store::{
     DeletedScope, MessageEffects, MessageFilter, MessageSort, MessageStore, SavedMessage, ThreadBump, Tombstone,
@@ -38,7 +38,7 @@ fn insert_row(tx: &Transaction, m: &Message) -> Result<()> {
         )?
         .execute(params![m.id, m.rid, m.ts.0, m.tmid, m.updated_at.0, encode(m)?])?;
     if inserted == 0 {
-        return Err(Error::bad("error-message-already-exists", "A message with that _id already exists"));
+        return Err(Kind::MessageAlreadyExists.into());
     }
     Ok(())
 }

@@ -3,7 +3,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_i
 
 use super::SqliteStore;
 use super::docs::{collect, decode, encode};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::models::{Message, Room, Subscription, User};
 use crate::store::{CleanHistory, HistoryQuery, MemberQuery, RoomStore, Team, TeamMember, Tombstone};
 use crate::time::Date;
@@ -11,7 +11,7 @@ use crate::time::Date;
 fn room_name_taken(e: rusqlite::Error) -> Error {
     match &e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-            Error::bad("error-duplicate-channel-name", "A channel with that name already exists")
+            Error::from(Kind::DuplicateChannelName)
         }
         _ => e.into(),
     }
@@ -20,7 +20,7 @@ fn room_name_taken(e: rusqlite::Error) -> Error {
 fn team_name_taken(e: rusqlite::Error) -> Error {
     match &e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-            Error::bad("team-name-already-exists", "Team name already exists")
+            Error::from(Kind::TeamNameAlreadyExists)
         }
         _ => e.into(),
     }
@@ -357,7 +357,7 @@ impl RoomStore for SqliteStore {
     fn add_member(&self, sub: &Subscription) -> Result<Option<Room>> {
         self.write(|tx| {
             if read_subscription(tx, &sub.rid, &sub.u.id)?.is_some() {
-                return Err(Error::bad("error-user-already-in-room", "The user is already in the room"));
+                return Err(Kind::UserAlreadyInRoom.into());
             }
             put_subscription(tx, sub)?;
             change_users_count(tx, &sub.rid, 1)

@@ -8,7 +8,7 @@ use orbit_apps::capabilities::MessageWriterHost;
 use orbit_apps::{CallContext, HostResult};
 
 use super::{ServerHost, acting_user, bot_user};
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::services::Services;
 use crate::services::messages::Draft;
@@ -16,7 +16,7 @@ use crate::services::messages::Draft;
 /// Posts `message` as `author`; returns its id.
 fn post(s: &Services, author: &User, message: NewMessage) -> Result<String> {
     if message.text.trim().is_empty() {
-        return Err(Error::bad("error-invalid-msg", "The message is empty"));
+        return Err(Kind::InvalidMsg.into());
     }
     let draft = Draft { rid: message.room_id, msg: message.text, tmid: message.thread_id, ..Default::default() };
     Ok(s.messages().send_from_app(author, draft)?.id)
@@ -25,13 +25,13 @@ fn post(s: &Services, author: &User, message: NewMessage) -> Result<String> {
 /// Replaces the text of a message the app's bot (or, during a command, the invoker) wrote,
 /// through the messages service's edit rules.
 fn update(s: &Services, bot: &User, invoker: Option<&User>, id: &str, text: &str) -> Result<()> {
-    let message = s.apps().message(id)?.ok_or_else(|| Error::bad("error-invalid-message", "Message not found"))?;
+    let message = s.apps().message(id)?.ok_or_else(|| Kind::InvalidMessage.with_message("Message not found"))?;
     let editor = if message.u.id == bot.id {
         bot
     } else {
         invoker
             .filter(|u| u.id == message.u.id)
-            .ok_or_else(|| Error::forbidden("error-action-not-allowed", "The app may only edit its own messages"))?
+            .ok_or_else(|| Kind::ActionForbidden.with_message("The app may only edit its own messages"))?
     };
     s.messages().update_from_app(editor, id, text).map(|_| ())
 }

@@ -23,7 +23,7 @@ use std::sync::{Arc, Weak};
 use orbit_apps::bindings::HostError;
 use orbit_apps::{CallContext, HostResult};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::models;
 use crate::services::Services;
 
@@ -71,14 +71,14 @@ impl ServerHost {
 /// The acting user: the command's invoker, or the app's bot user.
 fn acting_user(s: &Services, cx: &CallContext) -> Result<models::User> {
     match &cx.user_id {
-        Some(uid) => s.apps().user(uid)?.ok_or_else(|| Error::bad("error-invalid-user", "Invalid user")),
+        Some(uid) => s.apps().user(uid)?.ok_or_else(|| Error::from(Kind::InvalidUser)),
         None => bot_user(s, &cx.app_id),
     }
 }
 
 /// The app's bot user.
 fn bot_user(s: &Services, app_id: &str) -> Result<models::User> {
-    s.apps().bot_user(app_id)?.ok_or_else(|| Error::bad("error-invalid-user", "The app has no bot user"))
+    s.apps().bot_user(app_id)?.ok_or_else(|| Kind::InvalidUser.with_message("The app has no bot user"))
 }
 
 /// A service error as the host error an app sees.
@@ -86,27 +86,8 @@ fn host_error(error: Error) -> HostError {
     let reason = error.reason();
     match &error {
         Error::Unauthenticated | Error::LoginFailed(_) => HostError::Denied(reason),
-        Error::Api { status: 401 | 403, .. } => HostError::Denied(reason),
-        Error::Api { id, .. }
-            if matches!(id.as_str(), "error-not-allowed" | "error-action-not-allowed" | "error-unauthorized") =>
-        {
-            HostError::Denied(reason)
-        }
-        Error::Api { id, .. }
-            if matches!(
-                id.as_str(),
-                "error-room-not-found"
-                    | "error-invalid-room"
-                    | "error-invalid-user"
-                    | "error-invalid-username"
-                    | "error-user-not-found"
-                    | "error-invalid-message"
-                    | "error-message-not-found"
-            ) =>
-        {
-            HostError::NotFound(reason)
-        }
-        Error::Api { status: 404, .. } => HostError::NotFound(reason),
+        Error::Api { kind, .. } if kind.is_denial() => HostError::Denied(reason),
+        Error::Api { kind, .. } if kind.is_not_found() => HostError::NotFound(reason),
         Error::Api { .. } | Error::RateLimited { .. } => HostError::Invalid(reason),
         Error::Internal(e) => {
             tracing::error!("app host call failed: {e:#}");
@@ -121,9 +102,9 @@ mod tests {
 
     #[test]
     fn service_errors_map_to_host_errors() {
-        assert!(matches!(host_error(Error::not_allowed()), HostError::Denied(_)));
+        assert!(matches!(host_error(Error::from(Kind::Forbidden)), HostError::Denied(_)));
         assert!(matches!(host_error(crate::services::rooms::room_not_found()), HostError::NotFound(_)));
-        assert!(matches!(host_error(Error::bad("error-duplicate-channel-name", "x")), HostError::Invalid(_)));
+        assert!(matches!(host_error(Kind::DuplicateChannelName.with_message("x")), HostError::Invalid(_)));
         assert!(matches!(host_error(Error::Internal(anyhow::anyhow!("boom"))), HostError::Failed(_)));
     }
 }

@@ -7,14 +7,14 @@ use orbit_apps::capabilities::RoomActionsHost;
 use orbit_apps::{CallContext, HostResult};
 
 use super::ServerHost;
-use crate::error::{Error, Result};
+use crate::error::{Kind, Result};
 use crate::models;
 use crate::services::Services;
 use crate::services::rooms::NewRoom;
 
 /// A user by username, or `error-invalid-user`.
 fn named_user(s: &Services, username: &str) -> Result<models::User> {
-    s.apps().user_named(username)?.ok_or_else(|| Error::bad("error-invalid-user", format!("User {username} not found")))
+    s.apps().user_named(username)?.ok_or_else(|| Kind::InvalidUser.with_message(format!("User {username} not found")))
 }
 
 impl ServerHost {
