@@ -46,15 +46,7 @@ impl Messages<'_> {
         check_access: bool,
     ) -> Result<Message> {
         let s = self.0;
-        let original = s
-            .store
-            .message(id)?
-            .ok_or_else(|| Kind::InvalidMessage.with_message(format!("No message found with the id of \"{id}\".")))?;
-        if original.rid != rid {
-            return Err(
-                Kind::InvalidRoom.with_message("The room id provided does not match where the message is from.")
-            );
-        }
+        let original = self.in_room(rid, id)?;
         if original.is_system() {
             return Err(Kind::ActionNotAllowed.with_message("Message editing not allowed"));
         }
@@ -201,6 +193,21 @@ impl Messages<'_> {
 }
 
 impl Messages<'_> {
+    /// The message `id`, which the caller says is in room `rid`: `error-invalid-message` when
+    /// there is no such message, `error-invalid-room` when it is in another room.
+    fn in_room(&self, rid: &str, id: &str) -> Result<Message> {
+        let message =
+            self.0.store.message(id)?.ok_or_else(|| {
+                Kind::InvalidMessage.with_message(format!("No message found with the id of \"{id}\"."))
+            })?;
+        if message.rid != rid {
+            return Err(
+                Kind::InvalidRoom.with_message("The room id provided does not match where the message is from.")
+            );
+        }
+        Ok(message)
+    }
+
     /// What `chat.delete {roomId, msgId, asUser}` deletes and as whom: the message `id`, which
     /// must be in room `rid`, and `user`, or with `as_user` the message's author (deleting
     /// another's message as them takes `force-delete-message` in the room). Each refusal is
@@ -209,15 +216,7 @@ impl Messages<'_> {
     /// author is gone). [`Messages::delete`] then checks the deletion itself.
     pub fn delete_target(&self, user: &User, rid: &str, id: &str, as_user: bool) -> Result<(Message, User)> {
         let s = self.0;
-        let message = s
-            .store
-            .message(id)?
-            .ok_or_else(|| Kind::InvalidMessage.with_message(format!("No message found with the id of \"{id}\".")))?;
-        if message.rid != rid {
-            return Err(
-                Kind::InvalidRoom.with_message("The room id provided does not match where the message is from.")
-            );
-        }
+        let message = self.in_room(rid, id)?;
         if !as_user || message.u.id == user.id {
             return Ok((message, user.clone()));
         }

@@ -84,24 +84,27 @@ impl AppStore for SqliteStore {
         let manifest = serde_json::to_string(&r.manifest)?;
         let settings = serde_json::to_string(&r.settings)?;
         let extra = extra_of(r)?;
-        self.execute("INSERT INTO apps (id, manifest, package, package_sha256, status, failure, settings, installed_at, updated_at, doc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT(id) DO UPDATE SET manifest = excluded.manifest, package = excluded.package,
-                   package_sha256 = excluded.package_sha256, status = excluded.status, failure = excluded.failure,
-                   settings = excluded.settings, installed_at = excluded.installed_at,
-                   updated_at = excluded.updated_at, doc = excluded.doc",
-                params![
-                    r.id,
-                    manifest,
-                    package,
-                    r.package_sha256,
-                    r.status,
-                    r.failure,
-                    settings,
-                    r.installed_at.0,
-                    r.updated_at.0,
-                    extra
-                ])
+        self.execute(
+            "INSERT INTO apps (id, manifest, package, package_sha256, status, failure, settings, installed_at,
+                 updated_at, doc)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT(id) DO UPDATE SET manifest = excluded.manifest, package = excluded.package,
+               package_sha256 = excluded.package_sha256, status = excluded.status, failure = excluded.failure,
+               settings = excluded.settings, installed_at = excluded.installed_at,
+               updated_at = excluded.updated_at, doc = excluded.doc",
+            params![
+                r.id,
+                manifest,
+                package,
+                r.package_sha256,
+                r.status,
+                r.failure,
+                settings,
+                r.installed_at.0,
+                r.updated_at.0,
+                extra
+            ],
+        )
     }
 
     fn update_app_record(&self, r: &AppRecord) -> Result<bool> {
