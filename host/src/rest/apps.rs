@@ -19,7 +19,6 @@ use super::params::{Body, Query};
 use super::reply::{Reply, ok};
 use crate::error::{Error, Kind, Result};
 use crate::services::Services;
-use crate::services::apps::app_not_found;
 
 /// Routes of this family.
 pub fn routes() -> Router<Arc<Services>> {
@@ -215,7 +214,7 @@ async fn logs(State(svc): State<Arc<Services>>, Auth(caller): Auth, Path(id): Pa
 
 /// `GET /api/apps/:id/icon`: the package icon, for anyone (as upstream).
 async fn icon(State(svc): State<Arc<Services>>, Path(id): Path<String>) -> Reply {
-    let icon = svc.blocking(move |s| s.apps.record(&id).and_then(|r| r.icon).ok_or_else(|| app_not_found(&id))).await?;
+    let icon = svc.blocking(move |s| s.apps().icon(&id)).await?;
     let (meta, data) = icon.split_once(";base64,").unwrap_or(("data:image/png", ""));
     let bytes = base64::engine::general_purpose::STANDARD.decode(data).unwrap_or_default();
     let mime = meta.trim_start_matches("data:").to_string();

@@ -34,7 +34,7 @@ async fn list(State(svc): State<Arc<Services>>, Auth(_caller): Auth, Query(p): Q
             let docs: Vec<Value> = s.commands().list().iter().map(command_view).collect();
             let (page, total) = opts.apply(docs, Some(json!({"command": 1})))?;
             let mut body = opts.envelope("commands", page, total);
-            body["appsLoaded"] = json!(s.apps.runtime().is_some());
+            body["appsLoaded"] = json!(s.apps().loaded());
             Ok(body)
         })
         .await?;

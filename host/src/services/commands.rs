@@ -114,6 +114,11 @@ impl Commands<'_> {
         self.0.apps.registry().values().cloned().collect()
     }
 
+    /// Whether an enabled app provides `command` (lowercase, without the slash).
+    pub fn exists(&self, command: &str) -> bool {
+        self.0.apps.registry().contains_key(command)
+    }
+
     /// One command (case-insensitive), or upstream's error.
     pub fn get(&self, command: &str) -> Result<AppCommand> {
         let name = command.trim_start_matches('/').to_lowercase();

@@ -90,8 +90,9 @@ pub struct Services {
     pub bus: Arc<dyn Bus>,
     pub settings: settings::SettingsCache,
     pub permissions: authz::PermissionCache,
-    /// The app runtime and installed apps ([`apps::start`] fills it once the server starts).
-    pub apps: apps::AppsState,
+    /// The app runtime and installed apps ([`apps::start`] fills it once the server starts);
+    /// private to the services, like the store.
+    pub(in crate::services) apps: apps::AppsState,
 }
 
 impl Services {

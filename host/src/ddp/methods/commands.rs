@@ -27,7 +27,7 @@ fn invalid_command(method: &str) -> Failure {
 fn command_of(inv: &Invocation<'_>, obj: &Map<String, Value>, method: &str) -> Result<CommandInvocation, Failure> {
     let command = field_opt_str(obj, "cmd")?.filter(|c| !c.is_empty()).ok_or_else(|| invalid_command(method))?;
     let command = command.trim_start_matches('/').to_lowercase();
-    if !inv.svc.apps.registry().contains_key(&command) {
+    if !inv.svc.commands().exists(&command) {
         return Err(invalid_command(method));
     }
     let msg = obj.get("msg").and_then(Value::as_object).ok_or_else(match_failed)?;

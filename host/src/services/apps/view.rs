@@ -17,6 +17,16 @@ impl Apps<'_> {
         Ok(records.iter().map(|r| self.view(r)).collect())
     }
 
+    /// `GET /api/apps/:id/icon`: the package icon as a data URL, for anyone (as upstream).
+    pub fn icon(&self, id: &str) -> Result<String> {
+        self.record(id)?.icon.ok_or_else(|| super::app_not_found(id))
+    }
+
+    /// Whether the apps platform is running (`appsLoaded` of `commands.list`).
+    pub fn loaded(&self) -> bool {
+        self.0.apps.runtime().is_some()
+    }
+
     /// `GET /api/apps/:id` (`manage-apps`).
     pub fn get(&self, user: &User, id: &str) -> Result<Value> {
         self.require_admin(user)?;
