@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::Router;
+use axum::{Extension, Router};
 
 use crate::bus::LocalBus;
 use crate::config::Config;
@@ -27,7 +27,7 @@ pub fn open(config: Config) -> anyhow::Result<Arc<Services>> {
 pub fn router(svc: &Arc<Services>) -> Router {
     let hub = Hub::new(svc.clone());
     crate::workers::spawn_all(svc, &hub);
-    let routes = crate::rest::routes(hub.clone()).merge(crate::ddp::routes(hub));
+    let routes = crate::rest::routes().merge(crate::ddp::routes()).layer(Extension(hub));
     crate::rest::layered(svc.clone(), routes)
 }
 

@@ -10,7 +10,8 @@ use tokio::sync::Semaphore;
 use wasmtime::{Engine, Store, UpdateDeadline};
 
 use crate::bindings::{App, AppPre};
-use crate::state::{AppShared, AppState, CallState};
+use crate::host_call::CallState;
+use crate::state::{AppShared, AppState};
 use crate::{AppError, Result};
 
 /// Extra time, past the deadline, that a call stuck in a host call gets before it is dropped.

@@ -4,7 +4,8 @@ use semver::Version;
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-use crate::capabilities::{Requirement, requirement};
+use crate::capabilities::requirement;
+use crate::host_call::Requirement;
 use crate::permissions::Grants;
 use crate::{API_VERSION, AppError, Result};
 

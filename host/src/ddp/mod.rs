@@ -30,8 +30,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, Extension, State};
-use axum::response::Response;
+use axum::extract::{ConnectInfo, Extension, FromRequestParts};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::{Notify, mpsc};
@@ -154,22 +155,34 @@ impl Conn {
     }
 }
 
-/// Routes: `/websocket` and `/sockjs/<server>/<session>/websocket`, served by `hub`.
-pub fn routes(hub: HubRef) -> Router<Arc<Services>> {
-    Router::new()
-        .route("/websocket", get(upgrade))
-        .route("/sockjs/{server}/{session}/websocket", get(upgrade))
-        .layer(Extension(hub))
+/// Routes: `/websocket` and `/sockjs/<server>/<session>/websocket`, served by the hub that the
+/// server's wiring adds as an `Extension`.
+pub fn routes() -> Router<Arc<Services>> {
+    Router::new().route("/websocket", get(upgrade)).route("/sockjs/{server}/{session}/websocket", get(upgrade))
+}
+
+/// A request to the realtime hub: the hub (an `Extension` the server's wiring adds) and the
+/// client's address.
+pub struct Peer {
+    pub hub: HubRef,
+    pub addr: SocketAddr,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Extension(hub) =
+            Extension::<HubRef>::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let ConnectInfo(addr) =
+            ConnectInfo::<SocketAddr>::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        Ok(Peer { hub, addr })
+    }
 }
 
 /// `GET /websocket`: upgrades and hands the socket to a connection task.
-async fn upgrade(
-    State(svc): State<Arc<Services>>,
-    Extension(hub): Extension<HubRef>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    ws: WebSocketUpgrade,
-) -> Response {
-    let limits = limits::ConnLimits::from_settings(&svc);
+async fn upgrade(Peer { hub, addr }: Peer, ws: WebSocketUpgrade) -> Response {
+    let limits = limits::ConnLimits::from_settings(&hub.svc);
     ws.read_buffer_size(limits.read_buffer)
         .write_buffer_size(0)
         .max_message_size(limits.max_frame_bytes)

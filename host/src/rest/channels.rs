@@ -75,42 +75,30 @@ const SHARED: &[(Verb, &str, &str, Handler)] = &[
     (Post, "/api/v1/channels.unarchive", "/api/v1/groups.unarchive", unarchive),
     (Post, "/api/v1/channels.delete", "/api/v1/groups.delete", delete),
     (Post, "/api/v1/channels.addAll", "/api/v1/groups.addAll", add_all),
-    (Post, "/api/v1/channels.addOwner", "/api/v1/groups.addOwner", |s, k, u, p| {
-        set_role(s, k, u, p, RoomRole::Owner, true)
-    }),
-    (Post, "/api/v1/channels.removeOwner", "/api/v1/groups.removeOwner", |s, k, u, p| {
-        set_role(s, k, u, p, RoomRole::Owner, false)
-    }),
-    (Post, "/api/v1/channels.addModerator", "/api/v1/groups.addModerator", |s, k, u, p| {
-        set_role(s, k, u, p, RoomRole::Moderator, true)
-    }),
-    (Post, "/api/v1/channels.removeModerator", "/api/v1/groups.removeModerator", |s, k, u, p| {
-        set_role(s, k, u, p, RoomRole::Moderator, false)
-    }),
-    (Post, "/api/v1/channels.addLeader", "/api/v1/groups.addLeader", |s, k, u, p| {
-        set_role(s, k, u, p, RoomRole::Leader, true)
-    }),
-    (Post, "/api/v1/channels.removeLeader", "/api/v1/groups.removeLeader", |s, k, u, p| {
-        set_role(s, k, u, p, RoomRole::Leader, false)
-    }),
-    (Post, "/api/v1/channels.setTopic", "/api/v1/groups.setTopic", |s, k, u, p| {
-        set_text(s, k, u, p, "topic", "roomTopic")
-    }),
-    (Post, "/api/v1/channels.setAnnouncement", "/api/v1/groups.setAnnouncement", |s, k, u, p| {
-        set_text(s, k, u, p, "announcement", "roomAnnouncement")
-    }),
-    (Post, "/api/v1/channels.setDescription", "/api/v1/groups.setDescription", |s, k, u, p| {
-        set_text(s, k, u, p, "description", "roomDescription")
-    }),
-    (Post, "/api/v1/channels.setPurpose", "/api/v1/groups.setPurpose", |s, k, u, p| {
-        set_text(s, k, u, p, "purpose", "roomDescription")
-    }),
     (Post, "/api/v1/channels.setReadOnly", "/api/v1/groups.setReadOnly", set_read_only),
     (Post, "/api/v1/channels.setType", "/api/v1/groups.setType", set_type),
     (Post, "/api/v1/channels.setCustomFields", "/api/v1/groups.setCustomFields", set_custom_fields),
     (Post, "/api/v1/channels.setEncrypted", "/api/v1/groups.setEncrypted", set_encrypted),
     (Get, "/api/v1/channels.getIntegrations", "/api/v1/groups.getIntegrations", get_integrations),
     (Post, "/api/v1/channels.convertToTeam", "/api/v1/groups.convertToTeam", convert_to_team),
+];
+
+/// Room role changes of both families: the two routes, the role, and whether it is given or taken.
+const ROLE_CHANGES: &[(&str, &str, RoomRole, bool)] = &[
+    ("/api/v1/channels.addOwner", "/api/v1/groups.addOwner", RoomRole::Owner, true),
+    ("/api/v1/channels.removeOwner", "/api/v1/groups.removeOwner", RoomRole::Owner, false),
+    ("/api/v1/channels.addModerator", "/api/v1/groups.addModerator", RoomRole::Moderator, true),
+    ("/api/v1/channels.removeModerator", "/api/v1/groups.removeModerator", RoomRole::Moderator, false),
+    ("/api/v1/channels.addLeader", "/api/v1/groups.addLeader", RoomRole::Leader, true),
+    ("/api/v1/channels.removeLeader", "/api/v1/groups.removeLeader", RoomRole::Leader, false),
+];
+
+/// Text settings of both families: the two routes, the body field, and the room setting.
+const TEXT_SETTINGS: &[(&str, &str, &str, &str)] = &[
+    ("/api/v1/channels.setTopic", "/api/v1/groups.setTopic", "topic", "roomTopic"),
+    ("/api/v1/channels.setAnnouncement", "/api/v1/groups.setAnnouncement", "announcement", "roomAnnouncement"),
+    ("/api/v1/channels.setDescription", "/api/v1/groups.setDescription", "description", "roomDescription"),
+    ("/api/v1/channels.setPurpose", "/api/v1/groups.setPurpose", "purpose", "roomDescription"),
 ];
 
 /// The endpoints only `channels.*` has (besides `channels.anonymousread`, which needs no login).
@@ -131,6 +119,14 @@ pub fn routes() -> Router<Arc<Services>> {
     for &(verb, channels, groups, h) in SHARED {
         r = r.route(channels, method(verb, CHANNELS, h)).route(groups, method(verb, GROUPS, h));
     }
+    for &(channels, groups, role, add) in ROLE_CHANGES {
+        let h = move |s: &Services, k, u: &User, p: &Params| set_role(s, k, u, p, role, add);
+        r = r.route(channels, method(Post, CHANNELS, h)).route(groups, method(Post, GROUPS, h));
+    }
+    for &(channels, groups, field, setting) in TEXT_SETTINGS {
+        let h = move |s: &Services, k, u: &User, p: &Params| set_text(s, k, u, p, field, setting);
+        r = r.route(channels, method(Post, CHANNELS, h)).route(groups, method(Post, GROUPS, h));
+    }
     for &(verb, path, h) in CHANNELS_ONLY {
         r = r.route(path, method(verb, CHANNELS, h));
     }
@@ -141,7 +137,10 @@ pub fn routes() -> Router<Arc<Services>> {
 }
 
 /// The route calling `h` for the family `k`.
-fn method(verb: Verb, k: Kind, h: Handler) -> MethodRouter<Arc<Services>> {
+fn method<H>(verb: Verb, k: Kind, h: H) -> MethodRouter<Arc<Services>>
+where
+    H: Fn(&Services, Kind, &User, &Params) -> Result<Value> + Copy + Send + Sync + 'static,
+{
     match verb {
         Get => get_with(move |s, u, p| h(s, k, u, p)),
         Post => post_with(move |s, u, p| h(s, k, u, p)),

@@ -4,11 +4,10 @@
 //! fails (the error is inside the result frame), as Rocket.Chat answers. The same dispatcher as
 //! the WebSocket runs the method, with the same rate limiter (keyed by the token).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, Extension, Path, State};
+use axum::extract::Path;
 use axum::routing::post;
 use serde_json::{Value, json};
 
@@ -16,41 +15,26 @@ use super::auth::{Auth, MaybeAuth};
 use super::params::Body;
 use super::reply::{Reply, ok};
 use crate::ddp::methods::{Invocation, run_call};
-use crate::ddp::{HubRef, frames, limits};
+use crate::ddp::{Peer, frames, limits};
 use crate::error::{Error, Kind};
 use crate::services::Services;
 use crate::services::accounts::Caller;
 
-/// Routes of this family; methods run on the realtime `hub`.
-pub fn routes(hub: HubRef) -> Router<Arc<Services>> {
+/// Routes of this family; methods run on the realtime hub.
+pub fn routes() -> Router<Arc<Services>> {
     Router::new()
         .route("/api/v1/method.call/{method}", post(call))
         .route("/api/v1/method.callAnon/{method}", post(call_anon))
-        .layer(Extension(hub))
 }
 
 /// `POST method.call/<name>` (authenticated).
-async fn call(
-    State(svc): State<Arc<Services>>,
-    Extension(hub): Extension<HubRef>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    Auth(caller): Auth,
-    Path(name): Path<String>,
-    Body(p): Body,
-) -> Reply {
-    run(svc, hub, addr, Some(caller), name, p.get("message").cloned()).await
+async fn call(peer: Peer, Auth(caller): Auth, Path(name): Path<String>, Body(p): Body) -> Reply {
+    run(peer, Some(caller), name, p.get("message").cloned()).await
 }
 
 /// `POST method.callAnon/<name>` (credentials optional).
-async fn call_anon(
-    State(svc): State<Arc<Services>>,
-    Extension(hub): Extension<HubRef>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    MaybeAuth(caller): MaybeAuth,
-    Path(name): Path<String>,
-    Body(p): Body,
-) -> Reply {
-    run(svc, hub, addr, caller, name, p.get("message").cloned()).await
+async fn call_anon(peer: Peer, MaybeAuth(caller): MaybeAuth, Path(name): Path<String>, Body(p): Body) -> Reply {
+    run(peer, caller, name, p.get("message").cloned()).await
 }
 
 /// The method frame inside `message`: `{msg: "method", id, method, params}`.
@@ -76,29 +60,23 @@ fn parse_message(message: Option<Value>) -> Result<(String, String, Vec<Value>),
     Ok((id, method, params))
 }
 
-async fn run(
-    svc: Arc<Services>,
-    hub: HubRef,
-    addr: SocketAddr,
-    caller: Option<Caller>,
-    name: String,
-    message: Option<Value>,
-) -> Reply {
+async fn run(Peer { hub, addr }: Peer, caller: Option<Caller>, name: String, message: Option<Value>) -> Reply {
     let (id, method, params) = parse_message(message)?;
     if method != name {
         return Err(Kind::InvalidMethodCall.with_message("The method in the URL and in the message differ"));
     }
     let uid = caller.as_ref().map(|c| c.user.id.clone());
     let call = limits::Invocation { name: &method, user_id: uid.as_deref(), client_addr: Some(addr) };
-    let result = if let Some(wait) = hub.limiter.check(&svc, None, &call) {
+    let result = if let Some(wait) = hub.limiter.check(&hub.svc, None, &call) {
         let error = Error::RateLimited { wait_secs: limits::wait_secs(wait) }.ddp_error();
         frames::result_error(&id, &error)
     } else {
-        svc.blocking(move |s| {
-            let mut inv = Invocation::new(s, caller, None);
-            Ok(run_call(&mut inv, &id, &method, &params))
-        })
-        .await?
+        hub.svc
+            .blocking(move |s| {
+                let mut inv = Invocation::new(s, caller, None);
+                Ok(run_call(&mut inv, &id, &method, &params))
+            })
+            .await?
     };
     Ok(ok(json!({"message": serde_json::to_string(&result)?})))
 }

@@ -37,12 +37,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
-use crate::ddp::HubRef;
 use crate::error::{Error, Kind};
 use crate::services::Services;
 
-/// All REST routes. `method.call` runs DDP methods on the realtime `hub`.
-pub fn routes(hub: HubRef) -> Router<Arc<Services>> {
+/// All REST routes. `method.call` runs DDP methods on the realtime hub, which the server's
+/// wiring adds as an `Extension`.
+pub fn routes() -> Router<Arc<Services>> {
     Router::new()
         .merge(info::routes())
         .merge(login::routes())
@@ -66,7 +66,7 @@ pub fn routes(hub: HubRef) -> Router<Arc<Services>> {
         .merge(custom_user_status::routes())
         .merge(emoji_custom::routes())
         .merge(push::routes())
-        .merge(method_call::routes(hub))
+        .merge(method_call::routes())
 }
 
 /// The HTTP application: `routes` (REST and realtime side by side) behind what every request

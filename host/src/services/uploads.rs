@@ -14,7 +14,7 @@ use super::messages::Draft;
 use crate::error::{Error, Kind, Result};
 use crate::ids;
 use crate::models::{Message, Room, User};
-use crate::store::Upload;
+use crate::store::{Page, Upload};
 use crate::time::Date;
 
 /// Upload operations.
@@ -472,8 +472,8 @@ impl Uploads<'_> {
             Some(id) => s.store.upload(id)?.filter(|u| u.rid == room.id && u.complete),
             None => None,
         };
-        let (mut page, total) =
-            s.store.room_images(&room.id, initial.as_ref().map(|u| u.uploaded_at), offset, count)?;
+        let until = initial.as_ref().map(|u| u.uploaded_at);
+        let (mut page, total) = s.store.room_images(&room.id, until, Page { offset, limit: count })?;
         if let Some(first) = initial
             && !page.iter().any(|u| u.id == first.id)
         {

@@ -3,6 +3,7 @@ use crate::models::{Message, Room, Subscription};
 use crate::time::Date;
 
 use super::Tombstone;
+use super::page::{Page, Paged};
 
 /// What saving a new message changes besides the message itself. The messages service decides
 /// (from the settings and the mentions); the store applies it in the message's transaction.
@@ -111,7 +112,7 @@ pub enum MessageSort {
     UpdatedAt,
 }
 
-/// Which deleted messages of a room [`MessageStore::deleted_messages_since`] returns.
+/// Which deleted messages of a room [`MessageStore::deleted_since`] returns.
 #[derive(Debug, Clone, Copy)]
 pub enum DeletedScope<'a> {
     Room,
@@ -156,12 +157,5 @@ pub trait MessageStore {
     fn unlink_messages_of_user(&self, user_id: &str, to: &crate::models::UserRef) -> Result<()>;
     /// Deleted messages of a room in `scope` deleted after `since`, newest first, paged, with
     /// the total.
-    fn deleted_messages_since(
-        &self,
-        rid: &str,
-        scope: DeletedScope<'_>,
-        since: Date,
-        offset: usize,
-        limit: Option<usize>,
-    ) -> Result<(Vec<Tombstone>, usize)>;
+    fn deleted_since(&self, rid: &str, scope: DeletedScope<'_>, since: Date, page: Page) -> Result<Paged<Tombstone>>;
 }

@@ -28,6 +28,7 @@ mod apps;
 mod avatars;
 mod config;
 mod messages;
+mod page;
 mod rooms;
 pub mod sqlite;
 mod uploads;
@@ -37,6 +38,7 @@ pub use apps::*;
 pub use avatars::*;
 pub use config::*;
 pub use messages::*;
+pub use page::*;
 pub use rooms::*;
 pub use uploads::*;
 

@@ -7,6 +7,7 @@ use crate::time::Date;
 
 /// A team (`ITeam`): a main room (`teamMain: true`) plus the rooms that carry its `teamId`.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
 pub struct Team {
     #[serde(rename = "_id")]
     pub id: String,
@@ -14,11 +15,8 @@ pub struct Team {
     /// `0` public (main room `c`), `1` private (main room `p`).
     #[serde(rename = "type")]
     pub kind: i64,
-    #[serde(rename = "roomId")]
     pub room_id: String,
-    #[serde(rename = "createdBy")]
     pub created_by: TeamUser,
-    #[serde(rename = "createdAt")]
     pub created_at: Date,
     #[serde(rename = "_updatedAt")]
     pub updated_at: Date,
@@ -36,18 +34,15 @@ pub struct TeamUser {
 
 /// A user's membership of a team (`ITeamMember`), with team roles (`owner`, `moderator`, `member`).
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
 pub struct TeamMember {
     #[serde(rename = "_id")]
     pub id: String,
-    #[serde(rename = "teamId")]
     pub team_id: String,
-    #[serde(rename = "userId")]
     pub user_id: String,
     #[serde(default)]
     pub roles: Vec<String>,
-    #[serde(rename = "createdBy")]
     pub created_by: TeamUser,
-    #[serde(rename = "createdAt")]
     pub created_at: Date,
     #[serde(rename = "_updatedAt")]
     pub updated_at: Date,

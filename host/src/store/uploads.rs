@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::page::{Page, Paged};
 use crate::error::Result;
 use crate::time::Date;
 
@@ -65,13 +66,7 @@ pub trait UploadStore {
     fn uploads_of_room(&self, rid: &str) -> Result<Vec<Upload>>;
     /// Complete image uploads of a room, newest first, uploaded at or before `until`: one page
     /// and the total.
-    fn room_images(
-        &self,
-        rid: &str,
-        until: Option<Date>,
-        offset: usize,
-        limit: Option<usize>,
-    ) -> Result<(Vec<Upload>, usize)>;
+    fn room_images(&self, rid: &str, until: Option<Date>, page: Page) -> Result<Paged<Upload>>;
     /// Uploads attached to these messages.
     fn uploads_of_messages(&self, mids: &[String]) -> Result<Vec<Upload>>;
     /// Unconfirmed uploads whose `expiresAt` has passed.

@@ -1,18 +1,12 @@
 //! `app-settings`: the app's own settings. Always allowed.
 
 use async_trait::async_trait;
-use wasmtime::component::HasSelf;
 
-use super::{CallContext, Capability, Requirement};
 use crate::bindings::orbit::apps::app_settings;
-use crate::state::AppState;
+use crate::host_call::{CallContext, Capability, HostCall, Requirement};
 
 /// This interface in the permission table.
-pub(super) const CAPABILITY: Capability = Capability {
-    interface: "app-settings",
-    requirement: Requirement::Always,
-    link: |linker| app_settings::add_to_linker::<AppState, HasSelf<AppState>>(linker, |s| s),
-};
+pub(super) const CAPABILITY: Capability = Capability { interface: "app-settings", requirement: Requirement::Always };
 
 /// The server side of `app-settings`.
 #[async_trait]
@@ -21,9 +15,9 @@ pub trait AppSettingsHost: Send + Sync + 'static {
     async fn get(&self, cx: &CallContext, id: String) -> Option<String>;
 }
 
-impl app_settings::Host for AppState {
+impl app_settings::Host for HostCall<'_, dyn AppSettingsHost> {
     async fn get(&mut self, id: String) -> wasmtime::Result<Option<String>> {
-        let Ok((cx, host)) = self.enter(&CAPABILITY)? else { return Ok(None) };
-        Ok(host.app_settings.get(&cx, id).await)
+        let Ok(cx) = self.enter(&CAPABILITY)? else { return Ok(None) };
+        Ok(self.host.get(&cx, id).await)
     }
 }

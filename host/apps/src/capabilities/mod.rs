@@ -2,10 +2,11 @@
 //!
 //! Each unit (`capabilities/<interface>.rs`) holds the permission its interface needs, the
 //! narrow trait through which the server serves it (over the generated binding types), and
-//! the binding's `Host` impl, which enters the call ([`AppState::enter`]: host-call budget,
-//! then permission) and forwards to that trait. [`CAPABILITIES`] lists the units: it is the
-//! one permission table, read by load-time validation, call-time checks and the linker, and
-//! a test keeps it in step with `wit/` and `docs/apps.md`.
+//! the binding's `Host` impl over a [`HostCall`] to that trait, which enters the call
+//! ([`HostCall::enter`]: host-call budget, then permission) and forwards it. The units build
+//! on [`crate::host_call`] alone. [`CAPABILITIES`] lists them: it is the one permission table,
+//! read by load-time validation, call-time checks and the linker, and tests keep it in step
+//! with the linker, `wit/` and `docs/apps.md`.
 
 mod app_settings;
 mod log;
@@ -20,7 +21,7 @@ mod users;
 
 use std::sync::Arc;
 
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::Linker;
 
 pub use app_settings::AppSettingsHost;
 pub use message_writer::MessageWriterHost;
@@ -32,51 +33,15 @@ pub use server_settings::ServerSettingsHost;
 pub use user_actions::UserActionsHost;
 pub use users::UsersHost;
 
-use crate::bindings::HostError;
+use crate::bindings::orbit::apps as wit;
+use crate::host_call::{Capability, HostCall, Requirement, ServedBy};
+use crate::logs::LogRing;
 use crate::permissions::Permission;
-use crate::state::AppState;
-
-/// Who is calling the host: the app, and the user whose slash command is running (if any).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CallContext {
-    /// The calling app's id (its manifest `id`).
-    pub app_id: Arc<str>,
-    /// The user who invoked the running command; `None` in lifecycle calls. Actions
-    /// (`room-actions`, `user-actions`, `invoker`-authored messages) are performed as this user,
-    /// or as the app's bot user when it is `None`.
-    pub user_id: Option<Arc<str>>,
-}
-
-/// Result of a host call, shaped like the WIT `result<T, host-error>`.
-pub type HostResult<T> = Result<T, HostError>;
-
-/// What an `orbit:apps` import interface needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Requirement {
-    /// Always allowed (logging, own settings, shared types).
-    Always,
-    /// Needs this permission.
-    Permission(Permission),
-}
-
-/// One `orbit:apps` import interface: its name, what it needs, and how it is linked.
-pub struct Capability {
-    /// The interface name, without package and version (`rooms`).
-    pub interface: &'static str,
-    /// What the app must be granted to import and call it.
-    pub requirement: Requirement,
-    /// Adds the interface's functions to the linker.
-    link: fn(&mut Linker<AppState>) -> wasmtime::Result<()>,
-}
 
 /// `types`: records shared by the other interfaces; nothing to call.
-const TYPES: Capability = Capability {
-    interface: "types",
-    requirement: Requirement::Always,
-    link: |linker| crate::bindings::orbit::apps::types::add_to_linker::<AppState, HasSelf<AppState>>(linker, |s| s),
-};
+const TYPES: Capability = Capability { interface: "types", requirement: Requirement::Always };
 
-impl crate::bindings::orbit::apps::types::Host for AppState {}
+impl wit::types::Host for HostCall<'_, ()> {}
 
 /// Every interface apps may import: the permission table.
 pub const CAPABILITIES: &[Capability] = &[
@@ -112,9 +77,60 @@ pub fn unlocked_by(permission: Permission) -> impl Iterator<Item = &'static str>
         .chain(commands)
 }
 
+/// An app store's data, as the linker needs it: for each host call, the running call's gate
+/// over one part of the server's side.
+pub(crate) trait Serves: Send + 'static {
+    /// A host call served by the part of `Capabilities` that `pick` selects.
+    fn serve<H: ?Sized>(&mut self, pick: fn(&Capabilities) -> &H) -> HostCall<'_, H>;
+    /// A host call served by the app's log ring.
+    fn serve_log(&mut self) -> HostCall<'_, LogRing>;
+}
+
+/// Adds one interface to the linker, each host call served as its getter says.
+type Link<S> = fn(&mut Linker<S>) -> wasmtime::Result<()>;
+
+/// How each capability is linked, in the order of [`CAPABILITIES`].
+fn links<S: Serves>() -> [(&'static str, Link<S>); CAPABILITIES.len()] {
+    [
+        (TYPES.interface, |l| wit::types::add_to_linker::<S, ServedBy<()>>(l, |s| s.serve(|_| &()))),
+        (log::CAPABILITY.interface, |l| wit::log::add_to_linker::<S, ServedBy<LogRing>>(l, S::serve_log)),
+        (app_settings::CAPABILITY.interface, |l| {
+            wit::app_settings::add_to_linker::<S, ServedBy<dyn AppSettingsHost>>(l, |s| s.serve(|c| &*c.app_settings))
+        }),
+        (server_settings::CAPABILITY.interface, |l| {
+            wit::server_settings::add_to_linker::<S, ServedBy<dyn ServerSettingsHost>>(l, |s| {
+                s.serve(|c| &*c.server_settings)
+            })
+        }),
+        (rooms::CAPABILITY.interface, |l| {
+            wit::rooms::add_to_linker::<S, ServedBy<dyn RoomsHost>>(l, |s| s.serve(|c| &*c.rooms))
+        }),
+        (users::CAPABILITY.interface, |l| {
+            wit::users::add_to_linker::<S, ServedBy<dyn UsersHost>>(l, |s| s.serve(|c| &*c.users))
+        }),
+        (messages::CAPABILITY.interface, |l| {
+            wit::messages::add_to_linker::<S, ServedBy<dyn MessagesHost>>(l, |s| s.serve(|c| &*c.messages))
+        }),
+        (message_writer::CAPABILITY.interface, |l| {
+            wit::message_writer::add_to_linker::<S, ServedBy<dyn MessageWriterHost>>(l, |s| {
+                s.serve(|c| &*c.message_writer)
+            })
+        }),
+        (notifier::CAPABILITY.interface, |l| {
+            wit::notifier::add_to_linker::<S, ServedBy<dyn NotifierHost>>(l, |s| s.serve(|c| &*c.notifier))
+        }),
+        (room_actions::CAPABILITY.interface, |l| {
+            wit::room_actions::add_to_linker::<S, ServedBy<dyn RoomActionsHost>>(l, |s| s.serve(|c| &*c.room_actions))
+        }),
+        (user_actions::CAPABILITY.interface, |l| {
+            wit::user_actions::add_to_linker::<S, ServedBy<dyn UserActionsHost>>(l, |s| s.serve(|c| &*c.user_actions))
+        }),
+    ]
+}
+
 /// Adds every capability to the linker.
-pub(crate) fn add_to_linker(linker: &mut Linker<AppState>) -> wasmtime::Result<()> {
-    CAPABILITIES.iter().try_for_each(|c| (c.link)(linker))
+pub(crate) fn add_to_linker<S: Serves>(linker: &mut Linker<S>) -> wasmtime::Result<()> {
+    links::<S>().iter().try_for_each(|(_, link)| link(linker))
 }
 
 /// The server's side of the apps' imports: one object per interface, each behind its narrow
@@ -159,54 +175,6 @@ impl Capabilities {
         }
     }
 }
-
-/// Declares a capability whose functions all answer `result<T, host-error>`: its
-/// [`Capability`] entry, the narrow trait the server implements (each WIT function with the
-/// generated argument types, plus the [`CallContext`]) and the binding's `Host` impl, which
-/// enters the call and forwards to `Capabilities::$field`.
-macro_rules! capability {
-    (
-        $interface:literal, $requirement:expr;
-        $(#[$trait_doc:meta])*
-        pub trait $Trait:ident served as $field:ident for $bindings:ident {
-            $(
-                $(#[$doc:meta])*
-                fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty;
-            )*
-        }
-    ) => {
-        /// This interface in the permission table.
-        pub(super) const CAPABILITY: $crate::capabilities::Capability = $crate::capabilities::Capability {
-            interface: $interface,
-            requirement: $requirement,
-            link: |linker| {
-                $bindings::add_to_linker::<AppState, wasmtime::component::HasSelf<AppState>>(linker, |s| s)
-            },
-        };
-
-        $(#[$trait_doc])*
-        #[async_trait::async_trait]
-        pub trait $Trait: Send + Sync + 'static {
-            $(
-                $(#[$doc])*
-                async fn $name(&self, cx: &CallContext, $($arg: $ty),*) -> HostResult<$ret>;
-            )*
-        }
-
-        impl $bindings::Host for AppState {
-            $(
-                async fn $name(&mut self, $($arg: $ty),*) -> wasmtime::Result<HostResult<$ret>> {
-                    let (cx, host) = match self.enter(&CAPABILITY)? {
-                        Ok(entered) => entered,
-                        Err(denied) => return Ok(Err(denied)),
-                    };
-                    Ok(host.$field.$name(&cx, $($arg),*).await)
-                }
-            )*
-        }
-    };
-}
-use capability;
 
 #[cfg(test)]
 mod tests;

@@ -2,16 +2,15 @@
 //! command's invoker, or the app's bot user outside a command). Needs `room.write`; the
 //! server also checks the acting user's own permissions.
 
-use super::{CallContext, HostResult, Requirement};
 use crate::bindings::NewRoomKind;
 use crate::bindings::orbit::apps::room_actions;
+use crate::host_call::Requirement;
 use crate::permissions::Permission;
-use crate::state::AppState;
 
-super::capability! {
+crate::host_call::capability! {
     "room-actions", Requirement::Permission(Permission::RoomWrite);
     /// The server side of `room-actions`.
-    pub trait RoomActionsHost served as room_actions for room_actions {
+    pub trait RoomActionsHost for room_actions {
         /// The acting user joins a public channel.
         fn join(room_id: String) -> ();
         /// The acting user leaves a room.

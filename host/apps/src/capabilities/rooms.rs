@@ -1,15 +1,14 @@
 //! `rooms`: reading rooms. Needs `room.read`.
 
-use super::{CallContext, HostResult, Requirement};
 use crate::bindings::Room;
 use crate::bindings::orbit::apps::rooms;
+use crate::host_call::Requirement;
 use crate::permissions::Permission;
-use crate::state::AppState;
 
-super::capability! {
+crate::host_call::capability! {
     "rooms", Requirement::Permission(Permission::RoomRead);
     /// The server side of `rooms`.
-    pub trait RoomsHost served as rooms for rooms {
+    pub trait RoomsHost for rooms {
         /// A room by id.
         fn get_by_id(id: String) -> Option<Room>;
         /// A room by unique name (no `#`).

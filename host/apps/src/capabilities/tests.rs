@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{CAPABILITIES, COMMANDS_PERMISSION, Requirement, unlocked_by};
+use super::{CAPABILITIES, COMMANDS_PERMISSION, links, unlocked_by};
+use crate::host_call::{Capability, Requirement};
 use crate::permissions::Permission;
 
 fn read(path: &str) -> String {
@@ -70,8 +71,15 @@ fn table(markdown: &str, heading: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn imported() -> impl Iterator<Item = &'static super::Capability> {
+fn imported() -> impl Iterator<Item = &'static Capability> {
     CAPABILITIES.iter().filter(|c| c.interface != "types")
+}
+
+#[test]
+fn the_linker_links_exactly_the_capabilities() {
+    let linked: Vec<&str> = links::<crate::state::AppState>().iter().map(|(interface, _)| *interface).collect();
+    let table: Vec<&str> = CAPABILITIES.iter().map(|c| c.interface).collect();
+    assert_eq!(linked, table);
 }
 
 #[test]

@@ -189,14 +189,8 @@ impl RoomActionsHost for FakeHost {
     async fn set_topic(&self, cx: &CallContext, room: String, topic: String) -> HostResult<()> {
         self.action(cx, format!("topic {room} {topic}"))
     }
-    async fn create(
-        &self,
-        cx: &CallContext,
-        name: String,
-        kind: NewRoomKind,
-        members: Vec<String>,
-    ) -> HostResult<String> {
-        self.action(cx, format!("create {name} {kind:?} {}", members.join(",")))?;
+    async fn create(&self, cx: &CallContext, name: String, kind: NewRoomKind, who: Vec<String>) -> HostResult<String> {
+        self.action(cx, format!("create {name} {kind:?} {}", who.join(",")))?;
         Ok("NEWROOM".into())
     }
     async fn open_direct(&self, cx: &CallContext, username: String) -> HostResult<String> {

@@ -18,15 +18,8 @@ fn minutes_since(ts: Date) -> i64 {
 
 impl Messages<'_> {
     /// Replaces the text of a message (`chat.update`, `updateMessage`). The room id must match.
-    pub fn update(
-        &self,
-        user: &User,
-        rid: &str,
-        id: &str,
-        text: &str,
-        custom_fields: Option<Value>,
-    ) -> Result<Message> {
-        self.update_checked(user, rid, id, text, custom_fields, true)
+    pub fn update(&self, user: &User, rid: &str, id: &str, text: &str, fields: Option<Value>) -> Result<Message> {
+        self.update_checked(user, rid, id, text, fields, true)
     }
 
     /// Edits a message for an app: as [`Messages::update`] for a human editor; the app's bot

@@ -7,7 +7,7 @@ use super::{Messages, message_not_found, parse};
 use crate::error::{Kind, Result};
 use crate::models::{Message, Room, User};
 use crate::services::rooms::{HistoryOptions, HistoryPage};
-use crate::store::{DeletedScope, HistoryQuery, MessageFilter, MessageSort, Tombstone};
+use crate::store::{DeletedScope, HistoryQuery, MessageFilter, MessageSort, Page, Tombstone};
 use crate::time::Date;
 
 /// A page of messages with the total before paging.
@@ -121,8 +121,7 @@ impl Messages<'_> {
             ..Default::default()
         };
         let (updated, _) = self.0.store.find_messages(&filter)?;
-        let (removed, _) =
-            self.0.store.deleted_messages_since(&room.id, DeletedScope::ThreadParents, since, 0, None)?;
+        let (removed, _) = self.0.store.deleted_since(&room.id, DeletedScope::ThreadParents, since, Page::ALL)?;
         Ok((updated, removed))
     }
 
@@ -137,8 +136,7 @@ impl Messages<'_> {
             ..Default::default()
         };
         let (updated, _) = self.0.store.find_messages(&filter)?;
-        let (removed, _) =
-            self.0.store.deleted_messages_since(&room.id, DeletedScope::Thread(&parent.id), since, 0, None)?;
+        let (removed, _) = self.0.store.deleted_since(&room.id, DeletedScope::Thread(&parent.id), since, Page::ALL)?;
         Ok((updated, removed))
     }
 
@@ -152,7 +150,7 @@ impl Messages<'_> {
             ..Default::default()
         };
         let (updated, _) = self.0.store.find_messages(&filter)?;
-        let (deleted, _) = self.0.store.deleted_messages_since(&room.id, DeletedScope::Room, since, 0, None)?;
+        let (deleted, _) = self.0.store.deleted_since(&room.id, DeletedScope::Room, since, Page::ALL)?;
         Ok((updated, deleted))
     }
 
@@ -173,7 +171,7 @@ impl Messages<'_> {
         // (time, item) pairs, sorted ascending for `next`/no cursor and descending for `previous`.
         let mut items: Vec<(i64, Value)> = if deleted {
             let since = Date(if previous.is_some() { 0 } else { next.unwrap_or(0) });
-            let (all, _) = self.0.store.deleted_messages_since(&room.id, DeletedScope::Room, since, 0, None)?;
+            let (all, _) = self.0.store.deleted_since(&room.id, DeletedScope::Room, since, Page::ALL)?;
             all.iter().map(|t| (t.deleted_at.0, deleted_view(t))).collect()
         } else {
             let filter = MessageFilter {
@@ -217,7 +215,7 @@ impl Messages<'_> {
         count: Option<usize>,
     ) -> Result<(Vec<Tombstone>, usize)> {
         let room = self.readable_room(user, rid)?;
-        self.0.store.deleted_messages_since(&room.id, DeletedScope::Room, since, offset, count)
+        self.0.store.deleted_since(&room.id, DeletedScope::Room, since, Page { offset, limit: count })
     }
 
     /// Searches a room's messages (`chat.search`, `messageSearch`): words (full text, prefix

@@ -2,7 +2,7 @@ use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 
 use super::SqliteStore;
-use super::docs::{collect, decode, encode};
+use super::docs::{collect, decode, encode, rewrite};
 use crate::error::{Error, Kind, Result};
 use crate::models::User;
 use crate::store::{AccountStore, Credentials, LoginToken};
@@ -163,22 +163,10 @@ impl AccountStore for SqliteStore {
                 params![user_id, new, now],
             )?;
             // Direct-message subscriptions are named after the other members.
-            let subs: Vec<(String, String)> = {
-                let mut stmt = tx.prepare(
-                    "SELECT id, doc FROM subscriptions WHERE json_extract(doc, '$.t') = 'd'
-                       AND rid IN (SELECT rid FROM subscriptions WHERE user_id = ?1)",
-                )?;
-                let rows = stmt.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
-            for (id, doc) in subs {
-                let mut v: Value = serde_json::from_str(&doc)?;
-                let renamed = rename_part(&mut v, "name", old, new);
-                if (!named && rename_part(&mut v, "fname", old, new)) || renamed {
-                    v["_updatedAt"] = Value::from(now);
-                    tx.execute("UPDATE subscriptions SET doc = ?2 WHERE id = ?1", params![id, v.to_string()])?;
-                }
-            }
+            rewrite_direct_subscriptions(tx, user_id, false, now, |v| {
+                let renamed = rename_part(v, "name", old, new);
+                (!named && rename_part(v, "fname", old, new)) || renamed
+            })?;
             // Arrays of usernames: rewrite the element equal to the old name.
             for path in ["$.usernames", "$.muted"] {
                 tx.execute(
@@ -191,28 +179,13 @@ impl AccountStore for SqliteStore {
                     params![old, new, now],
                 )?;
             }
-            tx.execute(
-                "UPDATE rooms SET doc = json_set(doc, '$.u.username', ?2, '$._updatedAt', ?3)
-                 WHERE json_extract(doc, '$.u._id') = ?1",
-                params![user_id, new, now],
-            )?;
-            tx.execute(
-                "UPDATE rooms SET doc = json_set(doc, '$.lastMessage.u.username', ?2, '$._updatedAt', ?3)
-                 WHERE json_extract(doc, '$.lastMessage.u._id') = ?1",
-                params![user_id, new, now],
-            )?;
-            // Messages that mention the old name anywhere: author, editor, mentions, reactions.
-            let messages: Vec<(String, String)> = {
-                let mut stmt = tx.prepare("SELECT id, doc FROM messages WHERE instr(doc, ?1) > 0")?;
-                let rows = stmt.query_map([old], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
-            for (id, doc) in messages {
-                let mut v: Value = serde_json::from_str(&doc)?;
-                if rename_in_message(&mut v, user_id, old, new) {
-                    tx.execute("UPDATE messages SET doc = ?2 WHERE id = ?1", params![id, v.to_string()])?;
-                }
+            for at in ["$.u", "$.lastMessage.u"] {
+                set_user_field_in_rooms(tx, at, "username", user_id, new, now)?;
             }
+            // Messages that mention the old name anywhere: author, editor, mentions, reactions.
+            rewrite(tx, "messages", "SELECT id, doc FROM messages WHERE instr(doc, ?1) > 0", [old], |v| {
+                rename_in_message(v, user_id, old, new)
+            })?;
             Ok(())
         })
     }
@@ -220,21 +193,7 @@ impl AccountStore for SqliteStore {
     fn rename_display_name(&self, user_id: &str, old: &str, new: &str) -> Result<()> {
         let now = Date::now().0;
         self.write(|tx| {
-            let subs: Vec<(String, String)> = {
-                let mut stmt = tx.prepare(
-                    "SELECT id, doc FROM subscriptions WHERE user_id != ?1 AND json_extract(doc, '$.t') = 'd'
-                       AND rid IN (SELECT rid FROM subscriptions WHERE user_id = ?1)",
-                )?;
-                let rows = stmt.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
-            for (id, doc) in subs {
-                let mut v: Value = serde_json::from_str(&doc)?;
-                if rename_part(&mut v, "fname", old, new) {
-                    v["_updatedAt"] = Value::from(now);
-                    tx.execute("UPDATE subscriptions SET doc = ?2 WHERE id = ?1", params![id, v.to_string()])?;
-                }
-            }
+            rewrite_direct_subscriptions(tx, user_id, true, now, |v| rename_part(v, "fname", old, new))?;
             tx.execute(
                 "UPDATE subscriptions SET doc = json_set(doc, '$.u.name', ?2, '$._updatedAt', ?3)
                  WHERE user_id = ?1 AND json_extract(doc, '$.u.name') IS NOT NULL",
@@ -245,30 +204,20 @@ impl AccountStore for SqliteStore {
                  WHERE instr(doc, ?1) > 0 AND json_extract(doc, '$.u._id') = ?1",
                 params![user_id, new],
             )?;
-            tx.execute(
-                "UPDATE rooms SET doc = json_set(doc, '$.lastMessage.u.name', ?2, '$._updatedAt', ?3)
-                 WHERE json_extract(doc, '$.lastMessage.u._id') = ?1",
-                params![user_id, new, now],
-            )?;
+            set_user_field_in_rooms(tx, "$.lastMessage.u", "name", user_id, new, now)?;
             Ok(())
         })
     }
 
     fn remove_reactions_of(&self, username: &str) -> Result<()> {
         self.write(|tx| {
-            let messages: Vec<(String, String)> = {
-                let mut stmt = tx.prepare(
-                    "SELECT id, doc FROM messages WHERE instr(doc, '\"reactions\"') > 0 AND instr(doc, ?1) > 0",
-                )?;
-                let rows = stmt.query_map([username], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
-            for (id, doc) in messages {
-                let mut v: Value = serde_json::from_str(&doc)?;
-                if remove_reactions(&mut v, username) {
-                    tx.execute("UPDATE messages SET doc = ?2 WHERE id = ?1", params![id, v.to_string()])?;
-                }
-            }
+            rewrite(
+                tx,
+                "messages",
+                "SELECT id, doc FROM messages WHERE instr(doc, '\"reactions\"') > 0 AND instr(doc, ?1) > 0",
+                [username],
+                |v| remove_reactions(v, username),
+            )?;
             Ok(())
         })
     }
@@ -288,6 +237,46 @@ impl AccountStore for SqliteStore {
             Ok(credentials)
         })
     }
+}
+
+/// Rewrites the direct-message subscriptions in the rooms of `user_id` (with `others_only`, only
+/// the other members' ones) that `edit` changes, stamping their `_updatedAt` with `now`.
+fn rewrite_direct_subscriptions(
+    tx: &rusqlite::Transaction<'_>,
+    user_id: &str,
+    others_only: bool,
+    now: i64,
+    mut edit: impl FnMut(&mut Value) -> bool,
+) -> Result<()> {
+    let select = "SELECT id, doc FROM subscriptions WHERE json_extract(doc, '$.t') = 'd'
+                    AND (?2 = 0 OR user_id != ?1) AND rid IN (SELECT rid FROM subscriptions WHERE user_id = ?1)";
+    rewrite(tx, "subscriptions", select, params![user_id, others_only], |v| {
+        let changed = edit(v);
+        if changed {
+            v["_updatedAt"] = Value::from(now);
+        }
+        changed
+    })
+}
+
+/// Sets `<at>.<field>` to `new` in the rooms whose `<at>._id` is `user_id` (`at`: `$.u`, the
+/// creator, or `$.lastMessage.u`, the last message's author).
+fn set_user_field_in_rooms(
+    tx: &rusqlite::Transaction<'_>,
+    at: &str,
+    field: &str,
+    user_id: &str,
+    new: &str,
+    now: i64,
+) -> Result<()> {
+    tx.execute(
+        &format!(
+            "UPDATE rooms SET doc = json_set(doc, '{at}.{field}', ?2, '$._updatedAt', ?3)
+             WHERE json_extract(doc, '{at}._id') = ?1"
+        ),
+        params![user_id, new, now],
+    )?;
+    Ok(())
 }
 
 /// Replaces the comma-separated part equal to `old` in the string at `key`.

@@ -1,4 +1,5 @@
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{OptionalExtension, Row, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use super::SqliteStore;
@@ -16,6 +17,25 @@ struct Extra {
 }
 
 const COLUMNS: &str = "id, manifest, package_sha256, status, failure, settings, installed_at, updated_at, doc";
+
+/// Sets every column but `id` (and the package) from the parameters of [`columns`].
+const SET_COLUMNS: &str = "manifest = ?2, package_sha256 = ?3, status = ?4, failure = ?5, settings = ?6, \
+     installed_at = ?7, updated_at = ?8, doc = ?9";
+
+/// A record's [`COLUMNS`], in order: the parameters `?1` to `?9` of its statements.
+fn columns(r: &AppRecord) -> Result<Vec<SqlValue>> {
+    Ok(vec![
+        r.id.clone().into(),
+        serde_json::to_string(&r.manifest)?.into(),
+        r.package_sha256.clone().into(),
+        r.status.clone().into(),
+        r.failure.clone().into(),
+        serde_json::to_string(&r.settings)?.into(),
+        r.installed_at.0.into(),
+        r.updated_at.0.into(),
+        extra_of(r)?.into(),
+    ])
+}
 
 fn record(row: &Row<'_>) -> rusqlite::Result<(AppRecord, String)> {
     let manifest: String = row.get(1)?;
@@ -81,52 +101,22 @@ impl AppStore for SqliteStore {
     }
 
     fn put_app(&self, r: &AppRecord, package: &[u8]) -> Result<()> {
-        let manifest = serde_json::to_string(&r.manifest)?;
-        let settings = serde_json::to_string(&r.settings)?;
-        let extra = extra_of(r)?;
+        let mut values = columns(r)?;
+        values.push(SqlValue::Blob(package.to_vec()));
         self.execute(
-            "INSERT INTO apps (id, manifest, package, package_sha256, status, failure, settings, installed_at,
-                 updated_at, doc)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT(id) DO UPDATE SET manifest = excluded.manifest, package = excluded.package,
-               package_sha256 = excluded.package_sha256, status = excluded.status, failure = excluded.failure,
-               settings = excluded.settings, installed_at = excluded.installed_at,
-               updated_at = excluded.updated_at, doc = excluded.doc",
-            params![
-                r.id,
-                manifest,
-                package,
-                r.package_sha256,
-                r.status,
-                r.failure,
-                settings,
-                r.installed_at.0,
-                r.updated_at.0,
-                extra
-            ],
+            &format!(
+                "INSERT INTO apps ({COLUMNS}, package) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT(id) DO UPDATE SET package = ?10, {SET_COLUMNS}"
+            ),
+            params_from_iter(values),
         )
     }
 
     fn update_app_record(&self, r: &AppRecord) -> Result<bool> {
-        let manifest = serde_json::to_string(&r.manifest)?;
-        let settings = serde_json::to_string(&r.settings)?;
-        let extra = extra_of(r)?;
+        let values = columns(r)?;
         self.write(|tx| {
-            let changed = tx.execute(
-                "UPDATE apps SET manifest = ?2, package_sha256 = ?3, status = ?4, failure = ?5, settings = ?6,
-                   installed_at = ?7, updated_at = ?8, doc = ?9 WHERE id = ?1",
-                params![
-                    r.id,
-                    manifest,
-                    r.package_sha256,
-                    r.status,
-                    r.failure,
-                    settings,
-                    r.installed_at.0,
-                    r.updated_at.0,
-                    extra
-                ],
-            )?;
+            let changed =
+                tx.execute(&format!("UPDATE apps SET {SET_COLUMNS} WHERE id = ?1"), params_from_iter(values))?;
             Ok(changed > 0)
         })
     }

@@ -27,3 +27,27 @@ pub fn collect<T: DeserializeOwned>(
     }
     Ok(out)
 }
+
+/// Rewrites the raw documents of `table` that `select` finds (it selects `id, doc`), each one
+/// that `edit` changes (it answers whether it did).
+pub fn rewrite(
+    tx: &rusqlite::Transaction<'_>,
+    table: &str,
+    select: &str,
+    params: impl rusqlite::Params,
+    mut edit: impl FnMut(&mut serde_json::Value) -> bool,
+) -> Result<()> {
+    let found: Vec<(String, String)> = {
+        let mut stmt = tx.prepare(select)?;
+        let rows = stmt.query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let update = format!("UPDATE {table} SET doc = ?2 WHERE id = ?1");
+    for (id, doc) in found {
+        let mut value: serde_json::Value = decode(&doc)?;
+        if edit(&mut value) {
+            tx.execute(&update, rusqlite::params![id, value.to_string()])?;
+        }
+    }
+    Ok(())
+}

@@ -9,8 +9,8 @@ use super::rooms::{like_pattern, put_room, read_room};
 use crate::error::{Kind, Result};
 use crate::models::{Message, Room, Subscription};
 use crate::store::{
-    DeletedScope, MessageEffects, MessageFilter, MessageSort, MessageStore, SavedMessage, ThreadBump, Tombstone,
-    UnreadBump,
+    DeletedScope, MessageEffects, MessageFilter, MessageSort, MessageStore, Page, Paged, SavedMessage, ThreadBump,
+    Tombstone, UnreadBump,
 };
 use crate::time::Date;
 
@@ -94,28 +94,31 @@ fn bump_unread(
     changed: &mut HashMap<String, String>,
 ) -> Result<()> {
     let rid = || SqlValue::Text(rid.to_string());
-    if !u.user_mentions.is_empty() {
-        update_subs(
-            tx,
-            "UPDATE subscriptions SET doc = json_set(doc,
-                 '$.userMentions', coalesce(json_extract(doc, '$.userMentions'), 0) + 1,
-                 '$.unread', coalesce(json_extract(doc, '$.unread'), 0) + ?3,
-                 '$.alert', json('true'), '$.open', json('true'), '$._updatedAt', ?4)
-             WHERE rid = ?1 AND user_id IN (SELECT value FROM json_each(?2))
-             RETURNING id, doc",
-            vec![rid(), json_ids(&u.user_mentions), SqlValue::Integer(u.user_mentions_unread as i64), now.into()],
-            changed,
-        )?;
+    // Mentioned members: by name, or everyone but the sender on `@all`/`@here`.
+    let mentioned = if !u.user_mentions.is_empty() {
+        Some((
+            "userMentions",
+            "IN (SELECT value FROM json_each(?2))",
+            json_ids(&u.user_mentions),
+            u.user_mentions_unread,
+        ))
     } else if u.group_mention {
+        Some(("groupMentions", "!= ?2", SqlValue::Text(u.sender.clone()), u.group_mention_unread))
+    } else {
+        None
+    };
+    if let Some((counter, members, arg, unread)) = mentioned {
         update_subs(
             tx,
-            "UPDATE subscriptions SET doc = json_set(doc,
-                 '$.groupMentions', coalesce(json_extract(doc, '$.groupMentions'), 0) + 1,
-                 '$.unread', coalesce(json_extract(doc, '$.unread'), 0) + ?3,
-                 '$.alert', json('true'), '$.open', json('true'), '$._updatedAt', ?4)
-             WHERE rid = ?1 AND user_id != ?2
-             RETURNING id, doc",
-            vec![rid(), SqlValue::Text(u.sender.clone()), SqlValue::Integer(u.group_mention_unread as i64), now.into()],
+            &format!(
+                "UPDATE subscriptions SET doc = json_set(doc,
+                     '$.{counter}', coalesce(json_extract(doc, '$.{counter}'), 0) + 1,
+                     '$.unread', coalesce(json_extract(doc, '$.unread'), 0) + ?3,
+                     '$.alert', json('true'), '$.open', json('true'), '$._updatedAt', ?4)
+                 WHERE rid = ?1 AND user_id {members}
+                 RETURNING id, doc"
+            ),
+            vec![rid(), arg, SqlValue::Integer(unread as i64), now.into()],
             changed,
         )?;
     }
@@ -196,88 +199,67 @@ fn bump_thread(
     Ok(Some(parent))
 }
 
-/// The `WHERE` clause and arguments of a [`MessageFilter`]. The expressions for pinned, thread
-/// and discussion messages match the partial indexes of migration 5.
-fn filter_where(f: &MessageFilter) -> Result<(String, Vec<SqlValue>, bool)> {
-    let mut sql = String::from("1");
-    let mut args = Vec::new();
-    let mut fts = false;
-    if let Some(rid) = &f.rid {
-        sql.push_str(" AND m.rid = ?");
-        args.push(SqlValue::Text(rid.clone()));
+/// A `WHERE` clause and its arguments, built condition by condition.
+struct Where {
+    sql: String,
+    args: Vec<SqlValue>,
+}
+
+impl Where {
+    /// Adds `condition` when `when` holds.
+    fn and_if(&mut self, when: bool, condition: &str) {
+        if when {
+            self.sql.push_str(" AND ");
+            self.sql.push_str(condition);
+        }
     }
-    if let Some(tmid) = &f.tmid {
-        sql.push_str(" AND m.tmid = ?");
-        args.push(SqlValue::Text(tmid.clone()));
+
+    /// Adds `condition`, which has one `?`, when there is an argument for it.
+    fn and_with<A: Into<SqlValue>>(&mut self, condition: &str, arg: Option<A>) {
+        if let Some(arg) = arg {
+            self.and_if(true, condition);
+            self.args.push(arg.into());
+        }
     }
-    if f.threads_only {
-        sql.push_str(" AND json_extract(m.doc, '$.tcount') IS NOT NULL");
-    }
-    if let Some(ids) = &f.ids {
-        sql.push_str(" AND m.id IN (SELECT value FROM json_each(?))");
-        args.push(json_ids(ids));
-    }
-    if let Some(uid) = &f.followed_by {
-        sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(m.doc, '$.replies') WHERE value = ?)");
-        args.push(SqlValue::Text(uid.clone()));
-    }
-    if f.pinned {
-        sql.push_str(" AND json_extract(m.doc, '$.pinned') = 1");
-    }
-    if let Some(uid) = &f.starred_by {
-        sql.push_str(
-            " AND json_extract(m.doc, '$.starred') IS NOT NULL
-              AND EXISTS (SELECT 1 FROM json_each(m.doc, '$.starred') WHERE json_extract(value, '$._id') = ?)",
-        );
-        args.push(SqlValue::Text(uid.clone()));
-    }
-    if let Some(uid) = &f.mentioning {
-        sql.push_str(
-            " AND instr(m.doc, '\"mentions\":[{') > 0
-              AND EXISTS (SELECT 1 FROM json_each(m.doc, '$.mentions') WHERE json_extract(value, '$._id') = ?)",
-        );
-        args.push(SqlValue::Text(uid.clone()));
-    }
-    if f.discussions_only {
-        sql.push_str(" AND json_extract(m.doc, '$.drid') IS NOT NULL");
-    }
-    if !f.words.is_empty() {
-        fts = true;
-        let query = f.words.iter().map(|w| format!("\"{}\"*", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ");
-        sql.push_str(" AND f.messages_fts MATCH ?");
-        args.push(SqlValue::Text(query));
-    }
-    if f.with_urls {
-        sql.push_str(" AND instr(m.doc, '\"urls\":[{') > 0");
-    }
-    if let Some(text) = &f.contains {
-        sql.push_str(" AND json_extract(m.doc, '$.msg') LIKE ? ESCAPE '\\'");
-        args.push(SqlValue::Text(like_pattern(text)));
-    }
-    if let Some(username) = &f.from_username {
-        sql.push_str(" AND json_extract(m.doc, '$.u.username') = ?");
-        args.push(SqlValue::Text(username.clone()));
-    }
-    if f.exclude_system {
-        sql.push_str(" AND json_extract(m.doc, '$.t') IS NULL");
-    }
-    if let Some(d) = f.after {
-        sql.push_str(" AND m.ts > ?");
-        args.push(d.0.into());
-    }
-    if let Some(d) = f.before {
-        sql.push_str(" AND m.ts < ?");
-        args.push(d.0.into());
-    }
-    if let Some(d) = f.updated_after {
-        sql.push_str(" AND m.updated_at > ?");
-        args.push(d.0.into());
-    }
-    Ok((sql, args, fts))
+}
+
+/// The `WHERE` clause and arguments of a [`MessageFilter`], and whether it searches the
+/// full-text index. The expressions for pinned, thread and discussion messages match the
+/// partial indexes of migration 5.
+fn filter_where(f: &MessageFilter) -> (Where, bool) {
+    let fts = !f.words.is_empty();
+    let words = fts.then(|| f.words.iter().map(|w| format!("\"{}\"*", w.replace('"', "\"\""))).collect::<Vec<_>>());
+    let mut w = Where { sql: String::from("1"), args: Vec::new() };
+    w.and_with("m.rid = ?", f.rid.clone());
+    w.and_with("m.tmid = ?", f.tmid.clone());
+    w.and_if(f.threads_only, "json_extract(m.doc, '$.tcount') IS NOT NULL");
+    w.and_with("m.id IN (SELECT value FROM json_each(?))", f.ids.as_deref().map(json_ids));
+    w.and_with("EXISTS (SELECT 1 FROM json_each(m.doc, '$.replies') WHERE value = ?)", f.followed_by.clone());
+    w.and_if(f.pinned, "json_extract(m.doc, '$.pinned') = 1");
+    w.and_with(
+        "json_extract(m.doc, '$.starred') IS NOT NULL
+         AND EXISTS (SELECT 1 FROM json_each(m.doc, '$.starred') WHERE json_extract(value, '$._id') = ?)",
+        f.starred_by.clone(),
+    );
+    w.and_with(
+        "instr(m.doc, '\"mentions\":[{') > 0
+         AND EXISTS (SELECT 1 FROM json_each(m.doc, '$.mentions') WHERE json_extract(value, '$._id') = ?)",
+        f.mentioning.clone(),
+    );
+    w.and_if(f.discussions_only, "json_extract(m.doc, '$.drid') IS NOT NULL");
+    w.and_with("f.messages_fts MATCH ?", words.map(|words| words.join(" ")));
+    w.and_if(f.with_urls, "instr(m.doc, '\"urls\":[{') > 0");
+    w.and_with("json_extract(m.doc, '$.msg') LIKE ? ESCAPE '\\'", f.contains.as_deref().map(like_pattern));
+    w.and_with("json_extract(m.doc, '$.u.username') = ?", f.from_username.clone());
+    w.and_if(f.exclude_system, "json_extract(m.doc, '$.t') IS NULL");
+    w.and_with("m.ts > ?", f.after.map(|d| d.0));
+    w.and_with("m.ts < ?", f.before.map(|d| d.0));
+    w.and_with("m.updated_at > ?", f.updated_after.map(|d| d.0));
+    (w, fts)
 }
 
 fn find(c: &Connection, f: &MessageFilter) -> Result<(Vec<Message>, usize)> {
-    let (clause, args, fts) = filter_where(f)?;
+    let (Where { sql: clause, args }, fts) = filter_where(f);
     let from = if fts { "messages_fts f JOIN messages m ON m.rowid = f.rowid" } else { "messages m" };
     let dir = if f.ascending { "ASC" } else { "DESC" };
     let order = match f.sort {
@@ -416,19 +398,13 @@ impl MessageStore for SqliteStore {
         )
     }
 
-    fn deleted_messages_since(
-        &self,
-        rid: &str,
-        scope: DeletedScope<'_>,
-        since: Date,
-        offset: usize,
-        limit: Option<usize>,
-    ) -> Result<(Vec<Tombstone>, usize)> {
+    fn deleted_since(&self, rid: &str, scope: DeletedScope<'_>, since: Date, page: Page) -> Result<Paged<Tombstone>> {
         let (clause, tmid) = match scope {
             DeletedScope::Room => ("rid = ?1 AND deleted_at > ?2 AND ?3 IS NULL", None),
             DeletedScope::Thread(t) => ("rid = ?1 AND deleted_at > ?2 AND tmid = ?3", Some(t)),
             DeletedScope::ThreadParents => ("rid = ?1 AND deleted_at > ?2 AND was_thread = 1 AND ?3 IS NULL", None),
         };
+        let (limit, offset) = page.sql();
         self.read(|c| {
             let total: i64 = c
                 .prepare_cached(&format!("SELECT count(*) FROM deleted_messages WHERE {clause}"))?
@@ -436,10 +412,9 @@ impl MessageStore for SqliteStore {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT id, deleted_at FROM deleted_messages WHERE {clause} ORDER BY deleted_at DESC LIMIT ?4 OFFSET ?5"
             ))?;
-            let rows = stmt
-                .query_map(params![rid, since.0, tmid, limit.map_or(-1, |l| l as i64), offset as i64], |r| {
-                    Ok(Tombstone { id: r.get(0)?, deleted_at: Date(r.get(1)?) })
-                })?;
+            let rows = stmt.query_map(params![rid, since.0, tmid, limit, offset], |r| {
+                Ok(Tombstone { id: r.get(0)?, deleted_at: Date(r.get(1)?) })
+            })?;
             Ok((rows.collect::<rusqlite::Result<Vec<_>>>()?, total as usize))
         })
     }

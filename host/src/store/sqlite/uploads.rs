@@ -3,7 +3,7 @@ use rusqlite::{OptionalExtension, params};
 use super::SqliteStore;
 use super::docs::{collect, decode, encode};
 use crate::error::Result;
-use crate::store::{Upload, UploadStore};
+use crate::store::{Page, Paged, Upload, UploadStore};
 use crate::time::Date;
 
 /// The `expires_at` column: set while an upload waits for its message.
@@ -41,16 +41,11 @@ impl UploadStore for SqliteStore {
         })
     }
 
-    fn room_images(
-        &self,
-        rid: &str,
-        until: Option<Date>,
-        offset: usize,
-        limit: Option<usize>,
-    ) -> Result<(Vec<Upload>, usize)> {
+    fn room_images(&self, rid: &str, until: Option<Date>, page: Page) -> Result<Paged<Upload>> {
         const WHERE: &str = "WHERE rid = ?1 AND created_at <= ?2 AND expires_at IS NULL \
              AND json_extract(doc, '$.complete') = 1 AND json_extract(doc, '$.type') LIKE 'image/%'";
         let until = until.map_or(i64::MAX, |d| d.0);
+        let (limit, offset) = page.sql();
         self.read(|c| {
             let total: i64 = c
                 .prepare_cached(&format!("SELECT COUNT(*) FROM uploads {WHERE}"))?
@@ -59,7 +54,7 @@ impl UploadStore for SqliteStore {
                 &mut *c.prepare_cached(&format!(
                     "SELECT doc FROM uploads {WHERE} ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4"
                 ))?,
-                params![rid, until, limit.map_or(-1, |l| l as i64), offset as i64],
+                params![rid, until, limit, offset],
             )?;
             Ok((page, total as usize))
         })
@@ -121,7 +116,7 @@ mod tests {
         // Waiting uploads expire; they are not images of the room yet.
         let ids = |v: Vec<Upload>| v.into_iter().map(|u| u.id).collect::<Vec<_>>();
         assert_eq!(ids(store.expired_uploads(Date(1025)).unwrap()), ["a", "b"]);
-        assert_eq!(store.room_images("R", None, 0, None).unwrap().1, 0);
+        assert_eq!(store.room_images("R", None, Page::ALL).unwrap().1, 0);
         for id in ["a", "b", "c"] {
             let mut u = store.upload(id).unwrap().unwrap();
             u.complete = true;
@@ -130,11 +125,11 @@ mod tests {
         }
         // Completed ones never expire.
         assert_eq!(ids(store.expired_uploads(Date(i64::MAX)).unwrap()), ["d"]);
-        let (page, total) = store.room_images("R", None, 0, None).unwrap();
+        let (page, total) = store.room_images("R", None, Page::ALL).unwrap();
         assert_eq!((ids(page), total), (vec!["c".to_string(), "a".to_string()], 2));
-        let (page, total) = store.room_images("R", Some(Date(10)), 0, Some(5)).unwrap();
+        let (page, total) = store.room_images("R", Some(Date(10)), Page { offset: 0, limit: Some(5) }).unwrap();
         assert_eq!((ids(page), total), (vec!["a".to_string()], 1));
-        assert_eq!(store.room_images("R", None, 1, Some(1)).unwrap().0.len(), 1);
+        assert_eq!(store.room_images("R", None, Page { offset: 1, limit: Some(1) }).unwrap().0.len(), 1);
         assert_eq!(ids(store.uploads_of_messages(&["m-b".into(), "m-x".into()]).unwrap()), ["b"]);
         store.delete_upload("b").unwrap();
         assert!(store.upload("b").unwrap().is_none());
