@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use orbit::models::{Room, Subscription, UserRef};
+use orbit::models::{Room, RoomType, Subscription, UserRef};
 use orbit::store::sqlite::SqliteStore;
 use orbit::store::{RoomStore, Team, TeamUser};
 use orbit::time::Date;
@@ -13,7 +13,7 @@ fn room(id: &str, t: &str, name: &str) -> Room {
     let now = Date::now();
     Room {
         id: id.into(),
-        t: t.into(),
+        t: RoomType::from_code(t).expect("a room type"),
         name: Some(name.into()),
         fname: Some(name.into()),
         ts: now,
@@ -86,7 +86,7 @@ fn join(dir: &Path, rid: &str, user_id: &str, username: &str) {
         rid: rid.into(),
         u: UserRef { id: user_id.into(), username: username.into(), name: None },
         name: rid.to_lowercase(),
-        t: "p".into(),
+        t: RoomType::Private,
         ts: now,
         open: true,
         updated_at: now,

@@ -53,7 +53,7 @@ pub struct Hub {
     /// Bounds the method and subscription jobs running on the blocking pool at once.
     pub jobs: Arc<tokio::sync::Semaphore>,
     /// Last known type of rooms seen in events, to notice a room that stops being public.
-    pub room_types: Mutex<std::collections::HashMap<String, String>>,
+    pub room_types: Mutex<std::collections::HashMap<String, crate::models::RoomType>>,
     next_conn: AtomicU64,
     open: AtomicU64,
 }

@@ -1,15 +1,66 @@
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{UserRef, is_false, is_zero};
 use crate::time::Date;
 
-/// A room (`IRoom`): a public channel (`t: "c"`), private group (`"p"`) or direct message (`"d"`).
+/// A room's type, `t` on the wire: Rocket.Chat's one-letter codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum RoomType {
+    /// `c`: a public channel.
+    #[default]
+    #[serde(rename = "c")]
+    Channel,
+    /// `p`: a private group.
+    #[serde(rename = "p")]
+    Private,
+    /// `d`: a direct message.
+    #[serde(rename = "d")]
+    Direct,
+    /// `l`: an omnichannel (livechat) room.
+    #[serde(rename = "l")]
+    Livechat,
+}
+
+impl RoomType {
+    /// Every type.
+    pub const ALL: [RoomType; 4] = [RoomType::Channel, RoomType::Private, RoomType::Direct, RoomType::Livechat];
+
+    /// The one-letter code (`c`, `p`, `d`, `l`).
+    pub const fn code(self) -> &'static str {
+        match self {
+            RoomType::Channel => "c",
+            RoomType::Private => "p",
+            RoomType::Direct => "d",
+            RoomType::Livechat => "l",
+        }
+    }
+
+    /// The type of a one-letter code.
+    pub fn from_code(code: &str) -> Option<RoomType> {
+        RoomType::ALL.into_iter().find(|t| t.code() == code)
+    }
+
+    /// A channel or a private group: a named room with owners and moderators.
+    pub fn is_group_chat(self) -> bool {
+        matches!(self, RoomType::Channel | RoomType::Private)
+    }
+}
+
+impl fmt::Display for RoomType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A room (`IRoom`): a public channel, private group, direct message or livechat room.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Room {
     #[serde(rename = "_id")]
     pub id: String,
-    pub t: String,
+    pub t: RoomType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,7 +133,7 @@ fn yes() -> bool {
 impl Room {
     /// Whether this is a direct message room.
     pub fn is_direct(&self) -> bool {
-        self.t == "d"
+        self.t == RoomType::Direct
     }
 
     /// The room as clients see it (the join code itself is never sent).
@@ -92,5 +143,21 @@ impl Room {
             o.remove("joinCode");
         }
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_types_are_their_wire_codes() {
+        for t in RoomType::ALL {
+            assert_eq!(serde_json::to_value(t).unwrap(), Value::from(t.code()));
+            assert_eq!(serde_json::from_value::<RoomType>(Value::from(t.code())).unwrap(), t);
+            assert_eq!(RoomType::from_code(t.code()), Some(t));
+        }
+        assert_eq!(RoomType::from_code("x"), None);
+        assert!(serde_json::from_value::<RoomType>(Value::from("x")).is_err());
     }
 }

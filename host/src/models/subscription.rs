@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{UserRef, is_false};
+use super::{RoomType, UserRef, is_false};
 use crate::time::Date;
 
 /// A user's membership of a room (`ISubscription`), with its unread state.
@@ -15,7 +15,7 @@ pub struct Subscription {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fname: Option<String>,
-    pub t: String,
+    pub t: RoomType,
     pub ts: Date,
     /// Last seen.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -16,7 +16,7 @@ use super::rooms::{
     date_param, failure, get_with, page_of, post_with, room_page, text, user_from_params, users_from_params,
 };
 use crate::error::{Error, Kind as ErrorKind, Result};
-use crate::models::{Room, User};
+use crate::models::{Room, RoomType, User};
 use crate::query;
 use crate::services::Services;
 use crate::services::rooms::{HistoryOptions, MessageListOptions, NewRoom, RoomRole};
@@ -26,8 +26,8 @@ use crate::store::MemberQuery;
 /// What differs between `channels.*` and `groups.*`.
 #[derive(Debug, Clone, Copy)]
 pub struct Kind {
-    /// Room type: `c` or `p`.
-    pub t: &'static str,
+    /// A channel or a private group.
+    pub t: RoomType,
     /// Response key of one room: `channel` or `group`.
     pub key: &'static str,
     /// Response key of a list: `channels` or `groups`.
@@ -37,9 +37,9 @@ pub struct Kind {
 }
 
 /// Public channels.
-pub const CHANNELS: Kind = Kind { t: "c", key: "channel", list_key: "channels", noun: "channel" };
+pub const CHANNELS: Kind = Kind { t: RoomType::Channel, key: "channel", list_key: "channels", noun: "channel" };
 /// Private groups.
-pub const GROUPS: Kind = Kind { t: "p", key: "group", list_key: "groups", noun: "private group" };
+pub const GROUPS: Kind = Kind { t: RoomType::Private, key: "group", list_key: "groups", noun: "private group" };
 
 /// A handler of both families, told which one was asked.
 type Handler = fn(&Services, Kind, &User, &Params) -> Result<Value>;
@@ -180,13 +180,13 @@ fn create(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
         Some(_) => return Err(failure("Body param \"extraData\" must be an object if provided")),
     };
     let mut members = p.list("members");
-    if k.t == "c" {
+    if k.t == RoomType::Channel {
         members.extend(s.teams().member_usernames(&p.list("teams"))?);
     }
     let room = s.rooms().create(
         user,
         NewRoom {
-            t: k.t.into(),
+            t: k.t,
             name,
             members,
             read_only: p.bool("readOnly", false)?,
@@ -209,8 +209,8 @@ fn info(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
 /// caller's groups.
 fn list(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
-    let rooms = if k.t == "p" {
-        s.rooms().of_user(user, &["p"])?
+    let rooms = if k.t == RoomType::Private {
+        s.rooms().of_user(user, &[RoomType::Private])?
     } else {
         s.rooms().visible_channels(user, text(p, "_id").as_deref())?
     };
@@ -370,10 +370,9 @@ fn online(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
     if q.is_empty() {
         return Err(failure("Invalid query"));
     }
-    let room = s
-        .rooms()
-        .first_matching(k.t, &q)?
-        .ok_or_else(|| failure(if k.t == "c" { "Channel does not exists" } else { "Group does not exists" }))?;
+    let room = s.rooms().first_matching(k.t, &q)?.ok_or_else(|| {
+        failure(if k.t == RoomType::Channel { "Channel does not exists" } else { "Group does not exists" })
+    })?;
     Ok(json!({"online": s.rooms().online(user, &room)?}))
 }
 
@@ -392,7 +391,7 @@ fn roles(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
 /// `POST <family>.invite {roomId, userId|userIds|username|usernames}`.
 fn invite(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
     // Upstream refuses archived channels here but not archived groups.
-    let room = find(s, k, user, p, k.t == "c")?;
+    let room = find(s, k, user, p, k.t == RoomType::Channel)?;
     let users = users_from_params(s, p)?;
     if users.is_empty() {
         return Err(ErrorKind::EmptyInviteList.into());
@@ -421,7 +420,7 @@ fn kick(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
 fn leave(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
     let room = find(s, k, user, p, true)?;
     s.rooms().leave(user, &room)?;
-    if k.t == "c" { room_answer(s, k, &room.id) } else { Ok(json!({})) }
+    if k.t == RoomType::Channel { room_answer(s, k, &room.id) } else { Ok(json!({})) }
 }
 
 /// `POST <family>.open {roomId}`: shows the room in the caller's list.
@@ -441,8 +440,8 @@ fn set_open(s: &Services, k: Kind, user: &User, p: &Params, open: bool) -> Resul
         OpenChange::Changed => Ok(json!({})),
         OpenChange::NotSubscribed => Err(failure(format!("The user/callee is not in the {} \"{name}\".", k.noun))),
         OpenChange::Unchanged => Err(failure(match (k.t, open) {
-            ("c", true) => format!("The channel, {name}, is already open to the sender"),
-            ("c", false) => format!("The channel, {name}, is already closed to the sender"),
+            (RoomType::Channel, true) => format!("The channel, {name}, is already open to the sender"),
+            (RoomType::Channel, false) => format!("The channel, {name}, is already closed to the sender"),
             (_, true) => format!("The private group, {name}, is already open for the sender"),
             (_, false) => format!("The private group, {name}, is already closed to the sender"),
         })),
@@ -450,7 +449,7 @@ fn set_open(s: &Services, k: Kind, user: &User, p: &Params, open: bool) -> Resul
 }
 
 fn same_as(k: Kind, what: &str) -> Error {
-    let subject = if k.t == "c" { "channel" } else { "private group" };
+    let subject = if k.t == RoomType::Channel { "channel" } else { "private group" };
     failure(format!("The {subject} {what} is the same as what it would be changed to."))
 }
 
@@ -519,7 +518,7 @@ fn set_text(s: &Services, k: Kind, user: &User, p: &Params, field: &str, setting
         "roomAnnouncement" => room.announcement.clone(),
         _ => room.description.clone(),
     };
-    if k.t == "c" && setting != "roomAnnouncement" && current.as_deref() == Some(value.as_str()) {
+    if k.t == RoomType::Channel && setting != "roomAnnouncement" && current.as_deref() == Some(value.as_str()) {
         let what = if field == "purpose" { "purpose (description)" } else { field };
         return Err(same_as(k, what));
     }
@@ -547,7 +546,7 @@ fn set_read_only(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value
 fn set_type(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
     let t = text(p, "type").ok_or_else(|| failure("The bodyParam \"type\" is required"))?;
     let room = find(s, k, user, p, true)?;
-    if room.t == t {
+    if room.t.code() == t {
         return Err(same_as(k, "type"));
     }
     s.rooms().save_setting(user, &room, "roomType", json!(t))?;
@@ -618,13 +617,14 @@ fn mentions(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
 /// `POST channels.convertToTeam {channelId|channelName}` / `groups.convertToTeam
 /// {roomId|roomName}` (`create-team` and `edit-room`) → `{team}`.
 fn convert_to_team(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
-    let (id, name) = if k.t == "c" {
+    let (id, name) = if k.t == RoomType::Channel {
         (text(p, "channelId"), text(p, "channelName"))
     } else {
         (text(p, "roomId"), text(p, "roomName"))
     };
     if id.is_none() && name.is_none() {
-        let which = if k.t == "c" { "\"channelId\" or \"channelName\"" } else { "\"roomId\" or \"roomName\"" };
+        let which =
+            if k.t == RoomType::Channel { "\"channelId\" or \"channelName\"" } else { "\"roomId\" or \"roomName\"" };
         return Err(failure(format!("The parameter {which} is required")));
     }
     let team = s.teams().create_from_room(user, k.t, id.as_deref(), name.as_deref())?;

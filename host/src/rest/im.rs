@@ -10,7 +10,7 @@ use super::paging::ListOptions;
 use super::params::Params;
 use super::rooms::{failure, get_with, post_with, room_page, text};
 use crate::error::{Kind, Result};
-use crate::models::{Room, User};
+use crate::models::{Room, RoomType, User};
 use crate::services::Services;
 use crate::services::subscriptions::OpenChange;
 
@@ -147,13 +147,13 @@ fn counters(s: &Services, user: &User, p: &Params) -> Result<Value> {
 /// `GET im.list`: the caller's DMs → `{ims, count, offset, total}`.
 fn list(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
-    let rooms = s.rooms().of_user(user, &["d"])?;
+    let rooms = s.rooms().of_user(user, &[RoomType::Direct])?;
     room_page(s, &opts, &rooms, "ims", json!({"name": 1}))
 }
 
 /// `GET im.list.everyone` (`view-room-administration`): every DM.
 fn list_everyone(s: &Services, user: &User, p: &Params) -> Result<Value> {
-    let rooms = s.rooms().list_all(user, &["d"])?;
+    let rooms = s.rooms().list_all(user, &[RoomType::Direct])?;
     let opts = ListOptions::from_params(s, p)?;
     room_page(s, &opts, &rooms, "ims", json!({"name": 1}))
 }

@@ -7,7 +7,7 @@ use super::Services;
 use crate::bus::Event;
 use crate::error::{Error, Kind, Result};
 use crate::ids;
-use crate::models::User;
+use crate::models::{RoomType, User};
 use crate::store::NewAvatar;
 use crate::time::Date;
 
@@ -286,7 +286,7 @@ impl Avatars<'_> {
             Some(parent) => parent,
             None => room,
         };
-        let name = if room.t == "d" {
+        let name = if room.t == RoomType::Direct {
             let sub = viewer.map(|uid| s.store.subscription(&room.id, uid)).transpose()?.flatten();
             match sub {
                 Some(sub) if s.settings.bool("UI_Use_Real_Name") => sub.fname.clone().unwrap_or(sub.name),

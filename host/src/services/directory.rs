@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::Services;
 use crate::error::{Error, Kind, Result};
-use crate::models::{Room, User};
+use crate::models::{Room, RoomType, User};
 use crate::query;
 
 /// What `directory` lists.
@@ -148,13 +148,13 @@ impl Directory<'_> {
         let team_names: std::collections::HashMap<String, String> =
             self.0.store.teams()?.into_iter().map(|t| (t.id, t.name)).collect();
         let mut out = Vec::new();
-        for room in self.0.store.rooms_by_types(&["c", "p"])? {
+        for room in self.0.store.rooms_by_types(&[RoomType::Channel, RoomType::Private])? {
             if room.team_main || room.prid.is_some() {
                 continue;
             }
-            let listed = match (&room.t[..], &room.team_id) {
-                ("c", None) => true,
-                ("c", Some(team)) => teams.contains(team) || joined.contains(&room.id),
+            let listed = match (room.t, &room.team_id) {
+                (RoomType::Channel, None) => true,
+                (RoomType::Channel, Some(team)) => teams.contains(team) || joined.contains(&room.id),
                 _ => joined.contains(&room.id),
             };
             let doc = Self::room_doc(&room);
@@ -175,8 +175,8 @@ impl Directory<'_> {
         let joined = self.joined(user)?;
         let q = text_query(text, &["name".into(), "fname".into()]);
         let mut out = Vec::new();
-        for room in self.0.store.rooms_by_types(&["c", "p"])? {
-            if !room.team_main || (room.t != "c" && !joined.contains(&room.id)) {
+        for room in self.0.store.rooms_by_types(&[RoomType::Channel, RoomType::Private])? {
+            if !room.team_main || (room.t != RoomType::Channel && !joined.contains(&room.id)) {
                 continue;
             }
             let doc = Self::room_doc(&room);
@@ -272,7 +272,7 @@ impl Directory<'_> {
             let mut ids: Vec<String> = self
                 .0
                 .store
-                .rooms_of_user(&user.id, &["d"])?
+                .rooms_of_user(&user.id, &[RoomType::Direct])?
                 .into_iter()
                 .flat_map(|r| r.uids)
                 .filter(|id| *id != user.id)
@@ -316,7 +316,7 @@ impl Directory<'_> {
             fields.push("lastMessage");
         }
         let mut rooms: Vec<Value> = Vec::new();
-        for room in self.0.store.rooms_by_types(&["c"])? {
+        for room in self.0.store.rooms_by_types(&[RoomType::Channel])? {
             if joined.contains(&room.id) || room.prid.is_some() || (room.team_id.is_some() && !room.team_main) {
                 continue;
             }

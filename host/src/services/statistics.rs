@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::Services;
 use crate::error::{Error, Kind, Result};
-use crate::models::User;
+use crate::models::{RoomType, User};
 use crate::time::Date;
 
 /// The Rocket.Chat version Orbit reports; clients gate features on it.
@@ -138,8 +138,8 @@ impl Statistics<'_> {
         }
 
         let rooms = svc.store.rooms_by_types(&[])?;
-        let rooms_of = |t: &str| rooms.iter().filter(|r| r.t == t).count();
-        let msgs_of = |t: &str| rooms.iter().filter(|r| r.t == t).map(|r| r.msgs).sum::<i64>();
+        let rooms_of = |t: RoomType| rooms.iter().filter(|r| r.t == t).count();
+        let msgs_of = |t: RoomType| rooms.iter().filter(|r| r.t == t).map(|r| r.msgs).sum::<i64>();
         let discussions: Vec<_> = rooms.iter().filter(|r| r.prid.is_some()).collect();
         let figures = svc.store.usage_figures()?;
         let last_message = rooms.iter().filter_map(|r| r.lm).max();
@@ -169,16 +169,16 @@ impl Statistics<'_> {
         });
         let rooms_part = json!({
             "totalRooms": rooms.len(),
-            "totalChannels": rooms_of("c"),
-            "totalPrivateGroups": rooms_of("p"),
-            "totalDirect": rooms_of("d"),
-            "totalLivechat": rooms_of("l"),
+            "totalChannels": rooms_of(RoomType::Channel),
+            "totalPrivateGroups": rooms_of(RoomType::Private),
+            "totalDirect": rooms_of(RoomType::Direct),
+            "totalLivechat": rooms_of(RoomType::Livechat),
             "totalDiscussions": discussions.len(),
             "totalThreads": figures.threads,
-            "totalChannelMessages": msgs_of("c"),
-            "totalPrivateGroupMessages": msgs_of("p"),
-            "totalDirectMessages": msgs_of("d"),
-            "totalLivechatMessages": msgs_of("l"),
+            "totalChannelMessages": msgs_of(RoomType::Channel),
+            "totalPrivateGroupMessages": msgs_of(RoomType::Private),
+            "totalDirectMessages": msgs_of(RoomType::Direct),
+            "totalLivechatMessages": msgs_of(RoomType::Livechat),
             "totalDiscussionsMessages": discussions.iter().map(|r| r.msgs).sum::<i64>(),
             "totalMessages": rooms.iter().map(|r| r.msgs).sum::<i64>(),
         });

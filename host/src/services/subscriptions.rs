@@ -8,7 +8,7 @@ use super::Services;
 use super::rooms::room_not_found;
 use crate::bus::ChangeAction;
 use crate::error::{Error, Kind, Result};
-use crate::models::{Room, Subscription, User};
+use crate::models::{Room, RoomType, Subscription, User};
 use crate::store::{HistoryQuery, Tombstone};
 use crate::time::Date;
 
@@ -120,7 +120,7 @@ impl Subscriptions<'_> {
         if !self.0.settings.bool("Accounts_AllowAnonymousRead") {
             return Ok(Vec::new());
         }
-        Ok(self.0.store.rooms_by_types(&["c"])?.into_iter().filter(|r| r.is_default).collect())
+        Ok(self.0.store.rooms_by_types(&[RoomType::Channel])?.into_iter().filter(|r| r.is_default).collect())
     }
 
     fn modify(

@@ -8,7 +8,7 @@ use super::rooms::NewRoom;
 use crate::bus::ChangeAction;
 use crate::error::{Error, Kind, Result};
 use crate::ids;
-use crate::models::{Room, User};
+use crate::models::{Room, RoomType, User};
 use crate::services::authz::unauthorized;
 use crate::store::{Team, TeamMember, TeamUser};
 use crate::time::Date;
@@ -177,8 +177,8 @@ impl Teams<'_> {
                 self.0.system_messages().record(&after, "user-converted-to-team", &name, caller, Default::default())?;
             }
             None => {
-                let t = if new.kind == TEAM_PRIVATE { "p" } else { "c" };
-                self.0.authz().require(&owner, if t == "c" { "create-c" } else { "create-p" }, None)?;
+                let t = if new.kind == TEAM_PRIVATE { RoomType::Private } else { RoomType::Channel };
+                self.0.authz().require(&owner, if t == RoomType::Channel { "create-c" } else { "create-p" }, None)?;
                 let users = self.0.store.users_by_ids(&new.members)?;
                 let usernames: Vec<String> = users.iter().filter(|u| u.active).map(|u| u.username.clone()).collect();
                 let members: Vec<TeamMember> = users
@@ -416,7 +416,7 @@ impl Teams<'_> {
                     },
                 )?
                 .ok_or(Kind::TeamInvalidRoom)?;
-            if after.t == "c" {
+            if after.t == RoomType::Channel {
                 self.0.system_messages().record(
                     &main,
                     "user-added-room-to-team",
@@ -546,7 +546,7 @@ impl Teams<'_> {
             {
                 continue;
             }
-            if all || room.t == "c" || self.0.store.subscription(&room.id, &caller.id)?.is_some() {
+            if all || room.t == RoomType::Channel || self.0.store.subscription(&room.id, &caller.id)?.is_some() {
                 out.push(room);
             }
         }
@@ -640,7 +640,7 @@ impl Teams<'_> {
             if k != TEAM_PUBLIC && k != TEAM_PRIVATE {
                 return Err(Kind::invalid_param("type"));
             }
-            let t = if k == TEAM_PRIVATE { "p" } else { "c" };
+            let t = if k == TEAM_PRIVATE { RoomType::Private } else { RoomType::Channel };
             if t != room.t {
                 settings.insert("roomType".into(), json!(t));
             }
@@ -669,7 +669,7 @@ impl Teams<'_> {
             if !n.to_lowercase().starts_with(&prefix) && !f.to_lowercase().starts_with(&prefix) {
                 continue;
             }
-            if room.t != "c" && self.0.store.subscription(&room.id, &caller.id)?.is_none() {
+            if room.t != RoomType::Channel && self.0.store.subscription(&room.id, &caller.id)?.is_none() {
                 continue;
             }
             let mut v = json!({"_id": room.id, "name": room.name, "fname": room.fname, "t": room.t, "teamId": team.id});
@@ -706,7 +706,7 @@ impl Teams<'_> {
     pub fn create_from_room(
         &self,
         caller: &User,
-        t: &str,
+        t: RoomType,
         room_id: Option<&str>,
         room_name: Option<&str>,
     ) -> Result<Team> {
@@ -717,7 +717,7 @@ impl Teams<'_> {
             caller,
             NewTeam {
                 name: room.name.clone().unwrap_or_default(),
-                kind: if t == "c" { TEAM_PUBLIC } else { TEAM_PRIVATE },
+                kind: if t == RoomType::Channel { TEAM_PUBLIC } else { TEAM_PRIVATE },
                 room_id: Some(room.id.clone()),
                 ..Default::default()
             },

@@ -13,7 +13,7 @@ use super::authz::unauthorized;
 use super::messages::Draft;
 use crate::error::{Error, Kind, Result};
 use crate::ids;
-use crate::models::{Message, Room, User};
+use crate::models::{Message, Room, RoomType, User};
 use crate::store::{Page, Upload};
 use crate::time::Date;
 
@@ -275,7 +275,7 @@ impl Uploads<'_> {
         if !s.settings.bool("FileUpload_Enabled") {
             return Err(Kind::FileUploadDisabled.into());
         }
-        if room.t == "d" && !s.settings.bool("FileUpload_Enabled_Direct") {
+        if room.t == RoomType::Direct && !s.settings.bool("FileUpload_Enabled_Direct") {
             return Err(Kind::DirectMessageFileUploadNotAllowed.into());
         }
         Ok(())

@@ -12,7 +12,7 @@ use super::accounts::{Caller, hash_password, verify_password};
 use crate::bus::{ChangeAction, Event};
 use crate::error::{Error, Kind, Result};
 use crate::ids;
-use crate::models::{Email, Room, User, UserRef};
+use crate::models::{Email, Room, RoomType, User, UserRef};
 use crate::store::LoginToken;
 use crate::time::Date;
 
@@ -362,7 +362,7 @@ impl Users<'_> {
         let s = self.0;
         for sub in s.store.subscriptions_of_user(&user.id)? {
             s.emit_subscription(ChangeAction::Updated, &sub);
-            if sub.t != "d" {
+            if sub.t != RoomType::Direct {
                 continue;
             }
             if let Some(room) = s.store.room_by_id(&sub.rid)? {
@@ -542,7 +542,7 @@ impl Users<'_> {
     fn set_directs_read_only(&self, user: &User, read_only: bool) -> Result<()> {
         let s = self.0;
         let now = Date::now();
-        for room in s.store.rooms_of_user(&user.id, &["d"])? {
+        for room in s.store.rooms_of_user(&user.id, &[RoomType::Direct])? {
             if room.uids.len() != 2 {
                 continue;
             }
@@ -579,7 +579,7 @@ impl Users<'_> {
         let s = self.0;
         let mut out = Vec::new();
         for sub in s.store.subscriptions_of_user(&user.id)? {
-            if sub.t == "d" {
+            if sub.t == RoomType::Direct {
                 continue;
             }
             let Some(room) = s.store.room_by_id(&sub.rid)? else { continue };
@@ -746,7 +746,7 @@ impl Users<'_> {
             }
         }
         s.store.remove_reactions_of(&user.username)?;
-        let directs = s.store.rooms_of_user(&user.id, &["d"])?;
+        let directs = s.store.rooms_of_user(&user.id, &[RoomType::Direct])?;
         for room in &directs {
             if room.uids.len() <= 2 {
                 s.rooms().erase_unchecked(actor, room)?;

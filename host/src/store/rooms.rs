@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::Result;
-use crate::models::{Room, Subscription, User};
+use crate::models::{Room, RoomType, Subscription, User};
 use crate::time::Date;
 
 /// A team (`ITeam`): a main room (`teamMain: true`) plus the rooms that carry its `teamId`.
@@ -141,9 +141,9 @@ pub trait RoomStore {
     fn room_by_name(&self, name: &str) -> Result<Option<Room>>;
     fn rooms_by_ids(&self, ids: &[String]) -> Result<Vec<Room>>;
     /// Rooms of the given types (all when empty).
-    fn rooms_by_types(&self, types: &[&str]) -> Result<Vec<Room>>;
+    fn rooms_by_types(&self, types: &[RoomType]) -> Result<Vec<Room>>;
     /// Rooms the user is subscribed to, of the given types (all when empty).
-    fn rooms_of_user(&self, user_id: &str, types: &[&str]) -> Result<Vec<Room>>;
+    fn rooms_of_user(&self, user_id: &str, types: &[RoomType]) -> Result<Vec<Room>>;
     /// Rooms the user is subscribed to that changed after `since`.
     fn rooms_of_user_updated_since(&self, user_id: &str, since: Date) -> Result<Vec<Room>>;
     /// Rooms the user was subscribed to when they were deleted, deleted after `since`.

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Args, Failure, Invocation, MethodDef, Outcome, anon, field_str, logged, match_failed};
 use crate::error::{Error, Kind};
-use crate::models::{Room, User};
+use crate::models::{Room, RoomType, User};
 use crate::services::rooms::{NewRoom, RoomRole, Rooms};
 use crate::services::subscriptions::tombstone_view;
 use crate::time;
@@ -169,11 +169,11 @@ fn can_access_room(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 }
 
 fn create_channel(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    create(inv, args, "c")
+    create(inv, args, RoomType::Channel)
 }
 
 fn create_private_group(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    create(inv, args, "p")
+    create(inv, args, RoomType::Private)
 }
 
 /// An optional object parameter.
@@ -188,14 +188,14 @@ fn opt_object(args: &Args<'_>, i: usize) -> Result<Option<Map<String, Value>>, F
 /// `createChannel(name, members, readOnly, customFields, extraData)` /
 /// `createPrivateGroup(...)` → `{rid, inserted, ...room}`. A missing `create-c` / `create-p`
 /// answers `error-not-allowed`, as upstream's methods do.
-fn create(inv: &mut Invocation<'_>, args: &Args<'_>, t: &str) -> Outcome {
+fn create(inv: &mut Invocation<'_>, args: &Args<'_>, t: RoomType) -> Outcome {
     let name = args.str(0)?;
     let members = args.strings(1)?;
     let read_only = args.bool(2, false)?;
     let custom_fields = opt_object(args, 3)?;
     let extra = opt_object(args, 4)?.unwrap_or_default();
     let user = inv.user()?.clone();
-    let new = NewRoom { t: t.into(), name, members, read_only, extra, custom_fields, ..Default::default() };
+    let new = NewRoom { t, name, members, read_only, extra, custom_fields, ..Default::default() };
     let room = inv.svc.rooms().create(&user, new).map_err(|e| match e.kind() {
         Some(Kind::Unauthorized) => Error::from(Kind::NotAllowed),
         _ => e,

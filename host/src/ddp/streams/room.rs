@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::{Plan, SubKind, Topic, blocking, not_allowed};
 use crate::ddp::Hub;
 use crate::ddp::frames::{self, ejson};
-use crate::models::{Message, Room, User};
+use crate::models::{Message, Room, RoomType, User};
 use crate::services::Services;
 
 /// `stream-room-messages`.
@@ -56,7 +56,7 @@ pub fn on_message(hub: &Hub, message: &Message, room: &Room) {
     let reg = &hub.streams;
     let room_topic = Topic::RoomMessages(room.id.clone());
     let mine = Topic::MyMessages(room.id.clone());
-    let public = room.t == "c";
+    let public = room.t == RoomType::Channel;
     let all_has = public && reg.has(&Topic::MyMessagesAll);
     if !reg.has(&room_topic) && !reg.has(&mine) && !all_has {
         return;

@@ -10,7 +10,7 @@ use super::{Plan, SubKind, Topic, blocking, not_allowed};
 use crate::bus::{ChangeAction, Event};
 use crate::ddp::Hub;
 use crate::ddp::frames::{self, Frame, ejson};
-use crate::models::{Message, Room, Subscription, User};
+use crate::models::{Message, Room, RoomType, Subscription, User};
 use crate::services::Services;
 
 /// `stream-notify-user`.
@@ -82,8 +82,8 @@ pub fn on_room(hub: &Hub, action: ChangeAction, room: &Room) {
     match action {
         ChangeAction::Removed => hub.streams.remove_room(&room.id),
         _ => {
-            let previous = hub.room_types.lock().insert(room.id.clone(), room.t.clone());
-            if previous.is_some_and(|t| t != room.t) && room.t != "c" {
+            let previous = hub.room_types.lock().insert(room.id.clone(), room.t);
+            if previous.is_some_and(|t| t != room.t) && room.t != RoomType::Channel {
                 super::room::recheck_room(hub, &room.id);
             }
         }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use super::Services;
 use super::accounts::NewUser;
 use crate::error::Result;
-use crate::models::{Room, User};
+use crate::models::{Room, RoomType, User};
 use crate::time::Date;
 
 /// Seeds what a fresh database needs and applies `OVERWRITE_SETTING_*`. Safe to run at every
@@ -106,7 +106,7 @@ fn seed_general_room(svc: &Services) -> Result<()> {
     let now = Date::now();
     let room = Room {
         id: "GENERAL".into(),
-        t: "c".into(),
+        t: RoomType::Channel,
         name: Some("general".into()),
         fname: Some("general".into()),
         ts: now,

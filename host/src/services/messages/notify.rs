@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::Messages;
 use crate::bus::Event;
 use crate::error::Result;
-use crate::models::{Message, Room, Subscription, User};
+use crate::models::{Message, Room, RoomType, Subscription, User};
 
 /// Whether the member muted this kind of notification for the room.
 fn muted(sub: &Subscription, mentioned: bool) -> bool {
@@ -40,11 +40,11 @@ impl Messages<'_> {
     ) -> Result<()> {
         let s = self.0;
         let max = s.settings.int("Notifications_Max_Room_Members", 100);
-        let everyone = room.t == "d" || (to_all && (max <= 0 || room.users_count <= max));
+        let everyone = room.t == RoomType::Direct || (to_all && (max <= 0 || room.users_count <= max));
         let targets: Vec<Subscription> = if everyone {
             let mut subs = s.store.subscriptions_of_room(&room.id)?;
             // `@here` (without `@all`) is for members who are around: not offline.
-            let here_only = room.t != "d"
+            let here_only = room.t != RoomType::Direct
                 && message.mentions.iter().any(|m| m.id == "here")
                 && !message.mentions.iter().any(|m| m.id == "all");
             if here_only {
@@ -68,7 +68,7 @@ impl Messages<'_> {
         }
         let sender_name = sender.display_name().to_string();
         let room_name = s.rooms().display_name(room);
-        let (title, text) = if room.t == "d" {
+        let (title, text) = if room.t == RoomType::Direct {
             (sender_name.clone(), message.msg.clone())
         } else {
             (format!("#{room_name}"), format!("{}: {}", sender.username, message.msg))
@@ -90,7 +90,7 @@ impl Messages<'_> {
             if sub.u.id == sender.id || ignores(&sub, &sender.id) {
                 continue;
             }
-            let mentioned = room.t == "d" || to_all || mention_ids.contains(&sub.u.id);
+            let mentioned = room.t == RoomType::Direct || to_all || mention_ids.contains(&sub.u.id);
             if muted(&sub, mentioned) {
                 continue;
             }

@@ -9,7 +9,7 @@ use super::{Messages, parse};
 use crate::bus::{ChangeAction, Event};
 use crate::error::{Error, Kind, Result};
 use crate::ids;
-use crate::models::{ChannelLink, Mention, Message, Room, User};
+use crate::models::{ChannelLink, Mention, Message, Room, RoomType, User};
 use crate::store::{MessageEffects, SavedMessage, ThreadBump, UnreadBump};
 use crate::time::Date;
 
@@ -270,7 +270,7 @@ impl Messages<'_> {
             let name = target.strip_prefix('#').unwrap_or(target);
             match s.rooms().by_id_or_name(name)? {
                 Some(room) => {
-                    if room.t == "c"
+                    if room.t == RoomType::Channel
                         && s.store.subscription(&room.id, &user.id)?.is_none()
                         && s.rooms().can_read(user, &room)?
                     {
@@ -356,7 +356,8 @@ impl Messages<'_> {
         let mut out = Vec::new();
         for name in parse::linked_channels(text) {
             let Some(room) = s.store.room_by_name(name)? else { continue };
-            let visible = room.t == "c" || (room.t == "p" && s.store.subscription(&room.id, &sender.id)?.is_some());
+            let visible = room.t == RoomType::Channel
+                || (room.t == RoomType::Private && s.store.subscription(&room.id, &sender.id)?.is_some());
             if visible && let Some(name) = room.name.clone() {
                 out.push(ChannelLink { id: room.id, name });
             }
@@ -377,9 +378,9 @@ impl Messages<'_> {
         let to_all = message.mentions.iter().any(|m| m.id == "all" || m.id == "here");
         let thread_only = message.tmid.is_some() && !message.extra.contains_key("tshow");
         let unread = (!thread_only).then(|| {
-            let setting = if room.t == "d" { "Unread_Count_DM" } else { "Unread_Count" };
+            let setting = if room.t == RoomType::Direct { "Unread_Count_DM" } else { "Unread_Count" };
             let mode = s.settings.string(setting);
-            let dm = room.t == "d" || room.t == "l";
+            let dm = room.t == RoomType::Direct || room.t == RoomType::Livechat;
             UnreadBump {
                 sender: user.id.clone(),
                 user_mentions: if message.tmid.is_some() { Vec::new() } else { mention_ids.clone() },

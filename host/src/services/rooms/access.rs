@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::*;
 use crate::error::{Error, Kind, Result};
-use crate::models::{Room, User};
+use crate::models::{Room, RoomType, User};
 
 impl Rooms<'_> {
     /// A room by id, or `error-room-not-found`.
@@ -51,7 +51,7 @@ impl Rooms<'_> {
         if self.0.store.subscription(&room.id, &user.id)?.is_some() {
             return Ok(true);
         }
-        if room.t == "c" && self.0.authz().can(user, "view-c-room", None)? {
+        if room.t == RoomType::Channel && self.0.authz().can(user, "view-c-room", None)? {
             return Ok(true);
         }
         if let Some(prid) = &room.prid
@@ -113,7 +113,7 @@ impl Rooms<'_> {
     pub fn find_typed(
         &self,
         user: &User,
-        t: &str,
+        t: RoomType,
         room_id: Option<&str>,
         room_name: Option<&str>,
         check_archived: bool,
@@ -133,7 +133,7 @@ impl Rooms<'_> {
         }
         if check_archived && room.archived {
             let name = self.display_name(&room);
-            return Err(Kind::RoomArchived.with_message(if t == "p" {
+            return Err(Kind::RoomArchived.with_message(if t == RoomType::Private {
                 format!("The private group, {name}, is archived")
             } else {
                 format!("The channel, {name}, is archived")
@@ -158,9 +158,9 @@ impl Rooms<'_> {
                 );
             }
         };
-        let room = room.filter(|r| r.t == "d").ok_or_else(|| room_not_found_for("d"))?;
+        let room = room.filter(|r| r.t == RoomType::Direct).ok_or_else(|| room_not_found_for(RoomType::Direct))?;
         if !self.can_read(user, &room)? {
-            return Err(room_not_found_for("d"));
+            return Err(room_not_found_for(RoomType::Direct));
         }
         Ok(room)
     }
@@ -181,21 +181,24 @@ impl Rooms<'_> {
         if t.is_empty() || name.is_empty() {
             return Err(invalid_room());
         }
-        if user.is_none() && (t != "c" || !self.0.settings.bool("Accounts_AllowAnonymousRead")) {
+        let t = RoomType::from_code(t);
+        if user.is_none() && (t != Some(RoomType::Channel) || !self.0.settings.bool("Accounts_AllowAnonymousRead")) {
             return Err(invalid_user());
         }
         let room = match (t, user) {
-            ("d", Some(user)) => match self.direct_with_username(user, name)? {
+            (Some(RoomType::Direct), Some(user)) => match self.direct_with_username(user, name)? {
                 Some(r) => Some(r),
                 None => self.0.store.room_by_id(name)?,
             },
-            ("c" | "p", _) => match self.0.store.room_by_name(name.trim_start_matches('#'))? {
-                Some(r) => Some(r),
-                None => self.0.store.room_by_id(name)?,
-            },
+            (Some(RoomType::Channel | RoomType::Private), _) => {
+                match self.0.store.room_by_name(name.trim_start_matches('#'))? {
+                    Some(r) => Some(r),
+                    None => self.0.store.room_by_id(name)?,
+                }
+            }
             _ => None,
         };
-        let room = room.filter(|r| r.t == t).ok_or_else(invalid_room)?;
+        let room = room.filter(|r| Some(r.t) == t).ok_or_else(invalid_room)?;
         if let Some(user) = user
             && !self.can_read(user, &room)?
         {
@@ -261,7 +264,7 @@ impl Rooms<'_> {
     /// A room by id, or `error-room-not-found` worded for the family of rooms of type `t`
     /// ([`room_not_found_for`]): how `channels.*` and `groups.*` read a room again after a
     /// change.
-    pub fn get_worded(&self, rid: &str, t: &str) -> Result<Room> {
+    pub fn get_worded(&self, rid: &str, t: RoomType) -> Result<Room> {
         self.0.store.room_by_id(rid)?.ok_or_else(|| room_not_found_for(t))
     }
 
@@ -336,8 +339,8 @@ impl Rooms<'_> {
             (None, Some(name)) => self.0.store.room_by_name(name)?,
             (None, None) => None,
         }
-        .filter(|r| r.t == "c")
-        .ok_or_else(|| room_not_found_for("c"))?;
+        .filter(|r| r.t == RoomType::Channel)
+        .ok_or_else(|| room_not_found_for(RoomType::Channel))?;
         if !self.0.settings.bool("Accounts_AllowAnonymousRead") {
             return Err(Kind::NotAllowed.with_message("Enable \"Allow Anonymous Read\""));
         }

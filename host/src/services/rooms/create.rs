@@ -8,7 +8,7 @@ use super::*;
 use crate::bus::ChangeAction;
 use crate::error::{Kind, Result};
 use crate::ids;
-use crate::models::{Room, Subscription, User};
+use crate::models::{Room, RoomType, Subscription, User};
 use crate::time::Date;
 
 /// Names nobody may give a room (Rocket.Chat's `Accounts_SystemBlockedUsernameList`).
@@ -46,29 +46,28 @@ impl Rooms<'_> {
 
     // ---------------------------------------------------------------- creation
 
-    /// Creates a channel (`t: "c"`, permission `create-c`) or private group (`"p"`,
-    /// `create-p`); in a team (`extra.teamId`) the permission is `create-team-channel` /
+    /// Creates a channel (permission `create-c`) or private group (`create-p`); in a team (`extra.teamId`) the permission is `create-team-channel` /
     /// `create-team-group` in the team's main room. The creator becomes the room's owner.
     /// (`createChannel`, `createPrivateGroup`, `/create`.)
     pub fn create(&self, owner: &User, new: NewRoom) -> Result<Room> {
-        if new.t != "c" && new.t != "p" {
+        if !new.t.is_group_chat() {
             return Err(Kind::InvalidRoomType.with_message(format!("{} is not a valid room type", new.t)));
         }
         let team_id = new.extra.get("teamId").and_then(as_str).map(String::from);
         match &team_id {
             Some(team_id) => {
                 let team = self.0.store.team_by_id(team_id)?.ok_or(Kind::TeamDoesNotExist)?;
-                let perm = if new.t == "c" { "create-team-channel" } else { "create-team-group" };
+                let perm = if new.t == RoomType::Channel { "create-team-channel" } else { "create-team-group" };
                 self.0.authz().require(owner, perm, Some(&team.room_id))?;
             }
             None => {
-                let perm = if new.t == "c" { "create-c" } else { "create-p" };
+                let perm = if new.t == RoomType::Channel { "create-c" } else { "create-p" };
                 self.0.authz().require(owner, perm, None)?;
             }
         }
         let room = self.create_unchecked(owner, new)?;
         if let Some(team_id) = &team_id
-            && room.t == "c"
+            && room.t == RoomType::Channel
             && let Some(team) = self.0.store.team_by_id(team_id)?
             && let Some(main) = self.0.store.room_by_id(&team.room_id)?
         {
@@ -203,7 +202,7 @@ impl Rooms<'_> {
         let existing = if uids.len() <= 2 {
             self.0.store.room_by_id(&direct_room_id(&uids))?
         } else {
-            self.0.store.rooms_of_user(&uids[0], &["d"])?.into_iter().find(|r| {
+            self.0.store.rooms_of_user(&uids[0], &[RoomType::Direct])?.into_iter().find(|r| {
                 let mut u = r.uids.clone();
                 u.sort();
                 u == uids
@@ -246,7 +245,7 @@ impl Rooms<'_> {
         sorted.sort_by_key(|m| m.display_name().to_lowercase());
         let room = Room {
             id: if uids.len() <= 2 { direct_room_id(&uids) } else { ids::random_id() },
-            t: "d".into(),
+            t: RoomType::Direct,
             ts: now,
             users_count: members.len() as i64,
             uids: uids.clone(),
@@ -305,8 +304,8 @@ impl Rooms<'_> {
     /// Fails with `error-unauthorized` unless `user` may create a room of type `t` (`create-c`
     /// for channels, `create-p` for groups). A room created inside a team (`in_team`) skips
     /// this check, as upstream's `channels.create` does.
-    pub fn check_create(&self, user: &User, t: &str, in_team: bool) -> Result<()> {
-        let permission = if t == "c" { "create-c" } else { "create-p" };
+    pub fn check_create(&self, user: &User, t: RoomType, in_team: bool) -> Result<()> {
+        let permission = if t == RoomType::Channel { "create-c" } else { "create-p" };
         if !in_team && !self.0.authz().can(user, permission, None)? {
             return Err(crate::services::authz::unauthorized());
         }

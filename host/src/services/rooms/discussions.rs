@@ -8,7 +8,7 @@ use super::*;
 use crate::bus::Event;
 use crate::error::{Kind, Result};
 use crate::ids;
-use crate::models::{Room, User};
+use crate::models::{Room, RoomType, User};
 use crate::time::Date;
 
 impl Rooms<'_> {
@@ -70,7 +70,7 @@ impl Rooms<'_> {
         }
         let mut discussion = self.create_unchecked(
             user,
-            NewRoom { t: "p".into(), name: ids::random_id(), members, extra, ..Default::default() },
+            NewRoom { t: RoomType::Private, name: ids::random_id(), members, extra, ..Default::default() },
         )?;
         // The generated `name` is an id; people see `fname`.
         discussion.fname = Some(name.clone());

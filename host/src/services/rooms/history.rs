@@ -202,7 +202,7 @@ impl Rooms<'_> {
     /// store; `name` filters case-insensitively.
     pub fn files(&self, user: &User, room: &Room, name: Option<&str>) -> Result<Vec<Value>> {
         if !self.can_read(user, room)? {
-            return Err(room_not_found_for(&room.t));
+            return Err(room_not_found_for(room.t));
         }
         self.0.files().room_files(room, name)
     }

@@ -65,11 +65,11 @@ impl Rooms<'_> {
     /// `eraseRoom` / `channels.delete` / `im.delete`: `delete-c`, `delete-p` or `delete-d` in
     /// the room. A team's main room goes with its team (`teams.delete`).
     pub fn erase(&self, actor: &User, room: &Room) -> Result<()> {
-        let perm = match room.t.as_str() {
-            "c" => "delete-c",
-            "p" => "delete-p",
-            "d" => "delete-d",
-            _ => return Err(Kind::NotAllowed.into()),
+        let perm = match room.t {
+            RoomType::Channel => "delete-c",
+            RoomType::Private => "delete-p",
+            RoomType::Direct => "delete-d",
+            RoomType::Livechat => return Err(Kind::NotAllowed.into()),
         };
         if !self.0.authz().can(actor, perm, Some(&room.id))? {
             return Err(Kind::NotAllowed.into());

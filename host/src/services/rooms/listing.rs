@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::Rooms;
 use crate::error::Result;
-use crate::models::{Room, User};
+use crate::models::{Room, RoomType, User};
 use crate::query;
 use crate::services::authz::unauthorized;
 
@@ -21,7 +21,7 @@ const INTEGRATION_PERMISSIONS: [&str; 4] = [
 
 impl Rooms<'_> {
     /// The rooms of these types (all types when empty) that `user` is subscribed to.
-    pub fn of_user(&self, user: &User, types: &[&str]) -> Result<Vec<Room>> {
+    pub fn of_user(&self, user: &User, types: &[RoomType]) -> Result<Vec<Room>> {
         self.0.store.rooms_of_user(&user.id, types)
     }
 
@@ -39,7 +39,7 @@ impl Rooms<'_> {
         Ok(self
             .0
             .store
-            .rooms_by_types(&["c"])?
+            .rooms_by_types(&[RoomType::Channel])?
             .into_iter()
             .filter(|r| see_all || joined.contains(&r.id))
             .filter(|r| r.team_id.is_none() || joined.contains(&r.id))
@@ -49,7 +49,7 @@ impl Rooms<'_> {
 
     /// Every room of these types (all types when empty), for holders of
     /// `view-room-administration` (`groups.listAll`, `im.list.everyone`).
-    pub fn list_all(&self, user: &User, types: &[&str]) -> Result<Vec<Room>> {
+    pub fn list_all(&self, user: &User, types: &[RoomType]) -> Result<Vec<Room>> {
         self.0.authz().require(user, "view-room-administration", None)?;
         self.0.store.rooms_by_types(types)
     }
@@ -77,7 +77,7 @@ impl Rooms<'_> {
     pub fn autocomplete_joined(&self, user: &User, name: &str) -> Result<Vec<Room>> {
         let name = name.to_lowercase();
         Ok(self
-            .of_user(user, &["c", "p"])?
+            .of_user(user, &[RoomType::Channel, RoomType::Private])?
             .into_iter()
             .filter(|r| r.name.as_deref().unwrap_or("").to_lowercase().contains(&name))
             .take(10)
@@ -85,7 +85,7 @@ impl Rooms<'_> {
     }
 
     /// The first room of type `t` whose REST view matches the query `q` (`channels.online`).
-    pub fn first_matching(&self, t: &str, q: &Map<String, Value>) -> Result<Option<Room>> {
+    pub fn first_matching(&self, t: RoomType, q: &Map<String, Value>) -> Result<Option<Room>> {
         for room in self.0.store.rooms_by_types(&[t])? {
             if query::matches(&self.view(&room), q)? {
                 return Ok(Some(room));
@@ -100,7 +100,7 @@ impl Rooms<'_> {
     pub fn integrations(
         &self,
         user: &User,
-        t: &str,
+        t: RoomType,
         room_id: Option<&str>,
         room_name: Option<&str>,
     ) -> Result<Vec<Value>> {
@@ -121,5 +121,5 @@ fn admin_type_matches(room: &Room, types: &[String]) -> bool {
     let has = |t: &str| types.iter().any(|x| x == t);
     (has("discussions") && room.prid.is_some())
         || (has("teams") && room.team_main)
-        || (has(&room.t) && room.prid.is_none() && !room.team_main)
+        || (has(room.t.code()) && room.prid.is_none() && !room.team_main)
 }

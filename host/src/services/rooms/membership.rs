@@ -6,7 +6,7 @@ use super::*;
 use crate::bus::ChangeAction;
 use crate::error::{Kind, Result};
 use crate::ids;
-use crate::models::{Room, User};
+use crate::models::{Room, RoomType, User};
 use crate::store::{MemberQuery, TeamMember, TeamUser};
 use crate::time::Date;
 
@@ -130,7 +130,9 @@ impl Rooms<'_> {
     /// Adds a new user to every default room (`default: true`), as joining them: a
     /// subscription, the `uj` system message and the room and subscription events.
     pub fn join_defaults(&self, user: &User) -> Result<()> {
-        for room in self.0.store.rooms_by_types(&["c", "p"])?.into_iter().filter(|r| r.is_default) {
+        for room in
+            self.0.store.rooms_by_types(&[RoomType::Channel, RoomType::Private])?.into_iter().filter(|r| r.is_default)
+        {
             self.add_user(&room, user, None, false)?;
         }
         Ok(())
@@ -145,8 +147,8 @@ impl Rooms<'_> {
         }
         let in_room = self.0.store.subscription(&room.id, &actor.id)?.is_some();
         let allowed = (in_room && self.0.authz().can(actor, "add-user-to-joined-room", Some(&room.id))?)
-            || (room.t == "c" && self.0.authz().can(actor, "add-user-to-any-c-room", None)?)
-            || (room.t == "p" && self.0.authz().can(actor, "add-user-to-any-p-room", None)?);
+            || (room.t == RoomType::Channel && self.0.authz().can(actor, "add-user-to-any-c-room", None)?)
+            || (room.t == RoomType::Private && self.0.authz().can(actor, "add-user-to-any-p-room", None)?);
         if !allowed {
             return Err(Kind::NotAllowed.into());
         }
@@ -167,7 +169,7 @@ impl Rooms<'_> {
     /// `joinRoom` / `channels.join` / `/join`: joins a public channel the user may see,
     /// checking its join code unless the user holds `join-without-join-code`.
     pub fn join(&self, user: &User, room: &Room, join_code: Option<&str>) -> Result<bool> {
-        if room.t != "c" || !self.can_read(user, room)? {
+        if room.t != RoomType::Channel || !self.can_read(user, room)? {
             return Err(Kind::NotAllowed.into());
         }
         if self.0.store.subscription(&room.id, &user.id)?.is_some() {
@@ -191,7 +193,7 @@ impl Rooms<'_> {
         if room.is_direct() {
             return Err(Kind::NotAllowed.into());
         }
-        let perm = if room.t == "c" { "leave-c" } else { "leave-p" };
+        let perm = if room.t == RoomType::Channel { "leave-c" } else { "leave-p" };
         if !self.0.authz().can(user, perm, None)? {
             return Err(Kind::NotAllowed.into());
         }
@@ -212,9 +214,9 @@ impl Rooms<'_> {
         if room.is_direct() || !self.0.authz().can(actor, "remove-user", Some(&room.id))? {
             return Err(Kind::NotAllowed.into());
         }
-        let any = if room.t == "c" { "kick-user-from-any-c-room" } else { "kick-user-from-any-p-room" };
+        let any = if room.t == RoomType::Channel { "kick-user-from-any-c-room" } else { "kick-user-from-any-p-room" };
         if !self.0.authz().can(actor, any, None)? && !self.can_read(actor, room)? {
-            return Err(room_not_found_for(&room.t));
+            return Err(room_not_found_for(room.t));
         }
         let sub = self.0.store.subscription(&room.id, &target.id)?.ok_or(Kind::UserNotInRoom)?;
         if sub.has_role("owner") && self.0.store.subscriptions_with_role(&room.id, "owner")?.len() == 1 {
@@ -270,7 +272,7 @@ impl Rooms<'_> {
         if !self.0.authz().can(actor, "mute-user", Some(&room.id))? {
             return Err(Kind::NotAllowed.into());
         }
-        if room.t != "c" && room.t != "p" {
+        if room.t != RoomType::Channel && room.t != RoomType::Private {
             return Err(Kind::InvalidRoomType.with_message(format!("{} is not a valid room type", room.t)));
         }
         let user = self.0.store.user_by_username(username.trim_start_matches('@'))?.ok_or_else(invalid_user)?;

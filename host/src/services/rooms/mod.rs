@@ -30,7 +30,7 @@ use super::Services;
 use crate::bus::{ChangeAction, Event};
 use crate::error::{Error, Kind, Result};
 use crate::ids;
-use crate::models::{Room, Subscription, User, UserRef};
+use crate::models::{Room, RoomType, Subscription, User, UserRef};
 use crate::time::Date;
 
 /// Rooms operations.
@@ -80,11 +80,11 @@ pub fn room_not_found() -> Error {
 
 /// `error-room-not-found` worded for the room type, as the `channels.*`, `groups.*` and `im.*`
 /// families word it.
-pub fn room_not_found_for(t: &str) -> Error {
+pub fn room_not_found_for(t: RoomType) -> Error {
     match t {
-        "p" => Kind::RoomNotFound
+        RoomType::Private => Kind::RoomNotFound
             .with_message("The required \"roomId\" or \"roomName\" param provided does not match any group"),
-        "d" => {
+        RoomType::Direct => {
             Kind::RoomNotFound.with_message("The required \"roomId\" param provided does not match any direct message")
         }
         _ => room_not_found(),
@@ -98,8 +98,8 @@ pub(super) fn invalid_user() -> Error {
 /// What [`Rooms::create`] needs to create a channel or a private group.
 #[derive(Debug, Clone, Default)]
 pub struct NewRoom {
-    /// `c` or `p`.
-    pub t: String,
+    /// A channel or a private group.
+    pub t: RoomType,
     pub name: String,
     /// Usernames added besides the creator (unknown ones are skipped).
     pub members: Vec<String>,
@@ -220,7 +220,8 @@ mod tests {
         let owner = user(&s, "owner");
         let bob = user(&s, "bob");
         let eve = user(&s, "eve");
-        let new = NewRoom { t: "p".into(), name: "club".into(), members: vec!["bob".into()], ..Default::default() };
+        let new =
+            NewRoom { t: RoomType::Private, name: "club".into(), members: vec!["bob".into()], ..Default::default() };
         let room = s.rooms().create(&owner, new).unwrap();
         assert!(s.rooms().can_post(&bob, &room).is_ok());
         assert_eq!(s.rooms().can_post(&eve, &room).unwrap_err().id(), "error-not-allowed");
@@ -244,17 +245,17 @@ mod tests {
 
     #[test]
     pub(super) fn settings_apply_and_record_messages() {
-        let mut room = Room { t: "c".into(), name: Some("a".into()), ..Default::default() };
+        let mut room = Room { t: RoomType::Channel, name: Some("a".into()), ..Default::default() };
         let actor = User { username: "bob".into(), ..Default::default() };
         let (mut msgs, mut renamed, mut retyped) = (vec![], None, None);
         apply_setting(&mut room, "roomName", &json!("b"), &actor, &mut msgs, &mut renamed, &mut retyped).unwrap();
         apply_setting(&mut room, "roomType", &json!("p"), &actor, &mut msgs, &mut renamed, &mut retyped).unwrap();
         apply_setting(&mut room, "joinCode", &json!(" 123 "), &actor, &mut msgs, &mut renamed, &mut retyped).unwrap();
         assert_eq!(room.name.as_deref(), Some("b"));
-        assert_eq!(room.t, "p");
+        assert_eq!(room.t, RoomType::Private);
         assert_eq!(room.join_code.as_deref(), Some("123"));
         assert!(room.join_code_required);
         assert_eq!(msgs, vec![("r", "b".to_string()), ("room_changed_privacy", "private".to_string())]);
-        assert_eq!(retyped.as_deref(), Some("p"));
+        assert_eq!(retyped, Some(RoomType::Private));
     }
 }

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use super::*;
 use crate::bus::ChangeAction;
 use crate::error::{Kind, Result};
-use crate::models::{Room, User};
+use crate::models::{Room, RoomType, User};
 use crate::time::Date;
 
 /// The settings [`Rooms::save_settings`] accepts (`saveRoomSettings`).
@@ -49,7 +49,7 @@ impl Rooms<'_> {
         let now = Date::now();
         let mut messages: Vec<(&'static str, String)> = Vec::new();
         let mut renamed: Option<String> = None;
-        let mut retyped: Option<String> = None;
+        let mut retyped: Option<RoomType> = None;
         let after = self
             .0
             .store
@@ -63,7 +63,7 @@ impl Rooms<'_> {
             })?
             .ok_or_else(room_not_found)?;
         if renamed.is_some() || retyped.is_some() {
-            let (name, fname, t) = (after.name.clone(), after.fname.clone(), after.t.clone());
+            let (name, fname, t) = (after.name.clone(), after.fname.clone(), after.t);
             let is_discussion = after.prid.is_some();
             let (_, subs) = self
                 .0
@@ -73,7 +73,7 @@ impl Rooms<'_> {
                         s.name = name.clone().unwrap_or_default();
                     }
                     s.fname = fname.clone();
-                    s.t = t.clone();
+                    s.t = t;
                     s.updated_at = now;
                     true
                 })?
@@ -88,7 +88,7 @@ impl Rooms<'_> {
                 if renamed.is_some() {
                     team.name = after.name.clone().unwrap_or_default();
                 }
-                team.kind = if after.t == "p" { 1 } else { 0 };
+                team.kind = if after.t == RoomType::Private { 1 } else { 0 };
                 team.updated_at = now;
                 self.0.store.update_team(&team)?;
             }
@@ -144,29 +144,33 @@ impl Rooms<'_> {
                 }
             }
             "roomType" => {
-                let t = value.as_str().ok_or_else(bad)?;
-                if t != "c" && t != "p" {
-                    return Err(Kind::InvalidRoomType.with_message(format!("{t} is not a valid room type")));
-                }
+                let code = value.as_str().ok_or_else(bad)?;
+                let Some(t) = RoomType::from_code(code).filter(|t| t.is_group_chat()) else {
+                    return Err(Kind::InvalidRoomType.with_message(format!("{code} is not a valid room type")));
+                };
                 if t != room.t {
                     let team_room = match &room.team_id {
                         Some(team_id) => self.0.store.team_by_id(team_id)?.map(|t| t.room_id),
                         None => None,
                     };
                     match (&team_room, t) {
-                        (None, "c") if !self.0.authz().can(actor, "create-c", None)? => {
+                        (None, RoomType::Channel) if !self.0.authz().can(actor, "create-c", None)? => {
                             return Err(Kind::ActionNotAllowed
                                 .with_message("Changing a private group to a public channel is not allowed"));
                         }
-                        (None, "p") if !self.0.authz().can(actor, "create-p", None)? => {
+                        (None, RoomType::Private) if !self.0.authz().can(actor, "create-p", None)? => {
                             return Err(Kind::ActionNotAllowed
                                 .with_message("Changing a public channel to a private room is not allowed"));
                         }
-                        (Some(tr), "c") if !self.0.authz().can(actor, "create-team-channel", Some(tr))? => {
+                        (Some(tr), RoomType::Channel)
+                            if !self.0.authz().can(actor, "create-team-channel", Some(tr))? =>
+                        {
                             return Err(Kind::ActionNotAllowed
                                 .with_message("Changing a team's private group to a public channel is not allowed"));
                         }
-                        (Some(tr), "p") if !self.0.authz().can(actor, "create-team-group", Some(tr))? => {
+                        (Some(tr), RoomType::Private)
+                            if !self.0.authz().can(actor, "create-team-group", Some(tr))? =>
+                        {
                             return Err(Kind::ActionNotAllowed
                                 .with_message("Changing a team's public channel to a private room is not allowed"));
                         }
@@ -200,12 +204,14 @@ impl Rooms<'_> {
             "encrypted" => {
                 let v = value.as_bool().ok_or_else(bad)?;
                 if v != room.encrypted {
-                    if room.t != "p" && room.t != "d" {
+                    if room.t != RoomType::Private && room.t != RoomType::Direct {
                         return Err(
                             Kind::ActionNotAllowed.with_message("Only groups or direct channels can enable encryption")
                         );
                     }
-                    if room.t != "d" && !self.0.authz().can(actor, "toggle-room-e2e-encryption", Some(&room.id))? {
+                    if room.t != RoomType::Direct
+                        && !self.0.authz().can(actor, "toggle-room-e2e-encryption", Some(&room.id))?
+                    {
                         return Err(
                             Kind::ActionNotAllowed.with_message("You do not have permission to toggle E2E encryption")
                         );
@@ -234,7 +240,7 @@ pub(super) fn apply_setting(
     actor: &User,
     messages: &mut Vec<(&'static str, String)>,
     renamed: &mut Option<String>,
-    retyped: &mut Option<String>,
+    retyped: &mut Option<RoomType>,
 ) -> Result<()> {
     let text = || value.as_str().unwrap_or("").to_string();
     match key {
@@ -266,10 +272,13 @@ pub(super) fn apply_setting(
             r.custom_fields = value.as_object().cloned();
         }
         "roomType" => {
-            let t = text();
+            let t = RoomType::from_code(&text()).ok_or(Kind::InvalidRoomType)?;
             if t != r.t {
-                r.t = t.clone();
-                messages.push(("room_changed_privacy", if t == "c" { "public".into() } else { "private".into() }));
+                r.t = t;
+                messages.push((
+                    "room_changed_privacy",
+                    if t == RoomType::Channel { "public".into() } else { "private".into() },
+                ));
                 *retyped = Some(t);
             }
         }

@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_i
 use super::SqliteStore;
 use super::docs::{collect, decode, encode};
 use crate::error::{Error, Kind, Result};
-use crate::models::{Message, Room, Subscription, User};
+use crate::models::{Message, Room, RoomType, Subscription, User};
 use crate::store::{CleanHistory, HistoryQuery, MemberQuery, RoomStore, Team, TeamMember, Tombstone};
 use crate::time::Date;
 
@@ -27,7 +27,7 @@ fn team_name_taken(e: rusqlite::Error) -> Error {
 }
 
 fn room_name_column(room: &Room) -> Option<&str> {
-    if room.t == "d" { None } else { room.name.as_deref() }
+    if room.t == RoomType::Direct { None } else { room.name.as_deref() }
 }
 
 fn put_subscription(tx: &Transaction, sub: &Subscription) -> Result<()> {
@@ -42,7 +42,7 @@ fn put_subscription(tx: &Transaction, sub: &Subscription) -> Result<()> {
 pub(super) fn put_room(tx: &Transaction, room: &Room) -> Result<()> {
     tx.execute(
         "UPDATE rooms SET t = ?2, name = ?3, doc = ?4 WHERE id = ?1",
-        params![room.id, room.t, room_name_column(room), encode(room)?],
+        params![room.id, room.t.code(), room_name_column(room), encode(room)?],
     )
     .map_err(room_name_taken)?;
     Ok(())
@@ -214,7 +214,7 @@ impl RoomStore for SqliteStore {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO rooms (id, t, name, doc) VALUES (?1, ?2, ?3, ?4)",
-                params![room.id, room.t, room_name_column(room), encode(room)?],
+                params![room.id, room.t.code(), room_name_column(room), encode(room)?],
             )
             .map_err(room_name_taken)?;
             for sub in subscriptions {
@@ -298,7 +298,7 @@ impl RoomStore for SqliteStore {
         })
     }
 
-    fn rooms_by_types(&self, types: &[&str]) -> Result<Vec<Room>> {
+    fn rooms_by_types(&self, types: &[RoomType]) -> Result<Vec<Room>> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT doc FROM rooms WHERE ?1 = '[]' OR t IN (SELECT value FROM json_each(?1)) ORDER BY rowid",
@@ -307,7 +307,7 @@ impl RoomStore for SqliteStore {
         })
     }
 
-    fn rooms_of_user(&self, user_id: &str, types: &[&str]) -> Result<Vec<Room>> {
+    fn rooms_of_user(&self, user_id: &str, types: &[RoomType]) -> Result<Vec<Room>> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT r.doc FROM subscriptions s JOIN rooms r ON r.id = s.rid
@@ -647,7 +647,7 @@ mod tests {
     fn history_ranges_types_mentions_and_cleaning() {
         let dir = std::env::temp_dir().join(format!("orbit-room-store-{}", crate::ids::random_id()));
         let store = SqliteStore::open(&dir).unwrap();
-        let room = Room { id: "R".into(), t: "c".into(), name: Some("r".into()), ..Default::default() };
+        let room = Room { id: "R".into(), t: RoomType::Channel, name: Some("r".into()), ..Default::default() };
         store.insert_room(&room, &[]).unwrap();
         for i in 0..10 {
             let t = if i % 3 == 0 { Some("uj") } else { None };

@@ -81,12 +81,12 @@ impl RoomActionsHost for ServerHost {
         members: Vec<String>,
     ) -> HostResult<String> {
         let t = match kind {
-            NewRoomKind::Channel => "c",
-            NewRoomKind::Group => "p",
+            NewRoomKind::Channel => models::RoomType::Channel,
+            NewRoomKind::Group => models::RoomType::Private,
         };
         self.act(cx, move |s, user| {
             let name = name.trim_start_matches('#').to_string();
-            let new = NewRoom { t: t.into(), name, members, ..Default::default() };
+            let new = NewRoom { t, name, members, ..Default::default() };
             s.rooms().create(user, new).map(|room| room.id)
         })
         .await

@@ -8,12 +8,12 @@ use orbit_apps::{CallContext, HostResult};
 use super::ServerHost;
 use crate::models;
 
-fn room_kind(t: &str) -> RoomKind {
+fn room_kind(t: models::RoomType) -> RoomKind {
     match t {
-        "p" => RoomKind::Group,
-        "d" => RoomKind::Direct,
-        "l" => RoomKind::Livechat,
-        _ => RoomKind::Channel,
+        models::RoomType::Channel => RoomKind::Channel,
+        models::RoomType::Private => RoomKind::Group,
+        models::RoomType::Direct => RoomKind::Direct,
+        models::RoomType::Livechat => RoomKind::Livechat,
     }
 }
 
@@ -22,7 +22,7 @@ fn room_view(room: &models::Room) -> Room {
     Room {
         id: room.id.clone(),
         name: if room.is_direct() { None } else { room.name.clone() },
-        kind: room_kind(&room.t),
+        kind: room_kind(room.t),
         topic: room.topic.clone().filter(|t| !t.is_empty()),
         read_only: room.ro,
         archived: room.archived,
