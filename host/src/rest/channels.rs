@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::routing::{MethodRouter, get};
 use serde_json::{Map, Value, json};
 
-use super::paging::ListOptions;
+use super::paging::{ListOptions, docs};
 use super::params::{Params, Query};
 use super::reply::{Reply, ok};
 use super::rooms::{
@@ -156,7 +156,7 @@ fn find(s: &Services, k: Kind, user: &User, p: &Params, check_archived: bool) ->
 fn room_answer(s: &Services, k: Kind, rid: &str) -> Result<Value> {
     let room = s.rooms().get_worded(rid, k.t)?;
     let mut o = Map::new();
-    o.insert(k.key.into(), s.rooms().view(&room));
+    o.insert(k.key.into(), room.public_view());
     Ok(Value::Object(o))
 }
 
@@ -255,7 +255,7 @@ fn members(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
 pub(super) fn members_of(s: &Services, user: &User, room: &Room, p: &Params) -> Result<Value> {
     let (opts, q) = member_query(s, p)?;
     let (members, total) = s.rooms().members(user, room, &q)?;
-    Ok(opts.envelope("members", members, total))
+    Ok(opts.envelope("members", docs(members)?, total))
 }
 
 /// The message list options of a request, with `mentionIds`, `starredIds` and `pinned`
@@ -305,7 +305,7 @@ fn messages(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
 pub(super) fn messages_of(s: &Services, user: &User, room: &Room, p: &Params) -> Result<Value> {
     let (opts, list) = message_options(s, p)?;
     let (page, total) = s.rooms().messages(user, room, &list)?;
-    Ok(message_page(&opts, page, total))
+    Ok(message_page(&opts, docs(page)?, total))
 }
 
 /// The page of a room's messages a request asks for, the caller's access already settled
@@ -313,7 +313,7 @@ pub(super) fn messages_of(s: &Services, user: &User, room: &Room, p: &Params) ->
 pub(super) fn any_messages_of(s: &Services, room: &Room, p: &Params) -> Result<Value> {
     let (opts, list) = message_options(s, p)?;
     let (page, total) = s.rooms().list_messages(room, &list)?;
-    Ok(message_page(&opts, page, total))
+    Ok(message_page(&opts, docs(page)?, total))
 }
 
 /// The history options of a request (`latest`, `oldest`, `inclusive`, `count`, `offset`,
@@ -337,14 +337,27 @@ pub(super) fn history_options(s: &Services, p: &Params) -> Result<HistoryOptions
 
 /// `GET <family>.history?roomId=&latest=&oldest=&inclusive=&count=&offset=&unreads=`.
 fn history(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
-    let room = find(s, k, user, p, false)?;
-    s.rooms().history(user, &room, &history_options(s, p)?)
+    history_of(s, user, &find(s, k, user, p, false)?, p)
+}
+
+/// The history page a request asks for → `{messages}`, plus `firstUnread` and
+/// `unreadNotLoaded` when it asks for `unreads` (`channels.history`, `groups.history`,
+/// `im.history`).
+pub(super) fn history_of(s: &Services, user: &User, room: &Room, p: &Params) -> Result<Value> {
+    let o = history_options(s, p)?;
+    let page = s.rooms().history(user, room, &o)?;
+    let mut out = json!({"messages": docs(page.messages)?});
+    if o.unreads {
+        out["firstUnread"] = serde_json::to_value(page.first_unread)?;
+        out["unreadNotLoaded"] = json!(page.unread_not_loaded);
+    }
+    Ok(out)
 }
 
 /// `GET <family>.counters?roomId=|roomName=&userId=`.
 fn counters(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
     let room = find(s, k, user, p, false)?;
-    s.rooms().counters(user, &room, text(p, "userId").as_deref())
+    Ok(serde_json::to_value(s.rooms().counters(user, &room, text(p, "userId").as_deref())?)?)
 }
 
 /// `GET <family>.files?roomId=|roomName=&name=` → `{files, count, offset, total}`.
@@ -357,7 +370,7 @@ fn files(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
 pub(super) fn files_of(s: &Services, user: &User, room: &Room, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
     let files = s.rooms().files(user, room, text(p, "name").as_deref())?;
-    let (page, total) = opts.apply(files, Some(json!({"name": 1})))?;
+    let (page, total) = opts.apply(docs(files)?, Some(json!({"name": 1})))?;
     Ok(opts.envelope("files", page, total))
 }
 

@@ -13,7 +13,8 @@ use crate::error::{Error, Kind, Result};
 use crate::models::User;
 use crate::services::Services;
 use crate::services::commands::Typed;
-use crate::services::messages::{Draft, MessageList, ThreadListKind, deleted_view, message_not_found, trash_view};
+use crate::services::messages::{Draft, MessageList, ThreadListKind, message_not_found};
+use crate::store::Tombstone;
 use crate::store::{MessageFilter, MessageSort};
 use crate::time::Date;
 
@@ -279,7 +280,7 @@ fn sync_messages(s: &Services, user: &User, p: &Params) -> Result<Value> {
         let (updated, deleted) = s.messages().sync(user, &rid, since)?;
         return Ok(json!({"result": {
             "updated": updated,
-            "deleted": deleted.iter().map(deleted_view).collect::<Vec<_>>(),
+            "deleted": deleted,
         }}));
     }
     let kind = text(p, "type").ok_or_else(|| {
@@ -384,14 +385,14 @@ fn updated_since(p: &Params) -> Result<Date> {
 fn sync_threads_list(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let rid = required(p, "rid")?;
     let (update, remove) = s.messages().sync_threads(user, &rid, updated_since(p)?)?;
-    Ok(json!({"threads": {"update": update, "remove": remove.iter().map(trash_view).collect::<Vec<_>>()}}))
+    Ok(json!({"threads": {"update": update, "remove": trashed(remove)}}))
 }
 
 /// `GET chat.syncThreadMessages?tmid&updatedSince` → `{messages: {update, remove}}`.
 fn sync_thread_messages(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let tmid = required(p, "tmid")?;
     let (update, remove) = s.messages().sync_thread_messages(user, &tmid, updated_since(p)?)?;
-    Ok(json!({"messages": {"update": update, "remove": remove.iter().map(trash_view).collect::<Vec<_>>()}}))
+    Ok(json!({"messages": {"update": update, "remove": trashed(remove)}}))
 }
 
 /// `GET chat.getMessageReadReceipts?messageId` → `{receipts}`.
@@ -403,4 +404,11 @@ fn read_receipts(s: &Services, user: &User, p: &Params) -> Result<Value> {
         e => e,
     })?;
     Ok(json!({"receipts": receipts}))
+}
+
+/// Deleted messages as the thread sync endpoints list them: `{_id, _deletedAt, __collection__}`.
+fn trashed(tombstones: Vec<Tombstone>) -> Vec<Value> {
+    let collection =
+        |t: Tombstone| json!({"_id": t.id, "_deletedAt": t.deleted_at, "__collection__": "rocketchat_message"});
+    tombstones.into_iter().map(collection).collect()
 }

@@ -14,7 +14,8 @@ use super::params::{Body, Params, Query};
 use super::reply::{Reply, ok, ok_empty};
 use crate::error::{Kind, Result};
 use crate::services::Services;
-use crate::services::commands::{Invocation, PreviewChoice, command_view};
+use crate::services::apps::AppCommand;
+use crate::services::commands::{Invocation, PreviewChoice};
 
 /// Routes of this family.
 pub fn routes() -> Router<Arc<Services>> {
@@ -86,4 +87,17 @@ async fn execute_preview(State(svc): State<Arc<Services>>, Auth(caller): Auth, B
     };
     svc.blocking(move |s| s.commands().execute_preview_item(&caller.user, &inv, &item)).await?;
     Ok(ok_empty())
+}
+
+/// A command as `commands.list` and `commands.get` show it.
+fn command_view(c: &AppCommand) -> Value {
+    json!({
+        "command": c.command,
+        "params": c.params,
+        "description": c.description,
+        "clientOnly": false,
+        "providesPreview": c.provides_preview,
+        "permission": c.permissions,
+        "appId": c.app_id,
+    })
 }

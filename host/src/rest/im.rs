@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::Router;
 use serde_json::{Value, json};
 
-use super::channels::{any_messages_of, files_of, history_options, members_of, messages_of};
+use super::channels::{any_messages_of, files_of, history_of, members_of, messages_of};
 use super::paging::ListOptions;
 use super::params::Params;
 use super::rooms::{failure, get_with, post_with, room_page, text};
@@ -64,7 +64,7 @@ fn create(s: &Services, user: &User, p: &Params) -> Result<Value> {
         }
     };
     let room = s.rooms().create_direct(user, &usernames, p.bool("excludeSelf", false)?)?;
-    let mut view = s.rooms().view(&room);
+    let mut view = room.public_view();
     view["rid"] = json!(room.id);
     Ok(json!({"room": view}))
 }
@@ -108,8 +108,7 @@ fn history(s: &Services, user: &User, p: &Params) -> Result<Value> {
     if text(p, "roomId").is_none() {
         return Err(Kind::RoomParamNotProvided.with_message("Query param \"roomId\" is required"));
     }
-    let room = find(s, user, p)?;
-    s.rooms().history(user, &room, &history_options(s, p)?)
+    history_of(s, user, &find(s, user, p)?, p)
 }
 
 /// `GET im.messages?roomId=|username=` with `query`, `sort`, `fields` and paging.
@@ -141,7 +140,7 @@ fn counters(s: &Services, user: &User, p: &Params) -> Result<Value> {
     }
     let target = s.rooms().counters_subject(user, text(p, "userId").as_deref())?;
     let room = find(s, &target, p)?;
-    s.rooms().counters(user, &room, Some(&target.id))
+    Ok(serde_json::to_value(s.rooms().counters(user, &room, Some(&target.id))?)?)
 }
 
 /// `GET im.list`: the caller's DMs → `{ims, count, offset, total}`.

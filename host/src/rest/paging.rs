@@ -1,12 +1,18 @@
 //! Paging (`offset`, `count`) and list options (`sort`, `query`, `fields`) with the
 //! `API_Default_Count` / `API_Upper_Count_Limit` / `API_Allow_Infinite_Count` clamps.
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::params::Params;
 use crate::error::{Kind, Result};
 use crate::query;
 use crate::services::Services;
+
+/// Typed items as the documents [`ListOptions::apply`] filters, sorts and projects.
+pub fn docs<T: Serialize>(items: impl IntoIterator<Item = T>) -> Result<Vec<Value>> {
+    Ok(items.into_iter().map(serde_json::to_value).collect::<serde_json::Result<_>>()?)
+}
 
 /// Parsed list options of a request.
 #[derive(Debug, Clone, Default)]

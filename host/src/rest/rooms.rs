@@ -17,7 +17,6 @@ use crate::models::{Room, User};
 use crate::query;
 use crate::services::Services;
 use crate::services::rooms::NewDiscussion;
-use crate::services::subscriptions::tombstone_view;
 use crate::store::CleanHistory;
 use crate::time::Date;
 
@@ -95,7 +94,7 @@ pub(super) fn room_page(
     key: &str,
     default_sort: Value,
 ) -> Result<Value> {
-    let docs: Vec<Value> = rooms.iter().map(|r| s.rooms().view(r)).collect();
+    let docs: Vec<Value> = rooms.iter().map(|r| r.public_view()).collect();
     let (page, total) = opts.apply(docs, Some(default_sort))?;
     Ok(opts.envelope(key, page, total))
 }
@@ -148,15 +147,15 @@ fn rooms_get(s: &Services, user: &User, p: &Params) -> Result<Value> {
     };
     let changes = s.subscriptions().rooms(user, since)?;
     Ok(json!({
-        "update": changes.update.iter().map(|r| s.rooms().view(r)).collect::<Vec<_>>(),
-        "remove": changes.remove.iter().map(tombstone_view).collect::<Vec<_>>(),
+        "update": changes.update.iter().map(|r| r.public_view()).collect::<Vec<_>>(),
+        "remove": changes.remove,
     }))
 }
 
 /// `GET rooms.info?roomId=|roomName=`: `{room}` plus its `team` and discussion `parent`.
 fn info(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let room = any_room(s, user, p)?;
-    let mut view = s.rooms().view(&room);
+    let mut view = room.public_view();
     if let Some(f) = p.json_object("fields")? {
         query::project(&mut view, &f);
     }
@@ -203,7 +202,7 @@ fn admin_rooms(s: &Services, user: &User, p: &Params) -> Result<Value> {
 /// `GET rooms.adminRooms.getRoom?rid=` (`view-room-administration`).
 fn admin_room(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let rid = p.opt_str("rid").filter(|r| !r.is_empty());
-    Ok(s.rooms().view(&s.rooms().admin_room(user, rid.as_deref())?))
+    Ok(s.rooms().admin_room(user, rid.as_deref())?.public_view())
 }
 
 fn flag(p: &Params, name: &str) -> bool {
@@ -261,7 +260,7 @@ fn create_discussion(s: &Services, user: &User, p: &Params) -> Result<Value> {
             reply: text(p, "reply"),
         },
     )?;
-    let mut view = s.rooms().view(&discussion);
+    let mut view = discussion.public_view();
     view["rid"] = json!(discussion.id);
     Ok(json!({"discussion": view}))
 }

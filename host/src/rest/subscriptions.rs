@@ -10,7 +10,6 @@ use super::rooms::{failure, get_with, post_with, text};
 use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::services::Services;
-use crate::services::subscriptions::tombstone_view;
 use crate::time::Date;
 
 /// Routes of this family.
@@ -33,7 +32,7 @@ fn get(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let changes = s.subscriptions().get(user, since)?;
     Ok(json!({
         "update": changes.update,
-        "remove": changes.remove.iter().map(tombstone_view).collect::<Vec<_>>(),
+        "remove": changes.remove,
     }))
 }
 

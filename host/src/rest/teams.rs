@@ -148,14 +148,14 @@ fn leave(s: &Services, user: &User, p: &Params) -> Result<Value> {
 fn add_rooms(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let team = team(s, p)?;
     let rooms = s.teams().add_rooms(user, &team, &p.list("rooms"))?;
-    Ok(json!({"rooms": rooms.iter().map(|r| s.rooms().view(r)).collect::<Vec<_>>()}))
+    Ok(json!({"rooms": rooms.iter().map(|r| r.public_view()).collect::<Vec<_>>()}))
 }
 
 /// `POST teams.removeRoom {teamId|teamName, roomId}` → `{room}`.
 fn remove_room(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let team = team(s, p)?;
     let room = s.teams().remove_room(user, &team, &p.str("roomId")?)?;
-    Ok(json!({"room": s.rooms().view(&room)}))
+    Ok(json!({"room": room.public_view()}))
 }
 
 /// `POST teams.updateRoom {roomId, isDefault}` → `{room}`.
@@ -165,7 +165,7 @@ fn update_room(s: &Services, user: &User, p: &Params) -> Result<Value> {
         return Err(Kind::invalid_param("isDefault"));
     }
     let room = s.teams().update_room(user, &rid, p.bool("isDefault", false)?)?;
-    Ok(json!({"room": s.rooms().view(&room)}))
+    Ok(json!({"room": room.public_view()}))
 }
 
 /// `GET teams.listRooms?teamId=|teamName=&filter=&type=autoJoin` → `{rooms, total, count, offset}`.
@@ -174,7 +174,7 @@ fn list_rooms(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let team = team(s, p)?;
     let auto_join = p.opt_str("type").as_deref() == Some("autoJoin");
     let rooms = s.teams().list_rooms(user, &team, text(p, "filter").as_deref(), auto_join)?;
-    Ok(page_of(&opts, rooms.iter().map(|r| s.rooms().view(r)).collect(), "rooms"))
+    Ok(page_of(&opts, rooms.iter().map(|r| r.public_view()).collect(), "rooms"))
 }
 
 /// `GET teams.listRoomsOfUser?teamId=|teamName=&userId=&canUserDelete=`.

@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::auth::{Auth, browser_caller};
-use super::paging::ListOptions;
+use super::paging::{ListOptions, docs};
 use super::params::{Body, Params, Query};
 use super::reply::{Reply, ok};
 use crate::error::{Error, Kind, Result};
@@ -185,7 +185,7 @@ async fn images(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): 
             let from = p.opt_str("startingFromId").filter(|v| !v.is_empty());
             let (files, total) =
                 s.uploads().room_images(&caller.user, &rid, from.as_deref(), opts.offset, opts.count)?;
-            Ok(opts.envelope("files", files, total))
+            Ok(opts.envelope("files", docs(files)?, total))
         })
         .await?;
     Ok(ok(value))

@@ -10,7 +10,7 @@
 
 use orbit_apps::AppError;
 use orbit_apps::bindings::{CommandContext, PreviewItem, PreviewKind};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::Services;
 use super::apps::AppCommand;
@@ -63,17 +63,21 @@ fn no_such_command() -> Error {
     Error::from(Kind::InvalidCommand)
 }
 
-/// The REST/list shape of a command.
-pub fn command_view(c: &AppCommand) -> Value {
-    json!({
-        "command": c.command,
-        "params": c.params,
-        "description": c.description,
-        "clientOnly": false,
-        "providesPreview": c.provides_preview,
-        "permission": c.permissions,
-        "appId": c.app_id,
-    })
+/// What a command offers to preview (`commands.preview`): a title and at most ten items.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Preview {
+    #[serde(rename = "i18nTitle")]
+    pub title: String,
+    pub items: Vec<PreviewEntry>,
+}
+
+/// One item a command offers: `{id, type, value}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreviewEntry {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub value: String,
 }
 
 fn kind_name(kind: PreviewKind) -> &'static str {
@@ -197,25 +201,20 @@ impl Commands<'_> {
 
     /// `GET commands.preview`: `{i18nTitle, items:[{id, type, value}]}` (at most ten items);
     /// empty for a command without previews or when the app has none to offer.
-    pub fn preview(&self, user: &User, inv: &Invocation) -> Result<Value> {
-        let empty = json!({"i18nTitle": "", "items": []});
+    pub fn preview(&self, user: &User, inv: &Invocation) -> Result<Preview> {
         let command = self.prepare(user, inv)?;
         if !command.provides_preview {
-            return Ok(empty);
+            return Ok(Preview::default());
         }
         let ctx = Self::context(user, inv, &command);
         let runtime = self.0.apps().runtime()?;
         match self.0.apps().block_on(runtime.preview_command(&command.app_id, ctx))? {
             Ok(Ok(previews)) => {
-                let items: Vec<Value> = previews
-                    .items
-                    .into_iter()
-                    .take(MAX_PREVIEW_ITEMS)
-                    .map(|i| json!({"id": i.id, "type": kind_name(i.kind), "value": i.value}))
-                    .collect();
-                Ok(json!({"i18nTitle": previews.title, "items": items}))
+                let items = previews.items.into_iter().take(MAX_PREVIEW_ITEMS);
+                let items = items.map(|i| PreviewEntry { id: i.id, kind: kind_name(i.kind), value: i.value });
+                Ok(Preview { title: previews.title, items: items.collect() })
             }
-            Ok(Err(_)) => Ok(empty),
+            Ok(Err(_)) => Ok(Preview::default()),
             Err(error) => Err(self.failed(user, inv, &command, error)),
         }
     }

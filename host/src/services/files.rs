@@ -2,9 +2,11 @@
 //! deletion. Below rooms, messages and uploads: deleting a room, a message or a user's messages
 //! deletes their files here, and the upload workflow ([`super::uploads`]) stores and serves them.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::Services;
 use crate::error::{Error, Result};
@@ -13,6 +15,30 @@ use crate::store::Upload;
 
 /// Stored file operations.
 pub struct Files<'a>(pub &'a Services);
+
+/// An upload record as clients list it: the record and its uploader.
+#[derive(Debug, Clone, Serialize)]
+pub struct UploadView {
+    #[serde(flatten)]
+    pub upload: Upload,
+    pub user: Uploader,
+}
+
+/// Who uploaded a file: `{_id, username, name}`, or only `{_id}` for a deleted user.
+#[derive(Debug, Clone, Serialize)]
+pub struct Uploader {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(flatten)]
+    pub names: Option<UploaderNames>,
+}
+
+/// An existing uploader's names.
+#[derive(Debug, Clone, Serialize)]
+pub struct UploaderNames {
+    pub username: String,
+    pub name: Option<String>,
+}
 
 impl Services {
     /// Stored file operations.
@@ -34,7 +60,7 @@ impl Files<'_> {
 
     /// The complete uploads of a room (`channels.files`, `groups.files`, `im.files`), those whose
     /// name contains `name` (any case) when given.
-    pub fn room_files(&self, room: &Room, name: Option<&str>) -> Result<Vec<Value>> {
+    pub fn room_files(&self, room: &Room, name: Option<&str>) -> Result<Vec<UploadView>> {
         let needle = name.map(str::to_lowercase).filter(|n| !n.is_empty());
         let files = self
             .0
@@ -45,22 +71,25 @@ impl Files<'_> {
         self.with_users(files.collect())
     }
 
-    /// Upload records as clients list them: with their uploader's `user: {_id, username, name}`.
-    pub fn with_users(&self, uploads: Vec<Upload>) -> Result<Vec<Value>> {
-        let mut users: std::collections::HashMap<String, Value> = Default::default();
+    /// Upload records as clients list them, each with its uploader.
+    pub fn with_users(&self, uploads: Vec<Upload>) -> Result<Vec<UploadView>> {
+        let mut users: HashMap<String, Uploader> = HashMap::new();
         let mut out = Vec::with_capacity(uploads.len());
-        for u in uploads {
-            if !users.contains_key(&u.user_id) {
-                let user = self.0.store.user_by_id(&u.user_id)?;
-                let v = user.map_or(
-                    json!({"_id": u.user_id}),
-                    |x| json!({"_id": x.id, "username": x.username, "name": x.name}),
-                );
-                users.insert(u.user_id.clone(), v);
-            }
-            let mut v = serde_json::to_value(&u)?;
-            v["user"] = users[&u.user_id].clone();
-            out.push(v);
+        for upload in uploads {
+            let user = match users.get(&upload.user_id) {
+                Some(user) => user.clone(),
+                None => {
+                    let names = self
+                        .0
+                        .store
+                        .user_by_id(&upload.user_id)?
+                        .map(|x| UploaderNames { username: x.username, name: x.name });
+                    let user = Uploader { id: upload.user_id.clone(), names };
+                    users.insert(upload.user_id.clone(), user.clone());
+                    user
+                }
+            };
+            out.push(UploadView { upload, user });
         }
         Ok(out)
     }

@@ -60,11 +60,6 @@ fn invalid_subscription() -> Error {
     Error::from(Kind::InvalidSubscription)
 }
 
-/// A removed item as `{update, remove}` answers list it: `{_id, _deletedAt}`.
-pub fn tombstone_view(t: &Tombstone) -> Value {
-    json!({"_id": t.id, "_deletedAt": t.deleted_at})
-}
-
 impl Subscriptions<'_> {
     /// `subscriptions.getOne`: the caller's subscription to a room, if any.
     pub fn get_one(&self, user: &User, rid: &str) -> Result<Option<Subscription>> {

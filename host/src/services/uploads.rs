@@ -14,7 +14,8 @@ use super::messages::Draft;
 use crate::error::{Error, Kind, Result};
 use crate::ids;
 use crate::models::{Message, Room, RoomType, User};
-use crate::store::{Page, Upload};
+use crate::services::files::UploadView;
+use crate::store::{Page, Paged, Upload};
 use crate::time::Date;
 
 /// Upload operations.
@@ -462,7 +463,7 @@ impl Uploads<'_> {
         starting_from: Option<&str>,
         offset: usize,
         count: Option<usize>,
-    ) -> Result<(Vec<Value>, usize)> {
+    ) -> Result<Paged<UploadView>> {
         let s = self.0;
         let room = s.store.room_by_id(rid)?.ok_or_else(unauthorized)?;
         if !s.rooms().can_read(user, &room)? {

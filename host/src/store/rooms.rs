@@ -104,10 +104,13 @@ pub struct CleanHistory {
     pub limit: Option<usize>,
 }
 
-/// A removed room or subscription as `rooms.get` / `subscriptions.get` report it.
-#[derive(Debug, Clone)]
+/// A removed room, subscription or message, as the `{update, remove}` answers and
+/// `chat.getDeletedMessages` report it: `{_id, _deletedAt}`.
+#[derive(Debug, Clone, Serialize)]
 pub struct Tombstone {
+    #[serde(rename = "_id")]
     pub id: String,
+    #[serde(rename = "_deletedAt")]
     pub deleted_at: Date,
 }
 

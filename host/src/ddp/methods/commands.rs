@@ -55,7 +55,8 @@ fn previews(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let obj = args.object(0)?;
     let command = command_of(inv, obj, "getSlashCommandPreviews")?;
     let user = inv.user()?.clone();
-    Ok(Some(inv.svc.commands().preview(&user, &command)?))
+    let preview = inv.svc.commands().preview(&user, &command)?;
+    Ok(Some(serde_json::to_value(preview).map_err(crate::error::Error::from)?))
 }
 
 /// `executeSlashCommandPreview`: `[{cmd, params, msg: {rid, tmid}, triggerId}, {id, type, value}]`.

@@ -299,5 +299,7 @@ fn get_read_receipts(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let id = field_str(args.object(0)?, "messageId")?;
     let user = inv.user()?.clone();
     let receipts = inv.svc.messages().read_receipts(&user, &id)?;
+    let receipts = receipts.into_iter().map(serde_json::to_value).collect::<serde_json::Result<Vec<_>>>();
+    let receipts = receipts.map_err(crate::error::Error::from)?;
     Ok(Some(Value::Array(receipts.into_iter().map(|r| ejson_dates(r, &["ts"])).collect())))
 }

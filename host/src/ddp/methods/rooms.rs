@@ -12,7 +12,6 @@ use super::{Args, Failure, Invocation, MethodDef, Outcome, anon, field_str, logg
 use crate::error::{Error, Kind};
 use crate::models::{Room, RoomType, User};
 use crate::services::rooms::{NewRoom, RoomRole, Rooms};
-use crate::services::subscriptions::tombstone_view;
 use crate::time;
 
 /// The methods of this family.
@@ -71,11 +70,7 @@ fn room(inv: &Invocation<'_>, rid: &str, missing: fn() -> Error) -> Result<Room,
 
 /// `{update, remove}` since a date, or the plain list without one. Call inside `time::ejson`.
 pub(super) fn changes(update: Value, remove: &[crate::store::Tombstone], since_given: bool) -> Value {
-    if since_given {
-        json!({"update": update, "remove": remove.iter().map(tombstone_view).collect::<Vec<_>>()})
-    } else {
-        update
-    }
+    if since_given { json!({"update": update, "remove": remove}) } else { update }
 }
 
 fn room_json(room: &Room) -> Value {

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::{Messages, message_not_found};
@@ -24,6 +25,28 @@ pub fn emoji_code(reaction: &str) -> Option<String> {
         && name.len() <= 64
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-'));
     valid.then(|| format!(":{name}:"))
+}
+
+/// Who read a message and when (`chat.getMessageReadReceipts`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadReceipt {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub room_id: String,
+    pub user_id: String,
+    pub message_id: String,
+    pub ts: Option<Date>,
+    pub user: Reader,
+}
+
+/// The reader of a [`ReadReceipt`]: `{_id, username, name}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reader {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub username: String,
+    pub name: Option<String>,
 }
 
 impl Messages<'_> {
@@ -264,7 +287,7 @@ impl Messages<'_> {
 
     /// Who has read a message (`chat.getMessageReadReceipts`): the members other than its author
     /// whose last-seen mark is at or after it, each with that time.
-    pub fn read_receipts(&self, user: &User, id: &str) -> Result<Vec<Value>> {
+    pub fn read_receipts(&self, user: &User, id: &str) -> Result<Vec<ReadReceipt>> {
         let s = self.0;
         let (message, room) = self.readable(user, id)?;
         let mut receipts = Vec::new();
@@ -277,14 +300,14 @@ impl Messages<'_> {
         let users = s.store.users_by_ids(&ids)?;
         for sub in readers {
             let name = users.iter().find(|u| u.id == sub.u.id).and_then(|u| u.name.clone());
-            receipts.push(json!({
-                "_id": format!("{}{}", message.id, sub.u.id),
-                "roomId": room.id,
-                "userId": sub.u.id,
-                "messageId": message.id,
-                "ts": sub.ls,
-                "user": {"_id": sub.u.id, "username": sub.u.username, "name": name},
-            }));
+            receipts.push(ReadReceipt {
+                id: format!("{}{}", message.id, sub.u.id),
+                room_id: room.id.clone(),
+                user_id: sub.u.id.clone(),
+                message_id: message.id.clone(),
+                ts: sub.ls,
+                user: Reader { id: sub.u.id, username: sub.u.username, name },
+            });
         }
         Ok(receipts)
     }

@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-pub use queries::{MessageList, ThreadListKind, deleted_view, trash_view};
+pub use actions::{ReadReceipt, Reader};
+pub use queries::{MessageList, SyncCursor, SyncItem, ThreadListKind};
 pub use send::Draft;
 
 use super::Services;

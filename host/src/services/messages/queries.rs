@@ -1,7 +1,8 @@
 //! Reading messages: one message, the lists of a room (pinned, starred, mentions, threads,
 //! discussions), search, and the sync endpoints.
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
 use super::{Messages, message_not_found, parse};
 use crate::error::{Kind, Result};
@@ -24,14 +25,30 @@ pub enum ThreadListKind {
     Unread,
 }
 
-/// `{_id, _deletedAt}` of a deleted message.
-pub fn deleted_view(t: &Tombstone) -> Value {
-    json!({"_id": t.id, "_deletedAt": t.deleted_at})
+/// An item of a `chat.syncMessages` page: a message, or a deleted one's tombstone.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum SyncItem {
+    Message(Box<Message>),
+    Deleted(Tombstone),
 }
 
-/// A deleted message as the thread sync endpoints list it: `{_id, _deletedAt, __collection__}`.
-pub fn trash_view(t: &Tombstone) -> Value {
-    json!({"_id": t.id, "_deletedAt": t.deleted_at, "__collection__": "rocketchat_message"})
+impl SyncItem {
+    /// The time the page is ordered by: when it changed or was deleted.
+    fn at(&self) -> i64 {
+        match self {
+            SyncItem::Message(m) => m.updated_at.0,
+            SyncItem::Deleted(t) => t.deleted_at.0,
+        }
+    }
+}
+
+/// The cursors of a `chat.syncMessages` page, in milliseconds: where the next and the
+/// previous pages start (`null` at an end).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncCursor {
+    pub next: Option<String>,
+    pub previous: Option<String>,
 }
 
 impl Messages<'_> {
@@ -156,7 +173,7 @@ impl Messages<'_> {
 
     /// One page of `chat.syncMessages` by cursor: `type` `UPDATED` (messages by `_updatedAt`) or
     /// `DELETED` (tombstones). `next`/`previous` are millisecond cursors; returns the items as
-    /// JSON plus the `{next, previous}` cursors.
+    /// and the cursors.
     pub fn sync_page(
         &self,
         user: &User,
@@ -165,14 +182,14 @@ impl Messages<'_> {
         next: Option<i64>,
         previous: Option<i64>,
         count: usize,
-    ) -> Result<(Vec<Value>, Value)> {
+    ) -> Result<(Vec<SyncItem>, SyncCursor)> {
         let room = self.readable_room(user, rid)?;
         let count = count.max(1);
-        // (time, item) pairs, sorted ascending for `next`/no cursor and descending for `previous`.
-        let mut items: Vec<(i64, Value)> = if deleted {
+        // Sorted ascending for `next`/no cursor and descending for `previous`.
+        let mut items: Vec<SyncItem> = if deleted {
             let since = Date(if previous.is_some() { 0 } else { next.unwrap_or(0) });
             let (all, _) = self.0.store.deleted_since(&room.id, DeletedScope::Room, since, Page::ALL)?;
-            all.iter().map(|t| (t.deleted_at.0, deleted_view(t))).collect()
+            all.into_iter().map(SyncItem::Deleted).collect()
         } else {
             let filter = MessageFilter {
                 rid: Some(room.id.clone()),
@@ -183,26 +200,26 @@ impl Messages<'_> {
                 ..Default::default()
             };
             let (messages, _) = self.0.store.find_messages(&filter)?;
-            messages.into_iter().map(|m| (m.updated_at.0, serde_json::to_value(&m).unwrap_or(Value::Null))).collect()
+            messages.into_iter().map(|m| SyncItem::Message(Box::new(m))).collect()
         };
         if let Some(p) = previous {
-            items.retain(|(t, _)| *t < p);
-            items.sort_by_key(|item| std::cmp::Reverse(item.0));
+            items.retain(|item| item.at() < p);
+            items.sort_by_key(|item| std::cmp::Reverse(item.at()));
         } else {
-            items.sort_by_key(|item| item.0);
+            items.sort_by_key(SyncItem::at);
         }
         let paged = next.is_some() || previous.is_some();
         let more = paged && items.len() > count;
         if paged {
             items.truncate(count);
         }
-        let first = items.first().map(|(t, _)| t.to_string());
-        let last = items.last().map(|(t, _)| t.to_string());
+        let first = items.first().map(|item| item.at().to_string());
+        let last = items.last().map(|item| item.at().to_string());
         let cursor = match previous {
-            Some(_) => json!({"next": first, "previous": last.filter(|_| more)}),
-            None => json!({"next": last.filter(|_| more), "previous": first}),
+            Some(_) => SyncCursor { next: first, previous: last.filter(|_| more) },
+            None => SyncCursor { next: last.filter(|_| more), previous: first },
         };
-        Ok((items.into_iter().map(|(_, v)| v).collect(), cursor))
+        Ok((items, cursor))
     }
 
     /// Deleted messages of a room since a time (`chat.getDeletedMessages`).

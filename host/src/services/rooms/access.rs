@@ -216,11 +216,6 @@ impl Rooms<'_> {
         }
     }
 
-    /// The room as REST answers show it.
-    pub fn view(&self, room: &Room) -> Value {
-        room.public_view()
-    }
-
     /// `getRoomNameById`: the name of a readable room.
     pub fn name_of(&self, user: &User, rid: &str) -> Result<String> {
         let room = self.0.store.room_by_id(rid)?.ok_or(Kind::NotAllowed)?;

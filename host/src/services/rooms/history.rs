@@ -1,12 +1,28 @@
 //! Reading a room: history pages, message lists, files, mentions and counters.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::*;
 use crate::error::Result;
 use crate::models::{Message, Room, User};
 use crate::query;
-use crate::store::HistoryQuery;
+use crate::services::files::UploadView;
+use crate::store::{HistoryQuery, Paged};
+
+/// A room's counters for one user (`channels.counters` and friends): `null` where the user
+/// may not see a number.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counters {
+    pub joined: bool,
+    pub members: Option<i64>,
+    pub unreads: Option<i64>,
+    pub unreads_from: Option<Date>,
+    pub msgs: Option<i64>,
+    pub latest: Option<Date>,
+    pub user_mentions: Option<i64>,
+}
 
 /// A page of a room's history ([`Rooms::history_page`]): messages newest first and, with a
 /// last-seen mark, the first unread message not loaded and how many unread ones were not loaded.
@@ -20,7 +36,7 @@ pub struct HistoryPage {
 impl Rooms<'_> {
     /// `channels.counters` / `groups.counters` / `im.counters` for `user_id` (another user
     /// needs `view-room-administration`).
-    pub fn counters(&self, caller: &User, room: &Room, user_id: Option<&str>) -> Result<Value> {
+    pub fn counters(&self, caller: &User, room: &Room, user_id: Option<&str>) -> Result<Counters> {
         let admin = self.0.authz().can(caller, "view-room-administration", None)?;
         let uid = match user_id.filter(|u| !u.is_empty()) {
             Some(u) if u != caller.id => {
@@ -33,20 +49,13 @@ impl Rooms<'_> {
         };
         let sub = self.0.store.subscription(&room.id, &uid)?;
         let lm = room.lm.unwrap_or(room.updated_at);
-        let mut out = json!({
-            "joined": false, "members": null, "unreads": null, "unreadsFrom": null,
-            "msgs": null, "latest": null, "userMentions": null,
-        });
+        let mut out = Counters::default();
         if let Some(sub) = &sub {
             if room.is_direct() {
-                out["unreads"] = json!(sub.unread);
-                if room.msgs > 0
-                    && let Some(ls) = sub.ls
-                {
-                    out["unreadsFrom"] = json!(ls);
-                }
-                out["userMentions"] = json!(sub.user_mentions);
-                out["joined"] = json!(true);
+                out.unreads = Some(sub.unread);
+                out.unreads_from = sub.ls.filter(|_| room.msgs > 0);
+                out.user_mentions = Some(sub.user_mentions);
+                out.joined = true;
             } else if sub.open {
                 let from = sub.ls.unwrap_or(sub.ts);
                 let q = HistoryQuery {
@@ -57,37 +66,28 @@ impl Rooms<'_> {
                     exclude_types: self.hidden_types(room),
                     ..Default::default()
                 };
-                out["unreads"] = json!(self.0.store.count_room_history(&q)?);
-                out["unreadsFrom"] = json!(from);
-                out["userMentions"] = json!(sub.user_mentions);
-                out["joined"] = json!(true);
+                out.unreads = Some(self.0.store.count_room_history(&q)? as i64);
+                out.unreads_from = Some(from);
+                out.user_mentions = Some(sub.user_mentions);
+                out.joined = true;
             }
         }
-        if admin || out["joined"] == json!(true) {
-            out["msgs"] = json!(room.msgs);
-            out["latest"] = json!(lm);
-            out["members"] = json!(room.users_count);
+        if admin || out.joined {
+            out.msgs = Some(room.msgs);
+            out.latest = Some(lm);
+            out.members = Some(room.users_count);
         }
         Ok(out)
     }
 
     /// `channels.history` / `groups.history` / `im.history`: [`Rooms::history_page`] with
-    /// `oldest` as the last-seen mark when `unreads` is asked for, as
-    /// `{messages, firstUnread?, unreadNotLoaded?}`. Unreadable rooms are `error-unauthorized`.
-    pub fn history(&self, user: &User, room: &Room, o: &HistoryOptions) -> Result<Value> {
+    /// `oldest` as the last-seen mark when `unreads` is asked for. Unreadable rooms are
+    /// `error-unauthorized`.
+    pub fn history(&self, user: &User, room: &Room, o: &HistoryOptions) -> Result<HistoryPage> {
         if !self.can_read(user, room)? {
             return Err(crate::services::authz::unauthorized());
         }
-        let page = self.history_page(room, o, if o.unreads { o.oldest } else { None })?;
-        let mut out = json!({"messages": page.messages});
-        if o.unreads {
-            out["firstUnread"] = match page.first_unread {
-                Some(first) => serde_json::to_value(first)?,
-                None => Value::Null,
-            };
-            out["unreadNotLoaded"] = json!(page.unread_not_loaded);
-        }
-        Ok(out)
+        self.history_page(room, o, if o.unreads { o.oldest } else { None })
     }
 
     /// A page of the room's history, the one reader behind `*.history` and `loadHistory`:
@@ -135,7 +135,7 @@ impl Rooms<'_> {
     /// `channels.messages` / `groups.messages` / `im.messages`: a page of the room's messages
     /// with an optional Mongo-style `query` and `sort`. Without them the page comes straight
     /// from the `(rid, ts)` index; with them the room is scanned in batches.
-    pub fn messages(&self, user: &User, room: &Room, o: &MessageListOptions) -> Result<(Vec<Value>, usize)> {
+    pub fn messages(&self, user: &User, room: &Room, o: &MessageListOptions) -> Result<Paged<Message>> {
         if !self.can_read(user, room)? {
             return Err(crate::services::authz::unauthorized());
         }
@@ -143,7 +143,7 @@ impl Rooms<'_> {
     }
 
     /// [`Rooms::messages`] without the access check (`im.messages.others`).
-    pub(crate) fn list_messages(&self, room: &Room, o: &MessageListOptions) -> Result<(Vec<Value>, usize)> {
+    pub(crate) fn list_messages(&self, room: &Room, o: &MessageListOptions) -> Result<Paged<Message>> {
         let ts_sort = match &o.sort {
             None => Some(false),
             Some(s) if s.len() == 1 => match s.get("ts").and_then(Value::as_i64) {
@@ -164,8 +164,7 @@ impl Rooms<'_> {
                 ..Default::default()
             };
             let total = self.0.store.count_room_history(&q)?;
-            let page = self.0.store.room_history(&q)?;
-            return Ok((page.iter().map(|m| serde_json::to_value(m).unwrap_or_default()).collect(), total));
+            return Ok((self.0.store.room_history(&q)?, total));
         }
         if let Some(q) = &o.query {
             // Surface a malformed query as an error instead of an empty page.
@@ -193,14 +192,13 @@ impl Rooms<'_> {
             query::sort(&mut matched, s);
         }
         let total = matched.len();
-        let page = matched.into_iter().skip(o.offset).take(o.count.unwrap_or(usize::MAX)).collect();
-        Ok((page, total))
+        let page = matched.into_iter().skip(o.offset).take(o.count.unwrap_or(usize::MAX));
+        Ok((page.map(serde_json::from_value).collect::<serde_json::Result<_>>()?, total))
     }
 
-    /// Files uploaded to a room (`channels.files`, `groups.files`, `im.files`), as
-    /// `{_id, name, type, size, rid, userId, uploadedAt, url, user, …}`, read from the uploads
-    /// store; `name` filters case-insensitively.
-    pub fn files(&self, user: &User, room: &Room, name: Option<&str>) -> Result<Vec<Value>> {
+    /// Files uploaded to a room (`channels.files`, `groups.files`, `im.files`), with their
+    /// uploaders, read from the uploads store; `name` filters case-insensitively.
+    pub fn files(&self, user: &User, room: &Room, name: Option<&str>) -> Result<Vec<UploadView>> {
         if !self.can_read(user, room)? {
             return Err(room_not_found_for(room.t));
         }

@@ -87,7 +87,7 @@ impl Rooms<'_> {
     /// The first room of type `t` whose REST view matches the query `q` (`channels.online`).
     pub fn first_matching(&self, t: RoomType, q: &Map<String, Value>) -> Result<Option<Room>> {
         for room in self.0.store.rooms_by_types(&[t])? {
-            if query::matches(&self.view(&room), q)? {
+            if query::matches(&room.public_view(), q)? {
                 return Ok(Some(room));
             }
         }

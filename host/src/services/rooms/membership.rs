@@ -1,13 +1,14 @@
 //! Joining, leaving, inviting, kicking, muting, and listing members.
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Map;
 
 use super::*;
 use crate::bus::ChangeAction;
 use crate::error::{Kind, Result};
 use crate::ids;
-use crate::models::{Room, RoomType, User};
-use crate::store::{MemberQuery, TeamMember, TeamUser};
+use crate::models::{Room, RoomType, User, UserRef};
+use crate::store::{MemberQuery, Paged, TeamMember, TeamUser};
 use crate::time::Date;
 
 impl Rooms<'_> {
@@ -24,7 +25,7 @@ impl Rooms<'_> {
         filter: Option<&str>,
         offset: usize,
         limit: Option<usize>,
-    ) -> Result<(Vec<Value>, usize)> {
+    ) -> Result<Paged<Member>> {
         if rid.is_empty() {
             return Err(Kind::InvalidRoom.into());
         }
@@ -300,45 +301,61 @@ impl Rooms<'_> {
 
     // ---------------------------------------------------------------- discussions
 
-    /// Active members of a room as `{_id, username, name, status, statusText, utcOffset, …}`,
-    /// sorted by username. Broadcast rooms need `view-broadcast-member-list`.
-    pub fn members(&self, user: &User, room: &Room, q: &MemberQuery) -> Result<(Vec<Value>, usize)> {
+    /// Active members of a room, sorted by username. Broadcast rooms need `view-broadcast-member-list`.
+    pub fn members(&self, user: &User, room: &Room, q: &MemberQuery) -> Result<Paged<Member>> {
         if room.broadcast && !self.0.authz().can(user, "view-broadcast-member-list", Some(&room.id))? {
             return Err(crate::services::authz::unauthorized());
         }
         let (users, total) = self.0.store.room_members(&room.id, q)?;
-        Ok((users.iter().map(member_view).collect(), total))
+        Ok((users.into_iter().map(Member::from).collect(), total))
     }
 
     /// Members of a room currently not offline (`channels.online`): `[{_id, username}]`.
-    pub fn online(&self, user: &User, room: &Room) -> Result<Vec<Value>> {
+    pub fn online(&self, user: &User, room: &Room) -> Result<Vec<UserRef>> {
         if !self.can_read(user, room)? {
             return Err(Kind::NotAllowed.with_message("Not Allowed"));
         }
         let q = MemberQuery { status: vec!["online".into(), "away".into(), "busy".into()], ..Default::default() };
         let (users, _) = self.0.store.room_members(&room.id, &q)?;
-        Ok(users.into_iter().map(|u| json!({"_id": u.id, "username": u.username})).collect())
+        Ok(users.into_iter().map(|u| UserRef { id: u.id, username: u.username, name: None }).collect())
     }
 }
 
-pub(super) fn member_view(u: &User) -> Value {
-    let mut v = json!({
-        "_id": u.id, "username": u.username, "status": u.status, "utcOffset": u.utc_offset,
-        "_updatedAt": u.updated_at,
-    });
-    if let Some(n) = &u.name {
-        v["name"] = json!(n);
+/// A room member as member lists show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub username: String,
+    pub status: String,
+    #[serde(rename = "utcOffset")]
+    pub utc_offset: f64,
+    #[serde(rename = "_updatedAt")]
+    pub updated_at: Date,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "statusText", skip_serializing_if = "Option::is_none")]
+    pub status_text: Option<String>,
+    #[serde(rename = "avatarETag", skip_serializing_if = "Option::is_none")]
+    pub avatar_etag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
+}
+
+impl From<User> for Member {
+    fn from(u: User) -> Self {
+        Member {
+            id: u.id,
+            username: u.username,
+            status: u.status,
+            utc_offset: u.utc_offset,
+            updated_at: u.updated_at,
+            name: u.name,
+            status_text: u.status_text,
+            avatar_etag: u.avatar_etag,
+            nickname: u.nickname,
+        }
     }
-    if let Some(t) = &u.status_text {
-        v["statusText"] = json!(t);
-    }
-    if let Some(e) = &u.avatar_etag {
-        v["avatarETag"] = json!(e);
-    }
-    if let Some(n) = &u.nickname {
-        v["nickname"] = json!(n);
-    }
-    v
 }
 
 impl Rooms<'_> {

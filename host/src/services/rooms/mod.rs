@@ -19,8 +19,9 @@ mod settings;
 
 pub use access::Relatives;
 pub use create::direct_room_id;
-pub use history::HistoryPage;
-pub use roles::RoomRole;
+pub use history::{Counters, HistoryPage};
+pub use membership::Member;
+pub use roles::{RoleHolder, RoomRole};
 
 use std::sync::Arc;
 

@@ -1,11 +1,12 @@
 //! Room-scoped roles: owners, moderators and leaders.
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Map, json};
 
 use super::*;
 use crate::bus::{ChangeAction, Event};
 use crate::error::{Kind, Result};
-use crate::models::{Room, User};
+use crate::models::{Room, User, UserRef};
 use crate::time::Date;
 
 impl Rooms<'_> {
@@ -77,19 +78,14 @@ impl Rooms<'_> {
     }
 
     /// `getRoomRoles` / `channels.roles`: members holding room roles.
-    pub fn roles(&self, room: &Room) -> Result<Vec<Value>> {
-        Ok(self
-            .0
-            .store
-            .subscriptions_with_roles(&room.id)?
-            .into_iter()
-            .map(|s| json!({"_id": s.id, "rid": s.rid, "u": s.u, "roles": s.roles}))
-            .collect())
+    pub fn roles(&self, room: &Room) -> Result<Vec<RoleHolder>> {
+        let subs = self.0.store.subscriptions_with_roles(&room.id)?;
+        Ok(subs.into_iter().map(|s| RoleHolder { id: s.id, rid: s.rid, u: s.u, roles: s.roles }).collect())
     }
 
     /// `getRoomRoles`: [`Rooms::roles`] for `user`, who must be able to read the room or hold
     /// `manage-room-members-remotely` (`error-invalid-user` otherwise).
-    pub fn roles_for(&self, user: &User, room: &Room) -> Result<Vec<Value>> {
+    pub fn roles_for(&self, user: &User, room: &Room) -> Result<Vec<RoleHolder>> {
         if !self.0.authz().can(user, "manage-room-members-remotely", None)? && !self.can_read(user, room)? {
             return Err(Kind::InvalidUser.into());
         }
@@ -97,17 +93,21 @@ impl Rooms<'_> {
     }
 
     /// `channels.moderators`: `[{_id, username, name}]` of the room's moderators.
-    pub fn moderators(&self, room: &Room) -> Result<Vec<Value>> {
-        Ok(self
-            .0
-            .store
-            .subscriptions_with_role(&room.id, "moderator")?
-            .into_iter()
-            .map(|s| serde_json::to_value(s.u).unwrap_or_default())
-            .collect())
+    pub fn moderators(&self, room: &Room) -> Result<Vec<UserRef>> {
+        Ok(self.0.store.subscriptions_with_role(&room.id, "moderator")?.into_iter().map(|s| s.u).collect())
     }
 
     // ---------------------------------------------------------------- settings
+}
+
+/// A member holding room roles (`getRoomRoles`): their subscription's id, room, user and roles.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleHolder {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub rid: String,
+    pub u: UserRef,
+    pub roles: Vec<String>,
 }
 
 /// A room-scoped role.
