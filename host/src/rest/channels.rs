@@ -214,21 +214,21 @@ fn list(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
     } else {
         s.rooms().visible_channels(user, text(p, "_id").as_deref())?
     };
-    room_page(s, &opts, &rooms, k.list_key, json!({"name": 1}))
+    room_page(&opts, &rooms, k.list_key, json!({"name": 1}))
 }
 
 /// `GET channels.list.joined`.
 fn list_joined(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
     let rooms = s.rooms().of_user(user, &[k.t])?;
-    room_page(s, &opts, &rooms, k.list_key, json!({"name": 1}))
+    room_page(&opts, &rooms, k.list_key, json!({"name": 1}))
 }
 
 /// `GET groups.listAll` (`view-room-administration`).
 fn list_all(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
     let rooms = s.rooms().list_all(user, &[k.t])?;
     let opts = ListOptions::from_params(s, p)?;
-    room_page(s, &opts, &rooms, k.list_key, json!({"name": 1}))
+    room_page(&opts, &rooms, k.list_key, json!({"name": 1}))
 }
 
 /// The members query of a request: `filter`, `status[]`, `sort={"username": ±1}` and paging.

@@ -147,14 +147,14 @@ fn counters(s: &Services, user: &User, p: &Params) -> Result<Value> {
 fn list(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
     let rooms = s.rooms().of_user(user, &[RoomType::Direct])?;
-    room_page(s, &opts, &rooms, "ims", json!({"name": 1}))
+    room_page(&opts, &rooms, "ims", json!({"name": 1}))
 }
 
 /// `GET im.list.everyone` (`view-room-administration`): every DM.
 fn list_everyone(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let rooms = s.rooms().list_all(user, &[RoomType::Direct])?;
     let opts = ListOptions::from_params(s, p)?;
-    room_page(s, &opts, &rooms, "ims", json!({"name": 1}))
+    room_page(&opts, &rooms, "ims", json!({"name": 1}))
 }
 
 /// `POST im.setTopic {roomId, topic}` → `{topic}`.

@@ -87,13 +87,7 @@ pub(super) fn date_param(p: &Params, name: &str) -> Result<Option<Date>> {
 }
 
 /// Filters, sorts, pages and projects room documents with the request's list options.
-pub(super) fn room_page(
-    s: &Services,
-    opts: &ListOptions,
-    rooms: &[Room],
-    key: &str,
-    default_sort: Value,
-) -> Result<Value> {
+pub(super) fn room_page(opts: &ListOptions, rooms: &[Room], key: &str, default_sort: Value) -> Result<Value> {
     let docs: Vec<Value> = rooms.iter().map(|r| r.public_view()).collect();
     let (page, total) = opts.apply(docs, Some(default_sort))?;
     Ok(opts.envelope(key, page, total))
@@ -196,7 +190,7 @@ fn favorite(s: &Services, user: &User, p: &Params) -> Result<Value> {
 fn admin_rooms(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let rooms = s.rooms().admin_rooms(user, &p.list("types"), text(p, "filter").as_deref())?;
     let opts = ListOptions::from_params(s, p)?;
-    room_page(s, &opts, &rooms, "rooms", json!({"default": -1, "name": 1}))
+    room_page(&opts, &rooms, "rooms", json!({"default": -1, "name": 1}))
 }
 
 /// `GET rooms.adminRooms.getRoom?rid=` (`view-room-administration`).
@@ -270,7 +264,7 @@ fn discussions(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let room = any_room(s, user, p)?;
     let opts = ListOptions::from_params(s, p)?;
     let rooms = s.rooms().discussions(user, &room)?;
-    room_page(s, &opts, &rooms, "discussions", json!({"fname": 1}))
+    room_page(&opts, &rooms, "discussions", json!({"fname": 1}))
 }
 
 /// `POST rooms.saveNotification {roomId, notifications: {…}}`.
