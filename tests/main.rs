@@ -10,6 +10,7 @@ mod builtin_commands;
 mod channels;
 mod chat;
 mod commands;
+mod connections;
 mod custom_user_status;
 mod ddp;
 mod ddp_messages;

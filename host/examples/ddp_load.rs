@@ -10,7 +10,7 @@
 //!   OVERWRITE_SETTING_DDP_Rate_Limit_Connection_By_Method_Enabled=false \
 //!   OVERWRITE_SETTING_DDP_Rate_Limit_User_Enabled=false \
 //!   OVERWRITE_SETTING_DDP_Rate_Limit_User_By_Method_Enabled=false \
-//!   OVERWRITE_SETTING_API_Enable_Rate_Limiter=false target/release/orbit &
+//!   OVERWRITE_SETTING_API_Enable_Rate_Limiter=false ORBIT_MAX_CONNECTIONS_PER_IP=0 target/release/orbit &
 //! cargo run --release -p orbit --example ddp_load -- --url ws://127.0.0.1:3000/websocket \
 //!   --clients 1000 --rate 100 --seconds 20 --server-pid $!
 //! # The ceiling: the same load against a bare tokio-tungstenite broadcast server

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Everything the server reads from its environment at start.
 #[derive(Debug, Clone)]
@@ -30,6 +31,13 @@ pub struct Config {
     pub apps_dir: PathBuf,
     /// `ORBIT_PRELOAD_APPS` (optional): a folder whose `*.zip` app packages are installed at start.
     pub preload_apps: Option<PathBuf>,
+    /// `ORBIT_MAX_CONNECTIONS_PER_IP` (default 1000; `0`: no cap): connections, HTTP and
+    /// WebSocket, one client address may hold at once. Behind a reverse proxy every client has
+    /// the proxy's address: raise it there, and let the proxy cap its clients.
+    pub max_connections_per_ip: usize,
+    /// `ORBIT_HEADER_READ_TIMEOUT_SECS` (default 10): how long a client may take to send a
+    /// request's head, on a new connection and between keep-alive requests.
+    pub header_read_timeout: Duration,
 }
 
 /// The admin account requested through `ADMIN_*` variables.
@@ -78,6 +86,10 @@ impl Config {
             create_tokens_for_users: get("CREATE_TOKENS_FOR_USERS").is_some_and(|v| v == "true"),
             create_tokens_secret: get("CREATE_TOKENS_FOR_USERS_SECRET"),
             max_body_bytes: get("ORBIT_MAX_BODY_BYTES").and_then(|v| v.parse().ok()).unwrap_or(100 * 1024 * 1024),
+            max_connections_per_ip: get("ORBIT_MAX_CONNECTIONS_PER_IP").and_then(|v| v.parse().ok()).unwrap_or(1000),
+            header_read_timeout: Duration::from_secs(
+                get("ORBIT_HEADER_READ_TIMEOUT_SECS").and_then(|v| v.parse().ok()).filter(|s| *s > 0).unwrap_or(10),
+            ),
             bcrypt_cost: get("ORBIT_BCRYPT_COST")
                 .and_then(|v| v.parse().ok())
                 .filter(|c| (4..=31).contains(c))

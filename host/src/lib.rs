@@ -10,6 +10,7 @@ pub mod config;
 pub mod ddp;
 pub mod error;
 pub mod ids;
+pub mod listener;
 pub mod markup;
 pub mod models;
 pub mod query;

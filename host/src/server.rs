@@ -35,6 +35,8 @@ pub fn router(svc: &Arc<Services>) -> Router {
 /// connections (tests read that line to learn the port).
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let addr = format!("{}:{}", config.bind_ip, config.port);
+    let limits =
+        crate::listener::Limits { per_ip: config.max_connections_per_ip, header_read: config.header_read_timeout };
     let svc = tokio::task::spawn_blocking(move || open(config)).await??;
     crate::services::apps::start(&svc).await.context("starting the apps platform")?;
     let app = router(&svc);
@@ -43,9 +45,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     crate::services::statistics::mark_listening(local);
     tracing::info!(%local, "Orbit is ready");
     println!("listening on {local}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    crate::listener::serve(listener, app, limits, shutdown_signal()).await;
     Ok(())
 }
 
