@@ -5,6 +5,9 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use serde_json::json;
+
+use crate::common::ddp::Ddp;
 use crate::common::*;
 
 /// The longest a test waits for the server to act; the deadlines under test are far shorter.
@@ -85,4 +88,33 @@ fn one_address_holds_a_bounded_number_of_connections() {
         assert!(Instant::now() < deadline, "the freed connection was never counted out");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+#[test]
+fn a_realtime_client_that_stops_reading_is_dropped() {
+    let server = Server::start_with(
+        Options::default()
+            .env("OVERWRITE_SETTING_Orbit_DDP_Write_Timeout_Ms", "500")
+            .env("OVERWRITE_SETTING_Orbit_DDP_Send_Queue", "1000000"),
+    );
+    let admin = server.admin();
+    server.user("slow");
+    let mut slow = Ddp::login(&server, "slow", "Passw0rd!x");
+    slow.sub_ok("stream-room-messages", "GENERAL");
+    let presence = || assert_ok(&admin.get("/api/v1/users.getPresence?username=slow"))["presence"].clone();
+    assert_eq!(presence(), "online");
+    // Messages the client never reads, until the kernel's buffers are full and a write misses
+    // its deadline: the server then drops the connection (and the user goes offline) without
+    // the client reading anything.
+    let text = "x".repeat(4000);
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut sent = 0;
+    while presence() != "offline" {
+        assert!(Instant::now() < deadline, "still connected after {sent} messages");
+        for _ in 0..50 {
+            assert_ok(&admin.post("/api/v1/chat.postMessage", json!({"channel": "#general", "text": text})));
+            sent += 1;
+        }
+    }
+    slow.expect_closed();
 }

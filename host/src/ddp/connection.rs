@@ -65,7 +65,52 @@ struct Session {
     ping_sent: Option<Instant>,
 }
 
-type Ws = WebSocket;
+/// The client's socket. Every write has a deadline (`Orbit_DDP_Write_Timeout_Ms`): a client
+/// that stops reading fills the kernel's buffers, and then its connection is dropped instead of
+/// holding its task and those buffers.
+struct Ws {
+    socket: WebSocket,
+    write_timeout: std::time::Duration,
+}
+
+/// A write that failed or missed its deadline; the connection ends.
+struct WriteFailed;
+
+impl Ws {
+    /// Runs `write` within `timeout`.
+    async fn deadline(
+        timeout: std::time::Duration,
+        write: impl Future<Output = Result<(), axum::Error>>,
+    ) -> Result<(), WriteFailed> {
+        match tokio::time::timeout(timeout, write).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(WriteFailed),
+            Err(_) => {
+                tracing::debug!("realtime: the client stopped reading; dropping it");
+                Err(WriteFailed)
+            }
+        }
+    }
+
+    async fn send(&mut self, message: Message) -> Result<(), WriteFailed> {
+        let write = self.socket.send(message);
+        Self::deadline(self.write_timeout, write).await
+    }
+
+    async fn feed(&mut self, message: Message) -> Result<(), WriteFailed> {
+        let write = self.socket.feed(message);
+        Self::deadline(self.write_timeout, write).await
+    }
+
+    async fn flush(&mut self) -> Result<(), WriteFailed> {
+        let write = self.socket.flush();
+        Self::deadline(self.write_timeout, write).await
+    }
+
+    async fn next(&mut self) -> Option<Result<Message, axum::Error>> {
+        self.socket.next().await
+    }
+}
 
 async fn write(ws: &mut Ws, frame: Frame) -> ControlFlow<()> {
     match ws.send(Message::Text(frame)).await {
@@ -109,7 +154,8 @@ async fn write_events(ws: &mut Ws, first: Frame, rx: &mut mpsc::Receiver<Frame>)
 }
 
 /// Runs a connection until the socket closes.
-pub async fn run(hub: Arc<Hub>, mut ws: Ws, addr: Option<SocketAddr>, limits: ConnLimits) {
+pub async fn run(hub: Arc<Hub>, socket: WebSocket, addr: Option<SocketAddr>, limits: ConnLimits) {
+    let mut ws = Ws { socket, write_timeout: limits.write_timeout };
     let (conn, mut rx) = super::new_conn(&hub, addr, limits.queue);
     let mut s = Session {
         budget: FrameBudget::new(limits.frames_per_second),

@@ -33,6 +33,9 @@ pub struct ConnLimits {
     pub frames_per_second: u32,
     /// Frames waiting behind a running method before the client counts as flooding.
     pub max_pending: usize,
+    /// How long one write to the client may wait for it to read (`Orbit_DDP_Write_Timeout_Ms`);
+    /// past that the connection is dropped.
+    pub write_timeout: Duration,
 }
 
 impl ConnLimits {
@@ -47,6 +50,7 @@ impl ConnLimits {
             heartbeat_timeout: Duration::from_millis(s.int("Orbit_DDP_Heartbeat_Timeout_Ms", 15_000).max(50) as u64),
             frames_per_second: s.int("Orbit_DDP_Max_Frames_Per_Second", 200).clamp(1, 1_000_000) as u32,
             max_pending: 256,
+            write_timeout: Duration::from_millis(s.int("Orbit_DDP_Write_Timeout_Ms", 10_000).clamp(100, 600_000) as u64),
         }
     }
 }

@@ -159,6 +159,7 @@ pub const SETTINGS: &[SettingDefault] = &[
     s("Orbit_DDP_Max_Frame_Bytes", "int", "1048576", false, "Rate Limiter"),
     s("Orbit_DDP_Max_Frames_Per_Second", "int", "200", false, "Rate Limiter"),
     s("Orbit_DDP_Send_Queue", "int", "1024", false, "Rate Limiter"),
+    s("Orbit_DDP_Write_Timeout_Ms", "int", "10000", false, "Rate Limiter"),
     s("Orbit_DDP_Heartbeat_Interval_Ms", "int", "15000", false, "Rate Limiter"),
     s("Orbit_DDP_Heartbeat_Timeout_Ms", "int", "15000", false, "Rate Limiter"),
     s("API_Default_Count", "int", "50", false, "General"),
