@@ -19,6 +19,7 @@ mod ddp_streams;
 mod emoji_custom;
 mod groups;
 mod im;
+mod login_guard;
 mod misc;
 mod permissions;
 mod push;

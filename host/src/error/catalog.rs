@@ -144,6 +144,8 @@ catalog! {
     InvalidImage = 400, "error-invalid-image", "The 'image' param is required";
     InvalidJson = 400, "error-invalid-json", "Invalid JSON body";
     InvalidLogin = 400, "error-invalid-login", "Invalid login parameters";
+    LoginBlockedForIp = 403, "error-login-blocked-for-ip", "Login has been temporarily blocked For IP";
+    LoginBlockedForUser = 403, "error-login-blocked-for-user", "Login has been temporarily blocked For User";
     InvalidMessage = 400, "error-invalid-message", "Invalid message";
     InvalidMessageId = 400, "error-invalid-message_id", "Invalid message id";
     InvalidMethodCall = 400, "error-invalid-method-call", "Invalid method call";

@@ -1,8 +1,9 @@
 //! `POST /api/v1/login`, `POST /api/v1/logout`, `GET /api/v1/me`.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::routing::{get, post};
 use axum::{Router, response::IntoResponse};
 use serde_json::json;
@@ -26,7 +27,12 @@ pub fn routes() -> Router<Arc<Services>> {
 /// `POST /api/v1/login`: `{user|username|email, password}` or `{resume}`, plus an optional 2FA
 /// `code` (in the body or the `X-2fa-code` header). Answers the legacy
 /// `{status, data: {authToken, userId, me}}` envelope.
-async fn login(State(svc): State<Arc<Services>>, tfa: TwoFactorCode, Body(p): Body) -> Reply {
+async fn login(
+    State(svc): State<Arc<Services>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    tfa: TwoFactorCode,
+    Body(p): Body,
+) -> Reply {
     let result: Result<LoginResult, Error> = svc
         .blocking(move |s| {
             if let Some(resume) = p.opt_str("resume") {
@@ -39,7 +45,7 @@ async fn login(State(svc): State<Arc<Services>>, tfa: TwoFactorCode, Body(p): Bo
                 .ok_or(Kind::InvalidLogin)?;
             let digest =
                 p.get("password").and_then(password_digest).ok_or_else(|| Error::LoginFailed("Unauthorized".into()))?;
-            let user = s.accounts().check_password(&user, &digest)?;
+            let user = s.accounts().check_password(&user, &digest, Some(addr.ip()))?;
             let code = p.opt_str("code").filter(|c| !c.is_empty()).or(tfa.code);
             s.two_factor().check_login(&user, code.as_deref())?;
             s.accounts().issue_session(user)
@@ -47,9 +53,15 @@ async fn login(State(svc): State<Arc<Services>>, tfa: TwoFactorCode, Body(p): Bo
         .await;
     let result = match result {
         Ok(r) => r,
-        // Two-factor failures keep the login envelope: 401 {status, error, message, details}.
+        // Two-factor failures and blocked logins keep the login envelope: 401 {status, error,
+        // message, details}.
         Err(Error::Api {
-            kind: kind @ (Kind::TotpInvalid | Kind::TotpMaxAttempts | Kind::TotpRequired),
+            kind:
+                kind @ (Kind::TotpInvalid
+                | Kind::TotpMaxAttempts
+                | Kind::TotpRequired
+                | Kind::LoginBlockedForIp
+                | Kind::LoginBlockedForUser),
             message,
             details,
         }) => {

@@ -74,6 +74,7 @@ async fn run(Peer { hub, addr }: Peer, caller: Option<Caller>, name: String, mes
         hub.svc
             .blocking(move |s| {
                 let mut inv = Invocation::new(s, caller, None);
+                inv.client = Some(addr.ip());
                 Ok(run_call(&mut inv, &id, &method, &params))
             })
             .await?

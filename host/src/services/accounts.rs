@@ -1,5 +1,7 @@
 //! Accounts: creating users, passwords, login tokens and who is calling.
 
+use std::net::IpAddr;
+
 use serde_json::{Map, Value, json};
 
 use super::Services;
@@ -59,9 +61,44 @@ pub fn hash_password(sha256_hex: &str, cost: u32) -> Result<String> {
     bcrypt::hash(sha256_hex, cost).map_err(|e| Error::Internal(e.into()))
 }
 
-/// Checks a password digest (hex SHA-256) against a stored bcrypt hash.
+/// Checks a password digest (hex SHA-256) against a stored bcrypt hash. At most half the cores
+/// (at least one) verify at once, so a flood of logins leaves the others to everyone else.
 pub fn verify_password(sha256_hex: &str, hash: &str) -> bool {
+    static HASHING: HashingSlots = HashingSlots::new();
+    let _slot = HASHING.take();
     bcrypt::verify(sha256_hex, hash).unwrap_or(false)
+}
+
+/// A counting semaphore for the blocking threads that hash passwords.
+struct HashingSlots {
+    busy: parking_lot::Mutex<usize>,
+    freed: parking_lot::Condvar,
+}
+
+/// A taken hashing slot, given back when dropped.
+struct HashingSlot<'a>(&'a HashingSlots);
+
+impl HashingSlots {
+    const fn new() -> Self {
+        HashingSlots { busy: parking_lot::const_mutex(0), freed: parking_lot::Condvar::new() }
+    }
+
+    fn take(&self) -> HashingSlot<'_> {
+        let slots = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1));
+        let mut busy = self.busy.lock();
+        while *busy >= slots {
+            self.freed.wait(&mut busy);
+        }
+        *busy += 1;
+        HashingSlot(self)
+    }
+}
+
+impl Drop for HashingSlot<'_> {
+    fn drop(&mut self) {
+        *self.0.busy.lock() -= 1;
+        self.0.freed.notify_one();
+    }
 }
 
 /// A password as clients send it: plain text or `{digest, algorithm: "sha-256"}`. Returns the
@@ -252,15 +289,24 @@ impl Accounts<'_> {
         self.0.store.user_by_username(user)
     }
 
-    /// Checks a password login and returns the user. Does not issue a token.
-    pub fn check_password(&self, user: &str, digest: &str) -> Result<User> {
+    /// Checks a password login from the client address `client` and returns the user. Does not
+    /// issue a token. Blocked addresses and accounts are refused before any password is checked
+    /// ([`crate::services::login_guard`]), and each failure counts towards a block.
+    pub fn check_password(&self, user: &str, digest: &str, client: Option<IpAddr>) -> Result<User> {
         let fail = || Error::LoginFailed("Unauthorized".into());
-        let user = self.find_by_username_or_email(user)?.ok_or_else(fail)?;
-        let creds = self.0.store.credentials(&user.id)?;
-        let hash = creds.password.ok_or_else(fail)?;
-        if !verify_password(digest, &hash) {
+        let guard = self.0.login_guard();
+        guard.admit_address(client)?;
+        let Some(user) = self.find_by_username_or_email(user)? else {
+            guard.failed(client, None);
+            return Err(fail());
+        };
+        guard.admit_account(&user)?;
+        let hash = self.0.store.credentials(&user.id)?.password;
+        if !hash.is_some_and(|hash| verify_password(digest, &hash)) {
+            guard.failed(client, Some(&user));
             return Err(fail());
         }
+        guard.succeeded(client, &user);
         if !user.active {
             return Err(Error::LoginFailed("User has no password set or is deactivated".into()));
         }
@@ -270,8 +316,14 @@ impl Accounts<'_> {
     /// A password login (`login` over REST and DDP): checks the password of the user found by
     /// username or email ([`Accounts::check_password`]), then the second factor with `code`,
     /// then issues a session.
-    pub fn login_with_password(&self, user: &str, digest: &str, code: Option<&str>) -> Result<LoginResult> {
-        let user = self.check_password(user, digest)?;
+    pub fn login_with_password(
+        &self,
+        user: &str,
+        digest: &str,
+        code: Option<&str>,
+        client: Option<IpAddr>,
+    ) -> Result<LoginResult> {
+        let user = self.check_password(user, digest, client)?;
         self.0.two_factor().check_login(&user, code)?;
         self.issue_session(user)
     }

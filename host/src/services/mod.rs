@@ -19,6 +19,7 @@ pub mod defaults;
 pub mod directory;
 pub mod discussions;
 pub mod files;
+pub mod login_guard;
 pub mod mail;
 pub mod messages;
 pub mod notices;
@@ -46,6 +47,7 @@ pub mod users;
 pub const DEPENDENCIES: &[(u8, &str, &[&str])] = &[
     (0, "authz", &[]),
     (0, "files", &[]),
+    (0, "login_guard", &[]),
     (0, "mail", &[]),
     (0, "notices", &[]),
     (0, "push_tokens", &[]),
@@ -60,7 +62,7 @@ pub const DEPENDENCIES: &[(u8, &str, &[&str])] = &[
     (1, "statistics", &["authz"]),
     (1, "tokens", &["authz"]),
     (1, "two_factor", &["authz", "mail"]),
-    (2, "accounts", &["push_tokens", "rooms", "two_factor"]),
+    (2, "accounts", &["login_guard", "push_tokens", "rooms", "two_factor"]),
     (2, "custom_emoji", &["authz", "avatars"]),
     (2, "messages", &["authz", "files", "rooms", "system_messages"]),
     (2, "presence", &["authz", "rooms"]),
@@ -93,6 +95,8 @@ pub struct Services {
     /// The app runtime and installed apps ([`apps::start`] fills it once the server starts);
     /// private to the services, like the store.
     pub(in crate::services) apps: apps::AppsState,
+    /// Failed logins per address and account ([`login_guard`]).
+    pub(in crate::services) failed_logins: login_guard::FailedLogins,
 }
 
 impl Services {
@@ -105,6 +109,7 @@ impl Services {
             settings: settings::SettingsCache::default(),
             permissions: authz::PermissionCache::default(),
             apps: apps::AppsState::default(),
+            failed_logins: login_guard::FailedLogins::default(),
         });
         defaults::seed(&svc)?;
         Ok(svc)

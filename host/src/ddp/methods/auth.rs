@@ -79,7 +79,7 @@ fn password_login(
         _ => return Err(match_failed()),
     };
     let digest = request.get("password").and_then(password_digest).ok_or_else(match_failed)?;
-    Ok(inv.svc.accounts().login_with_password(&who, &digest, code)?)
+    Ok(inv.svc.accounts().login_with_password(&who, &digest, code, inv.client_ip())?)
 }
 
 /// `logout`: ends the session of the connection's token.

@@ -32,6 +32,7 @@ pub mod two_factor;
 pub mod users;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value, json};
@@ -160,13 +161,20 @@ pub struct Invocation<'a> {
     pub two_factor: Option<(String, Option<String>)>,
     /// Set by `login` and `logout`.
     pub session: Option<SessionChange>,
+    /// The client's address when the call did not come over a socket (`method.call`).
+    pub client: Option<IpAddr>,
     depth: u8,
 }
 
 impl<'a> Invocation<'a> {
     /// A new invocation context.
     pub fn new(svc: &'a Services, caller: Option<Caller>, conn: Option<ConnContext>) -> Self {
-        Invocation { svc, method: String::new(), caller, conn, two_factor: None, session: None, depth: 0 }
+        Invocation { svc, method: String::new(), caller, conn, two_factor: None, session: None, client: None, depth: 0 }
+    }
+
+    /// The client's address: the socket's, or the one `method.call` was sent from.
+    pub fn client_ip(&self) -> Option<IpAddr> {
+        self.client.or_else(|| self.conn.as_ref().and_then(|c| c.conn.client_addr).map(|a| a.ip()))
     }
 
     /// The logged-in user, or `error-invalid-user`.
