@@ -578,3 +578,25 @@ fn thread_mentions_are_tracked_per_user() {
     let c = sub(&carol, rid);
     assert!(c.get("tunreadUser").is_none() && c.get("tunread").is_none_or(|t| t == &json!([])), "{c}");
 }
+
+#[test]
+fn message_parts_are_bounded_and_custom_fields_need_the_setting() {
+    let server = Server::start();
+    let admin = server.admin();
+    let send = |message: Value| admin.post("/api/v1/chat.sendMessage", json!({"message": message}));
+    let fields = json!({"rid": "GENERAL", "msg": "hi", "customFields": {"ticket": "T-1"}});
+    let res = send(fields.clone());
+    assert_error(&res, 400, "error-invalid-params");
+    assert!(res.body["error"].as_str().unwrap().starts_with("Custom fields not enabled"), "{}", res.body);
+    set_setting(&server, "Message_CustomFields_Enabled", json!(true));
+    assert_eq!(assert_ok(&send(fields))["message"]["customFields"], json!({"ticket": "T-1"}));
+    // 64 KiB of attachments and fields at most; the refusal does not echo them back.
+    let big = "x".repeat(70_000);
+    let res = send(json!({"rid": "GENERAL", "msg": "hi", "attachments": [{"text": big}]}));
+    assert_error(&res, 400, "error-message-size-exceeded");
+    assert!(res.text.len() < 1_000, "{}", res.text.len());
+    let res = send(json!({"rid": "GENERAL", "msg": "hi", "customFields": {"big": big}}));
+    assert_error(&res, 400, "error-message-size-exceeded");
+    let fits = "x".repeat(60_000);
+    assert_ok(&send(json!({"rid": "GENERAL", "msg": "hi", "attachments": [{"text": fits}]})));
+}

@@ -60,7 +60,21 @@ fn opt_array(v: &Map<String, Value>, key: &str) -> Result<Option<Vec<Value>>> {
     }
 }
 
+/// The most bytes a message's parts besides its text (attachments, blocks, custom fields, bot,
+/// alias, emoji and avatar), serialized, may take. Rocket.Chat sets no such limit; without one a
+/// single message could store megabytes that every history page then carries.
+pub const MAX_PARTS_BYTES: usize = 64 * 1024;
+
 impl Draft {
+    /// The serialized size of the parts [`MAX_PARTS_BYTES`] bounds.
+    fn parts_bytes(&self) -> usize {
+        fn json<T: serde::Serialize>(part: &Option<T>) -> usize {
+            part.as_ref().and_then(|p| serde_json::to_vec(p).ok()).map_or(0, |bytes| bytes.len())
+        }
+        let texts: usize = [&self.alias, &self.emoji, &self.avatar].into_iter().flatten().map(String::len).sum();
+        texts + json(&self.attachments) + json(&self.blocks) + json(&self.custom_fields) + json(&self.bot)
+    }
+
     /// Reads a client's message object (`{_id, rid, msg, tmid, tshow, ts, alias, emoji, avatar,
     /// attachments, blocks, groupable, bot, customFields}`). Wrong types are refused.
     pub fn from_json(v: &Value) -> Result<Draft> {
@@ -213,6 +227,13 @@ impl Messages<'_> {
         let max = s.settings.int("Message_MaxAllowedSize", 5000);
         if max > 0 && draft.msg.chars().count() as i64 > max {
             return Err(Kind::MessageSizeExceeded.into());
+        }
+        if draft.custom_fields.is_some() && !s.settings.bool("Message_CustomFields_Enabled") {
+            return Err(Kind::InvalidParams.with_message("Custom fields not enabled"));
+        }
+        if draft.parts_bytes() > MAX_PARTS_BYTES {
+            return Err(Kind::MessageSizeExceeded
+                .with_message(format!("The message's attachments, blocks and fields exceed {MAX_PARTS_BYTES} bytes")));
         }
         let parent = match &draft.tmid {
             Some(tmid) => {

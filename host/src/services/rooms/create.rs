@@ -92,7 +92,7 @@ impl Rooms<'_> {
         let now = Date::now();
         let mut base = Room {
             id: ids::random_id(),
-            t: new.t.clone(),
+            t: new.t,
             name: Some(name.clone()),
             fname: Some(name),
             u: Some(owner.as_ref_named()),

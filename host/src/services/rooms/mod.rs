@@ -172,7 +172,7 @@ pub(crate) fn new_subscription(room: &Room, user: &User, now: Date) -> Subscript
         u: UserRef { id: user.id.clone(), username: user.username.clone(), name: user.name.clone() },
         name: room.name.clone().unwrap_or_default(),
         fname: room.fname.clone().or_else(|| room.name.clone()),
-        t: room.t.clone(),
+        t: room.t,
         ts: now,
         ls: None,
         lr: None,
