@@ -1,12 +1,18 @@
 //! Paging (`offset`, `count`) and list options (`sort`, `query`, `fields`) with the
 //! `API_Default_Count` / `API_Upper_Count_Limit` / `API_Allow_Infinite_Count` clamps.
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::params::Params;
 use crate::error::{Kind, Result};
 use crate::query;
 use crate::services::Services;
+
+/// Typed answers of a service as JSON documents, for filtering, sorting and projecting.
+pub fn docs<T: Serialize>(items: &[T]) -> Result<Vec<Value>> {
+    Ok(items.iter().map(serde_json::to_value).collect::<serde_json::Result<_>>()?)
+}
 
 /// Parsed list options of a request.
 #[derive(Debug, Clone, Default)]
