@@ -245,7 +245,7 @@ impl Teams<'_> {
                 let room = self.0.rooms().create_unchecked(
                     &owner,
                     NewRoom {
-                        t: t.into(),
+                        t,
                         name: name.clone(),
                         members: usernames,
                         read_only: new.read_only,
