@@ -102,7 +102,12 @@ fn a_realtime_client_that_stops_reading_is_dropped() {
     let mut slow = Ddp::login(&server, "slow", "Passw0rd!x");
     slow.sub_ok("stream-room-messages", "GENERAL");
     let presence = || assert_ok(&admin.get("/api/v1/users.getPresence?username=slow"))["presence"].clone();
-    assert_eq!(presence(), "online");
+    // The presence writer marks the user online shortly after the login.
+    let online_by = Instant::now() + PATIENCE;
+    while presence() != "online" {
+        assert!(Instant::now() < online_by, "the user never came online");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     // Messages the client never reads, until the kernel's buffers are full and a write misses
     // its deadline: the server then drops the connection (and the user goes offline) without
     // the client reading anything.

@@ -159,23 +159,25 @@ fn compare(a: &Value, b: &Value) -> Option<Ordering> {
 
 /// Sorts documents by a Mongo sort object (`{"name": 1, "ts": -1}`), stable.
 pub fn sort(docs: &mut [Value], spec: &Map<String, Value>) {
-    let keys: Vec<(&String, bool)> = spec.iter().map(|(k, v)| (k, v.as_i64().unwrap_or(1) >= 0)).collect();
-    docs.sort_by(|a, b| {
-        for (key, asc) in &keys {
-            let (x, y) = (lookup(a, key).first().copied(), lookup(b, key).first().copied());
-            let ord = match (x, y) {
-                (None, None) => Ordering::Equal,
-                (None, Some(_)) => Ordering::Less,
-                (Some(_), None) => Ordering::Greater,
-                (Some(x), Some(y)) => compare_for_sort(x, y),
-            };
-            let ord = if *asc { ord } else { ord.reverse() };
-            if ord != Ordering::Equal {
-                return ord;
-            }
+    docs.sort_by(|a, b| order(a, b, spec));
+}
+
+/// How two documents compare under a Mongo sort object.
+pub fn order(a: &Value, b: &Value, spec: &Map<String, Value>) -> Ordering {
+    for (key, dir) in spec {
+        let (x, y) = (lookup(a, key).first().copied(), lookup(b, key).first().copied());
+        let ord = match (x, y) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Less,
+            (Some(_), None) => Ordering::Greater,
+            (Some(x), Some(y)) => compare_for_sort(x, y),
+        };
+        let ord = if dir.as_i64().unwrap_or(1) >= 0 { ord } else { ord.reverse() };
+        if ord != Ordering::Equal {
+            return ord;
         }
-        Ordering::Equal
-    });
+    }
+    Ordering::Equal
 }
 
 fn compare_for_sort(x: &Value, y: &Value) -> Ordering {

@@ -641,7 +641,7 @@ fn convert_to_team(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Val
         return Err(failure(format!("The parameter {which} is required")));
     }
     let team = s.teams().create_from_room(user, k.t, id.as_deref(), name.as_deref())?;
-    Ok(json!({"team": s.teams().view(&team)}))
+    Ok(json!({"team": team}))
 }
 
 /// `GET channels.anonymousread?roomId=|roomName=` (no login; `Accounts_AllowAnonymousRead`).

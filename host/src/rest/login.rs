@@ -89,5 +89,5 @@ async fn logout(State(svc): State<Arc<Services>>, Auth(caller): Auth) -> Reply {
 
 /// `GET /api/v1/me`: the caller's own user, flat at top level.
 async fn me(State(svc): State<Arc<Services>>, Auth(caller): Auth) -> Reply {
-    Ok(ok(svc.accounts().me_view(&caller.user)))
+    Ok(ok(json!(svc.accounts().me_view(&caller.user))))
 }

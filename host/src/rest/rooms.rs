@@ -156,7 +156,7 @@ fn info(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let mut out = json!({"room": view});
     let relatives = s.rooms().relatives(&room)?;
     if let Some(team) = &relatives.team {
-        out["team"] = s.teams().view(team);
+        out["team"] = json!(team);
     }
     if let Some(main) = relatives.team_main {
         out["parent"] = json!({"_id": main.id, "name": main.name, "fname": main.fname, "t": main.t});

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use axum::Router;
 use serde_json::{Value, json};
 
-use super::paging::ListOptions;
+use super::paging::{ListOptions, docs};
 use super::params::Params;
 use super::rooms::{failure, get_with, page_of, post_with, text};
 use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::services::Services;
-use crate::services::teams::{MemberFilter, NewTeam};
+use crate::services::teams::{MemberFilter, NewTeam, TeamWithCounts};
 use crate::store::Team;
 
 /// Routes of this family.
@@ -67,31 +67,31 @@ fn create(s: &Services, user: &User, p: &Params) -> Result<Value> {
         owner: text(p, "owner"),
     };
     let team = s.teams().create(user, new)?;
-    Ok(json!({"team": s.teams().view(&team)}))
+    Ok(json!({"team": team}))
 }
 
 /// `GET teams.info?teamId=|teamName=` → `{teamInfo}`.
 fn info(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let team = team(s, p).map_err(|e| if e.is(Kind::TeamDoesNotExist) { failure("Team not found") } else { e })?;
     let team = s.teams().info(user, &team)?;
-    Ok(json!({"teamInfo": s.teams().view(&team)}))
+    Ok(json!({"teamInfo": team}))
 }
 
-fn listing(opts: &ListOptions, docs: Vec<Value>, key: &str) -> Result<Value> {
-    let (page, total) = opts.apply(docs, Some(json!({"name": 1})))?;
+fn listing(opts: &ListOptions, teams: &[TeamWithCounts], key: &str) -> Result<Value> {
+    let (page, total) = opts.apply(docs(teams)?, Some(json!({"name": 1})))?;
     Ok(opts.envelope(key, page, total))
 }
 
 /// `GET teams.list`: the caller's teams → `{teams, total, count, offset}`.
 fn list(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
-    listing(&opts, s.teams().list(user)?, "teams")
+    listing(&opts, &s.teams().list(user)?, "teams")
 }
 
 /// `GET teams.listAll` (`view-all-teams`).
 fn list_all(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
-    listing(&opts, s.teams().list_all(user)?, "teams")
+    listing(&opts, &s.teams().list_all(user)?, "teams")
 }
 
 /// `GET teams.members?teamId=&status[]=&username=&name=` → `{members, total, count, offset}`.
@@ -99,7 +99,7 @@ fn members(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
     let team = team(s, p)?;
     let filter = MemberFilter { username: text(p, "username"), name: text(p, "name"), status: p.list("status") };
-    Ok(page_of(&opts, s.teams().members(user, &team, &filter)?, "members"))
+    Ok(page_of(&opts, docs(&s.teams().members(user, &team, &filter)?)?, "members"))
 }
 
 /// `POST teams.addMembers {teamId|teamName, members: [{userId, roles}]}`.
@@ -183,7 +183,7 @@ fn list_rooms_of_user(s: &Services, user: &User, p: &Params) -> Result<Value> {
     let team = team(s, p)?;
     let uid = p.str("userId")?;
     let rooms = s.teams().list_rooms_of_user(user, &team, &uid, p.bool("canUserDelete", false)?)?;
-    Ok(page_of(&opts, rooms, "rooms"))
+    Ok(page_of(&opts, docs(&rooms)?, "rooms"))
 }
 
 /// `POST teams.delete {teamId|teamName, roomsToRemove}`.

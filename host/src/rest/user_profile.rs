@@ -77,13 +77,13 @@ fn set_status(s: &Services, caller: &User, p: &Params) -> Result<Value> {
 /// `GET users.getStatus?userId|username` → `{_id, message, status, connectionStatus?}`.
 fn get_status(s: &Services, caller: &User, p: &Params) -> Result<Value> {
     let user = subject(s, caller, p)?;
-    Ok(s.presence().status_view(caller, &user))
+    Ok(json!(s.presence().status_view(caller, &user)))
 }
 
 /// `GET users.getPresence?userId|username` → `{presence, connectionStatus?, lastLogin?}`.
 fn get_presence(s: &Services, caller: &User, p: &Params) -> Result<Value> {
     let user = subject(s, caller, p)?;
-    Ok(s.presence().presence_view(caller, &user))
+    Ok(json!(s.presence().presence_view(caller, &user)))
 }
 
 /// `GET users.presence?from&ids[]` → `{users, full}`. A `from` that is not a date is ignored

@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::auth::Auth;
-use super::paging::ListOptions;
+use super::paging::{ListOptions, docs};
 use super::params::{Body, Params, Query};
 use super::reply::{Reply, ok};
 use super::rooms::{get_with, post_with, text, user_from_params};
@@ -90,7 +90,7 @@ async fn info(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Qu
 async fn list(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Query) -> Reply {
     let body = svc
         .blocking(move |s| {
-            let docs = s.users().list(&caller.user)?;
+            let docs = docs(&s.users().list(&caller.user)?)?;
             let opts = ListOptions::from_params(s, &p)?;
             let (page, total) = opts.apply(docs, Some(json!({"username": 1})))?;
             Ok(opts.envelope("users", page, total))

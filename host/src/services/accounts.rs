@@ -2,6 +2,7 @@
 
 use std::net::IpAddr;
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::Services;
@@ -11,6 +12,57 @@ use crate::ids;
 use crate::models::{Email, User};
 use crate::store::{Credentials, LoginToken};
 use crate::time::Date;
+
+/// A user as others see them: the account without its settings and, unless the viewer may see
+/// everything, without emails, custom fields and `requirePasswordChange`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct UserView(User);
+
+/// The caller's own user (`me`, login answers): the account with its email, preferences,
+/// avatar URL and which sign-in factors it has.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeView {
+    #[serde(flatten)]
+    user: User,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    settings: UserSettings,
+    #[serde(rename = "customFields")]
+    custom_fields: Map<String, Value>,
+    #[serde(rename = "avatarUrl")]
+    avatar_url: String,
+    /// Absent when the credentials could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    services: Option<SignInFactors>,
+}
+
+/// `{preferences}`: the user's preferences over the defaults.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserSettings {
+    pub preferences: Map<String, Value>,
+}
+
+/// Which sign-in factors an account has (clients show the 2FA state from it); never the
+/// secrets themselves.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignInFactors {
+    pub password: FactorExists,
+    pub totp: FactorEnabled,
+    pub email2fa: FactorEnabled,
+}
+
+/// `{exists}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FactorExists {
+    pub exists: bool,
+}
+
+/// `{enabled}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FactorEnabled {
+    pub enabled: bool,
+}
 
 /// What is needed to create a user.
 #[derive(Debug, Clone, Default)]
@@ -414,44 +466,30 @@ impl Accounts<'_> {
 
     /// The public view of a user, as `users.info` and `users.list` show it. Emails are included
     /// when `full` (the caller is the user or may see full user info).
-    pub fn public_view(&self, user: &User, full: bool) -> Value {
-        let mut v = serde_json::to_value(user).unwrap_or_default();
-        if let Some(o) = v.as_object_mut() {
-            o.remove("settings");
-            if !full {
-                o.remove("emails");
-                o.remove("customFields");
-                o.remove("requirePasswordChange");
-            }
+    pub fn public_view(&self, user: &User, full: bool) -> UserView {
+        let mut user = User { settings: None, ..user.clone() };
+        if !full {
+            user.emails.clear();
+            user.custom_fields = None;
+            user.require_password_change = false;
         }
-        v
+        UserView(user)
     }
 
     /// The caller's own user, as `me` and login answers show it.
-    pub fn me_view(&self, user: &User) -> Value {
-        let mut v = serde_json::to_value(user).unwrap_or_default();
-        let prefs = self.preferences(user);
-        if let Some(o) = v.as_object_mut() {
-            if let Some(e) = user.email() {
-                o.insert("email".into(), json!(e));
-            }
-            o.insert("settings".into(), json!({"preferences": prefs}));
-            o.entry("customFields").or_insert(json!({}));
-            o.insert("avatarUrl".into(), json!(format!("{}/avatar/{}", self.0.config.root_url, user.username)));
-            // Which sign-in factors the account has (clients show the 2FA state from it); never
-            // the secrets themselves.
-            if let Ok(creds) = self.0.store.credentials(&user.id) {
-                o.insert(
-                    "services".into(),
-                    json!({
-                        "password": {"exists": creds.password.is_some()},
-                        "totp": {"enabled": creds.totp_enabled},
-                        "email2fa": {"enabled": creds.email_2fa_enabled},
-                    }),
-                );
-            }
+    pub fn me_view(&self, user: &User) -> MeView {
+        MeView {
+            email: user.email().map(String::from),
+            settings: UserSettings { preferences: self.preferences(user) },
+            custom_fields: user.custom_fields.clone().unwrap_or_default(),
+            avatar_url: format!("{}/avatar/{}", self.0.config.root_url, user.username),
+            services: self.0.store.credentials(&user.id).ok().map(|creds| SignInFactors {
+                password: FactorExists { exists: creds.password.is_some() },
+                totp: FactorEnabled { enabled: creds.totp_enabled },
+                email2fa: FactorEnabled { enabled: creds.email_2fa_enabled },
+            }),
+            user: User { settings: None, custom_fields: None, ..user.clone() },
         }
-        v
     }
 
     /// The user's preferences over the `Accounts_Default_User_Preferences_*` defaults.

@@ -3,12 +3,14 @@
 
 use std::collections::HashSet;
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::Services;
 use crate::error::{Error, Kind, Result};
-use crate::models::{Room, RoomType, User};
+use crate::models::{Email, Message, Room, RoomType, User, is_false};
 use crate::query;
+use crate::time::Date;
 
 /// What `directory` lists.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +28,183 @@ pub struct DirectoryQuery {
     pub limit: usize,
 }
 
+/// One entry of a `directory` page.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum DirectoryEntry {
+    Room(DirectoryRoom),
+    User(DirectoryUser),
+}
+
+/// A channel or team as `directory` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DirectoryRoom {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub t: RoomType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fname: Option<String>,
+    pub ts: Date,
+    #[serde(rename = "usersCount")]
+    pub users_count: i64,
+    #[serde(rename = "default", skip_serializing_if = "is_false")]
+    pub is_default: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub archived: bool,
+    #[serde(rename = "lastMessage", skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<Box<Message>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prid: Option<String>,
+    #[serde(rename = "teamId", skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<String>,
+    #[serde(rename = "teamMain", skip_serializing_if = "is_false")]
+    pub team_main: bool,
+    /// Kept as stored (`featured` is not a field of [`Room`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub featured: Option<Value>,
+    /// The name of the team a channel is in.
+    #[serde(rename = "belongsTo", skip_serializing_if = "Option::is_none")]
+    pub belongs_to: Option<String>,
+    /// How many rooms a team has.
+    #[serde(rename = "roomsCount", skip_serializing_if = "Option::is_none")]
+    pub rooms_count: Option<usize>,
+}
+
+impl DirectoryRoom {
+    fn of(mut room: Room) -> Self {
+        DirectoryRoom {
+            featured: room.extra.remove("featured"),
+            id: room.id,
+            t: room.t,
+            name: room.name,
+            fname: room.fname,
+            ts: room.ts,
+            users_count: room.users_count,
+            is_default: room.is_default,
+            topic: room.topic,
+            description: room.description,
+            archived: room.archived,
+            last_message: room.last_message,
+            prid: room.prid,
+            team_id: room.team_id,
+            team_main: room.team_main,
+            belongs_to: None,
+            rooms_count: None,
+        }
+    }
+}
+
+/// A user as `directory` lists them; emails only for viewers who may see them.
+#[derive(Debug, Clone, Serialize)]
+pub struct DirectoryUser {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(rename = "createdAt")]
+    pub created_at: Date,
+    pub username: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub emails: Vec<Email>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "avatarETag", skip_serializing_if = "Option::is_none")]
+    pub avatar_etag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bio: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
+}
+
+impl DirectoryUser {
+    fn of(u: User, full: bool) -> Self {
+        DirectoryUser {
+            id: u.id,
+            created_at: u.created_at,
+            username: u.username,
+            emails: if full { u.emails } else { Vec::new() },
+            name: u.name,
+            avatar_etag: u.avatar_etag,
+            bio: u.bio,
+            nickname: u.nickname,
+        }
+    }
+}
+
+/// A user as `spotlight` suggests them.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpotlightUser {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub username: String,
+    pub status: String,
+    /// Always `true`: Rocket.Chat marks users found outside the caller's rooms.
+    pub outside: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
+    #[serde(rename = "statusText", skip_serializing_if = "Option::is_none")]
+    pub status_text: Option<String>,
+    #[serde(rename = "avatarETag", skip_serializing_if = "Option::is_none")]
+    pub avatar_etag: Option<String>,
+}
+
+impl SpotlightUser {
+    fn of(u: &User) -> Self {
+        SpotlightUser {
+            id: u.id.clone(),
+            username: u.username.clone(),
+            status: u.status.clone(),
+            outside: true,
+            name: u.name.clone(),
+            nickname: u.nickname.clone(),
+            status_text: u.status_text.clone(),
+            avatar_etag: u.avatar_etag.clone(),
+        }
+    }
+}
+
+/// A public channel as `spotlight` suggests it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpotlightRoom {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub t: RoomType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fname: Option<String>,
+    #[serde(rename = "joinCodeRequired", skip_serializing_if = "is_false")]
+    pub join_code_required: bool,
+    /// Only when the caller may preview the room (or last messages are not stored).
+    #[serde(rename = "lastMessage", skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<Box<Message>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prid: Option<String>,
+    #[serde(rename = "teamMain", skip_serializing_if = "is_false")]
+    pub team_main: bool,
+}
+
+impl SpotlightRoom {
+    fn of(room: Room, keep_last: bool) -> Self {
+        SpotlightRoom {
+            id: room.id,
+            t: room.t,
+            name: room.name,
+            fname: room.fname,
+            join_code_required: room.join_code_required,
+            last_message: room.last_message.filter(|_| keep_last),
+            prid: room.prid,
+            team_main: room.team_main,
+        }
+    }
+}
+
 /// Directory and spotlight operations.
 pub struct Directory<'a>(pub &'a Services);
 
@@ -38,30 +217,6 @@ impl Services {
 
 fn verify_params() -> Error {
     Error::from(Kind::InvalidParams)
-}
-
-const ROOM_FIELDS: [&str; 15] = [
-    "_id",
-    "t",
-    "description",
-    "topic",
-    "name",
-    "fname",
-    "lastMessage",
-    "ts",
-    "archived",
-    "default",
-    "featured",
-    "usersCount",
-    "prid",
-    "teamId",
-    "teamMain",
-];
-
-fn pick(doc: Value, fields: &[&str]) -> Value {
-    let Value::Object(mut o) = doc else { return doc };
-    o.retain(|k, _| fields.contains(&k.as_str()));
-    Value::Object(o)
 }
 
 /// A case-insensitive "contains" query over `fields` (`{}` for an empty text).
@@ -90,7 +245,7 @@ impl Directory<'_> {
     }
 
     /// `directory`: one page of channels, users or teams matching `text`, with the total.
-    pub fn browse(&self, user: &User, q: &DirectoryQuery) -> Result<(Vec<Value>, usize)> {
+    pub fn browse(&self, user: &User, q: &DirectoryQuery) -> Result<(Vec<DirectoryEntry>, usize)> {
         let kind = if q.kind.is_empty() { "channels" } else { q.kind.as_str() };
         let sort_by = q.sort_by.clone().unwrap_or_else(|| "name".into());
         let allowed: &[&str] = match kind {
@@ -102,10 +257,10 @@ impl Directory<'_> {
             return Err(verify_params());
         }
         let dir = if q.descending { -1 } else { 1 };
-        let mut docs = match kind {
-            "channels" => self.channels(user, &q.text)?,
-            "teams" => self.teams(user, &q.text)?,
-            _ => self.users(user, &q.text, &q.workspace)?,
+        let entries: Vec<DirectoryEntry> = match kind {
+            "channels" => self.channels(user, &q.text)?.into_iter().map(DirectoryEntry::Room).collect(),
+            "teams" => self.teams(user, &q.text)?.into_iter().map(DirectoryEntry::Room).collect(),
+            _ => self.users(user, &q.text, &q.workspace)?.into_iter().map(DirectoryEntry::User).collect(),
         };
         let sort = match (kind, sort_by.as_str()) {
             ("users", "email") => sort_spec(&[("emails.address", dir), ("username", dir)]),
@@ -114,10 +269,12 @@ impl Directory<'_> {
             (_, "lastMessage") => sort_spec(&[("featured", -1), ("lastMessage.ts", dir)]),
             (_, field) => sort_spec(&[("featured", -1), (field, dir)]),
         };
-        query::sort(&mut docs, &sort);
-        let total = docs.len();
+        // Sorted by their wire fields, as the client named them.
+        let mut keyed = entries.into_iter().map(|e| Ok((serde_json::to_value(&e)?, e))).collect::<Result<Vec<_>>>()?;
+        keyed.sort_by(|(a, _), (b, _)| query::order(a, b, &sort));
+        let total = keyed.len();
         let limit = if q.limit == 0 { 10 } else { q.limit };
-        Ok((docs.into_iter().skip(q.offset).take(limit).collect(), total))
+        Ok((keyed.into_iter().skip(q.offset).take(limit).map(|(_, e)| e).collect(), total))
     }
 
     /// Team ids whose rooms the user may list: public teams and the user's own.
@@ -138,7 +295,7 @@ impl Directory<'_> {
 
     /// Public channels (outside teams, or in teams the user may see) and the user's own groups;
     /// never team main rooms nor discussions. Needs `view-c-room`.
-    fn channels(&self, user: &User, text: &str) -> Result<Vec<Value>> {
+    fn channels(&self, user: &User, text: &str) -> Result<Vec<DirectoryRoom>> {
         if !self.0.authz().can(user, "view-c-room", None)? {
             return Err(verify_params());
         }
@@ -157,21 +314,17 @@ impl Directory<'_> {
                 (RoomType::Channel, Some(team)) => teams.contains(team) || joined.contains(&room.id),
                 _ => joined.contains(&room.id),
             };
-            let doc = Self::room_doc(&room);
-            if !listed || !query::matches(&doc, &q)? {
+            if !listed || !query::matches(&Self::room_doc(&room), &q)? {
                 continue;
             }
-            let mut doc = pick(doc, &ROOM_FIELDS);
-            if let Some(name) = room.team_id.as_ref().and_then(|t| team_names.get(t)) {
-                doc["belongsTo"] = json!(name);
-            }
-            out.push(doc);
+            let belongs_to = room.team_id.as_ref().and_then(|t| team_names.get(t)).cloned();
+            out.push(DirectoryRoom { belongs_to, ..DirectoryRoom::of(room) });
         }
         Ok(out)
     }
 
     /// Team main rooms: public teams and private teams the user belongs to, with `roomsCount`.
-    fn teams(&self, user: &User, text: &str) -> Result<Vec<Value>> {
+    fn teams(&self, user: &User, text: &str) -> Result<Vec<DirectoryRoom>> {
         let joined = self.joined(user)?;
         let q = text_query(text, &["name".into(), "fname".into()]);
         let mut out = Vec::new();
@@ -179,24 +332,21 @@ impl Directory<'_> {
             if !room.team_main || (room.t != RoomType::Channel && !joined.contains(&room.id)) {
                 continue;
             }
-            let doc = Self::room_doc(&room);
-            if !query::matches(&doc, &q)? {
+            if !query::matches(&Self::room_doc(&room), &q)? {
                 continue;
             }
-            let mut doc = pick(doc, &ROOM_FIELDS);
             let count = match &room.team_id {
                 Some(t) => self.0.store.rooms_by_team(t)?.len(),
                 None => 0,
             };
-            doc["roomsCount"] = json!(count);
-            out.push(doc);
+            out.push(DirectoryRoom { rooms_count: Some(count), ..DirectoryRoom::of(room) });
         }
         Ok(out)
     }
 
     /// Active users matching the search fields. Needs `view-outside-room` and `view-d-room`;
     /// emails only with `view-full-other-user-info`.
-    fn users(&self, user: &User, text: &str, workspace: &str) -> Result<Vec<Value>> {
+    fn users(&self, user: &User, text: &str, workspace: &str) -> Result<Vec<DirectoryUser>> {
         let authz = self.0.authz();
         if !authz.can(user, "view-outside-room", None)? || !authz.can(user, "view-d-room", None)? {
             return Err(verify_params());
@@ -211,18 +361,13 @@ impl Directory<'_> {
             self.search_fields()
         };
         let q = text_query(text, &fields);
-        let mut keep = vec!["_id", "username", "name", "nickname", "bio", "createdAt", "avatarETag"];
-        if full {
-            keep.push("emails");
-        }
         let mut out = Vec::new();
         for u in self.0.store.all_users()? {
             if !u.active || u.username.is_empty() {
                 continue;
             }
-            let doc = serde_json::to_value(&u)?;
-            if query::matches(&doc, &q)? {
-                out.push(pick(doc, &keep));
+            if query::matches(&serde_json::to_value(&u)?, &q)? {
+                out.push(DirectoryUser::of(u, full));
             }
         }
         Ok(out)
@@ -233,7 +378,7 @@ impl Directory<'_> {
     /// `view-outside-room` and `view-c-room`). Users are any active user with
     /// `view-outside-room` and `view-d-room`, otherwise only people the caller has direct
     /// messages with.
-    pub fn spotlight(&self, user: &User, text: &str) -> Result<(Vec<Value>, Vec<Value>)> {
+    pub fn spotlight(&self, user: &User, text: &str) -> Result<(Vec<SpotlightUser>, Vec<SpotlightRoom>)> {
         let (mut want_users, mut want_rooms) = (true, true);
         let mut text = text.trim();
         if let Some(rest) = text.strip_prefix('#') {
@@ -248,24 +393,10 @@ impl Directory<'_> {
         Ok((users, rooms))
     }
 
-    fn spotlight_users(&self, user: &User, text: &str) -> Result<Vec<Value>> {
+    fn spotlight_users(&self, user: &User, text: &str) -> Result<Vec<SpotlightUser>> {
         let authz = self.0.authz();
         let limit = self.0.settings.int("Number_of_users_autocomplete_suggestions", 5).max(1) as usize;
         let outsiders = authz.can(user, "view-outside-room", None)? && authz.can(user, "view-d-room", None)?;
-        let view = |u: &User| {
-            let mut v = json!({"_id": u.id, "username": u.username, "status": u.status, "outside": true});
-            for (key, value) in [
-                ("name", &u.name),
-                ("nickname", &u.nickname),
-                ("statusText", &u.status_text),
-                ("avatarETag", &u.avatar_etag),
-            ] {
-                if let Some(x) = value {
-                    v[key] = json!(x);
-                }
-            }
-            v
-        };
         let candidates: Vec<User> = if outsiders {
             self.0.store.all_users()?
         } else {
@@ -289,7 +420,7 @@ impl Directory<'_> {
         if !text.is_empty()
             && let Some(exact) = candidates.iter().position(|u| u.username.eq_ignore_ascii_case(text))
         {
-            out.push(view(&candidates.remove(exact)));
+            out.push(SpotlightUser::of(&candidates.remove(exact)));
         }
         let q = text_query(text, &self.search_fields());
         for u in &candidates {
@@ -297,13 +428,13 @@ impl Directory<'_> {
                 break;
             }
             if query::matches(&serde_json::to_value(u)?, &q)? {
-                out.push(view(u));
+                out.push(SpotlightUser::of(u));
             }
         }
         Ok(out)
     }
 
-    fn spotlight_rooms(&self, user: &User, text: &str) -> Result<Vec<Value>> {
+    fn spotlight_rooms(&self, user: &User, text: &str) -> Result<Vec<SpotlightRoom>> {
         let authz = self.0.authz();
         if !authz.can(user, "view-outside-room", None)? || !authz.can(user, "view-c-room", None)? {
             return Ok(Vec::new());
@@ -311,21 +442,17 @@ impl Directory<'_> {
         let joined = self.joined(user)?;
         let q = text_query(text, &["name".into(), "fname".into()]);
         let keep_last = !self.0.settings.bool("Store_Last_Message") || authz.can(user, "preview-c-room", None)?;
-        let mut fields = vec!["_id", "t", "name", "fname", "teamMain", "joinCodeRequired", "prid"];
-        if keep_last {
-            fields.push("lastMessage");
-        }
-        let mut rooms: Vec<Value> = Vec::new();
+        let mut rooms = Vec::new();
         for room in self.0.store.rooms_by_types(&[RoomType::Channel])? {
             if joined.contains(&room.id) || room.prid.is_some() || (room.team_id.is_some() && !room.team_main) {
                 continue;
             }
-            let doc = Self::room_doc(&room);
-            if query::matches(&doc, &q)? {
-                rooms.push(pick(doc, &fields));
+            if query::matches(&Self::room_doc(&room), &q)? {
+                rooms.push(SpotlightRoom::of(room, keep_last));
             }
         }
-        query::sort(&mut rooms, &sort_spec(&[("name", 1)]));
+        // By name as the directory sorts: unnamed first, then case-insensitively.
+        rooms.sort_by_key(|r| r.name.as_ref().map(|n| (n.to_lowercase(), n.clone())));
         rooms.truncate(5);
         Ok(rooms)
     }

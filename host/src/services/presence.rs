@@ -6,6 +6,7 @@
 //! Offline connections always win; otherwise a chosen status other than `online` wins. Every
 //! change of `status` publishes [`Event::UserStatus`].
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::Services;
@@ -13,6 +14,62 @@ use crate::bus::Event;
 use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::time::Date;
+
+/// A status, `offline` when unset.
+fn or_offline(status: &str) -> String {
+    if status.is_empty() { "offline" } else { status }.to_string()
+}
+
+/// `users.getStatus`: `{_id, message, status}`, plus `connectionStatus` for oneself.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusView {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub message: String,
+    pub status: String,
+    #[serde(rename = "connectionStatus", skip_serializing_if = "Option::is_none")]
+    pub connection_status: Option<String>,
+}
+
+/// `users.getPresence`: `{presence}`, plus `connectionStatus` and `lastLogin` for oneself.
+#[derive(Debug, Clone, Serialize)]
+pub struct PresenceView {
+    pub presence: String,
+    #[serde(rename = "connectionStatus", skip_serializing_if = "Option::is_none")]
+    pub connection_status: Option<String>,
+    #[serde(rename = "lastLogin", skip_serializing_if = "Option::is_none")]
+    pub last_login: Option<Date>,
+}
+
+/// A user's presence as `users.presence` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserPresence {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub username: String,
+    pub name: Option<String>,
+    pub status: String,
+    #[serde(rename = "utcOffset")]
+    pub utc_offset: f64,
+    #[serde(rename = "statusText", skip_serializing_if = "Option::is_none")]
+    pub status_text: Option<String>,
+    #[serde(rename = "avatarETag", skip_serializing_if = "Option::is_none")]
+    pub avatar_etag: Option<String>,
+}
+
+impl UserPresence {
+    fn of(u: &User) -> Self {
+        UserPresence {
+            id: u.id.clone(),
+            username: u.username.clone(),
+            name: u.name.clone(),
+            status: u.status.clone(),
+            utc_offset: u.utc_offset,
+            status_text: u.status_text.clone(),
+            avatar_etag: u.avatar_etag.clone(),
+        }
+    }
+}
 
 /// Presence operations.
 pub struct Presence<'a>(pub &'a Services);
@@ -162,66 +219,54 @@ impl Presence<'_> {
     }
 
     /// `users.getStatus`: `{_id, message, status}`, plus `connectionStatus` for oneself.
-    pub fn status_view(&self, viewer: &User, user: &User) -> Value {
-        let mut v = json!({
-            "_id": user.id,
-            "message": user.status_text.clone().unwrap_or_default(),
-            "status": if user.status.is_empty() { "offline" } else { user.status.as_str() },
-        });
-        if viewer.id == user.id {
-            v["connectionStatus"] =
-                json!(if user.status_connection.is_empty() { "offline" } else { user.status_connection.as_str() });
+    pub fn status_view(&self, viewer: &User, user: &User) -> StatusView {
+        StatusView {
+            id: user.id.clone(),
+            message: user.status_text.clone().unwrap_or_default(),
+            status: or_offline(&user.status),
+            connection_status: (viewer.id == user.id).then(|| or_offline(&user.status_connection)),
         }
-        v
     }
 
     /// `users.getPresence`: `{presence}`, plus `connectionStatus` and `lastLogin` (when the user
     /// has logged in) for oneself.
-    pub fn presence_view(&self, viewer: &User, user: &User) -> Value {
-        let mut v = json!({"presence": if user.status.is_empty() { "offline" } else { user.status.as_str() }});
-        if viewer.id == user.id {
-            v["connectionStatus"] =
-                json!(if user.status_connection.is_empty() { "offline" } else { user.status_connection.as_str() });
-            if let Some(last) = &user.last_login {
-                v["lastLogin"] = json!(last);
-            }
+    pub fn presence_view(&self, viewer: &User, user: &User) -> PresenceView {
+        let own = viewer.id == user.id;
+        PresenceView {
+            presence: or_offline(&user.status),
+            connection_status: own.then(|| or_offline(&user.status_connection)),
+            last_login: user.last_login.filter(|_| own),
         }
-        v
     }
 
     /// `users.presence`: with `ids`, those users who are not offline; with `from` less than ten
     /// minutes ago, every other user changed since then (offline ones too, so clients see them
     /// leave); otherwise every user who is not offline, with `full: true`. Nothing when
     /// `Presence_broadcast_disabled` is on. Returns the users and whether the list is full.
-    pub fn presence_of(&self, viewer: &User, ids: Option<&[String]>, from: Option<Date>) -> Result<(Vec<Value>, bool)> {
+    pub fn presence_of(
+        &self,
+        viewer: &User,
+        ids: Option<&[String]>,
+        from: Option<Date>,
+    ) -> Result<(Vec<UserPresence>, bool)> {
         let s = self.0;
         if s.settings.bool("Presence_broadcast_disabled") {
             return Ok((Vec::new(), true));
         }
-        let view = |u: &User| {
-            let mut v = json!({"_id": u.id, "username": u.username, "name": u.name, "status": u.status,
-                   "utcOffset": u.utc_offset});
-            if let Some(text) = &u.status_text {
-                v["statusText"] = json!(text);
-            }
-            if let Some(etag) = &u.avatar_etag {
-                v["avatarETag"] = json!(etag);
-            }
-            v
-        };
         let not_offline = |u: &&User| matches!(u.status.as_str(), "online" | "away" | "busy");
         if let Some(ids) = ids {
             let users = s.store.users_by_ids(ids)?;
-            return Ok((users.iter().filter(not_offline).map(view).collect(), false));
+            return Ok((users.iter().filter(not_offline).map(UserPresence::of).collect(), false));
         }
         let all = s.store.all_users()?;
         if let Some(from) = from
             && Date::now().0 - from.0 < 10 * 60_000
         {
-            let changed = all.iter().filter(|u| u.id != viewer.id && u.updated_at > from).map(view).collect();
+            let changed =
+                all.iter().filter(|u| u.id != viewer.id && u.updated_at > from).map(UserPresence::of).collect();
             return Ok((changed, false));
         }
-        Ok((all.iter().filter(not_offline).map(view).collect(), true))
+        Ok((all.iter().filter(not_offline).map(UserPresence::of).collect(), true))
     }
 
     /// At start no connection is open: every user whose stored status says otherwise goes offline

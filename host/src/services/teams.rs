@@ -1,6 +1,7 @@
 //! Teams, as Rocket.Chat 8 has them: a team is a main room (`teamMain: true`) plus a teams
 //! record and memberships with team roles; other rooms join the team by carrying its `teamId`.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::Services;
@@ -53,6 +54,60 @@ pub struct MemberFilter {
     pub status: Vec<String>,
 }
 
+/// A team with how many rooms and members it has (`teams.list`, `teams.listAll`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamWithCounts {
+    #[serde(flatten)]
+    pub team: Team,
+    pub rooms: usize,
+    #[serde(rename = "numberOfUsers")]
+    pub number_of_users: usize,
+}
+
+/// A member as `teams.members` lists them.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamMemberView {
+    pub user: MemberUser,
+    pub roles: Vec<String>,
+    #[serde(rename = "createdBy")]
+    pub created_by: TeamUser,
+    #[serde(rename = "createdAt")]
+    pub created_at: Date,
+}
+
+/// `{_id, username, name, status}` of a team member.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberUser {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub username: String,
+    pub name: Option<String>,
+    pub status: String,
+}
+
+/// A team room a user is in (`teams.listRoomsOfUser`), with `isLastOwner` where they own it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamRoomOfUser {
+    #[serde(flatten)]
+    pub room: Room,
+    #[serde(rename = "isLastOwner", skip_serializing_if = "Option::is_none")]
+    pub is_last_owner: Option<bool>,
+}
+
+/// A team's main room as `teams.autocomplete` suggests it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamRoomRef {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub name: Option<String>,
+    pub fname: Option<String>,
+    pub t: RoomType,
+    #[serde(rename = "teamId")]
+    pub team_id: String,
+    #[serde(rename = "avatarETag", skip_serializing_if = "Option::is_none")]
+    pub avatar_etag: Option<Value>,
+}
+
 fn team_not_found() -> Error {
     Error::from(Kind::TeamDoesNotExist)
 }
@@ -76,11 +131,6 @@ impl Teams<'_> {
             }
         }
         .ok_or_else(team_not_found)
-    }
-
-    /// The team as answers show it.
-    pub fn view(&self, team: &Team) -> Value {
-        serde_json::to_value(team).unwrap_or_default()
     }
 
     fn main_room(&self, team: &Team) -> Result<Room> {
@@ -195,7 +245,7 @@ impl Teams<'_> {
                 let room = self.0.rooms().create_unchecked(
                     &owner,
                     NewRoom {
-                        t: t.into(),
+                        t,
                         name: name.clone(),
                         members: usernames,
                         read_only: new.read_only,
@@ -226,31 +276,30 @@ impl Teams<'_> {
         Ok(team.clone())
     }
 
-    fn with_counts(&self, team: &Team) -> Result<Value> {
-        let mut v = self.view(team);
-        let rooms = self.0.store.rooms_by_team(&team.id)?.len();
-        let users = self.0.store.team_members(&team.id)?.len();
-        v["rooms"] = json!(rooms);
-        v["numberOfUsers"] = json!(users);
-        Ok(v)
+    fn with_counts(&self, team: &Team) -> Result<TeamWithCounts> {
+        Ok(TeamWithCounts {
+            team: team.clone(),
+            rooms: self.0.store.rooms_by_team(&team.id)?.len(),
+            number_of_users: self.0.store.team_members(&team.id)?.len(),
+        })
     }
 
     /// `teams.list`: the teams the caller is a member of, with `rooms` and `numberOfUsers`.
-    pub fn list(&self, caller: &User) -> Result<Vec<Value>> {
+    pub fn list(&self, caller: &User) -> Result<Vec<TeamWithCounts>> {
         let ids: Vec<String> =
             self.0.store.team_memberships_of_user(&caller.id)?.into_iter().map(|m| m.team_id).collect();
         self.0.store.teams_by_ids(&ids)?.iter().map(|t| self.with_counts(t)).collect()
     }
 
     /// `teams.listAll` (`view-all-teams`).
-    pub fn list_all(&self, caller: &User) -> Result<Vec<Value>> {
+    pub fn list_all(&self, caller: &User) -> Result<Vec<TeamWithCounts>> {
         self.0.authz().require(caller, "view-all-teams", None)?;
         self.0.store.teams()?.iter().map(|t| self.with_counts(t)).collect()
     }
 
     /// `teams.members`: `[{user: {_id, username, name, status}, roles, createdBy, createdAt}]`,
     /// for members of the team (or `view-all-teams`); others see an empty list.
-    pub fn members(&self, caller: &User, team: &Team, filter: &MemberFilter) -> Result<Vec<Value>> {
+    pub fn members(&self, caller: &User, team: &Team, filter: &MemberFilter) -> Result<Vec<TeamMemberView>> {
         let can_see_all = self.0.authz().can(caller, "view-all-teams", Some(&team.room_id))?;
         if !can_see_all && self.0.store.team_member(&team.id, &caller.id)?.is_none() {
             return Ok(vec![]);
@@ -267,12 +316,17 @@ impl Teams<'_> {
             {
                 continue;
             }
-            out.push(json!({
-                "user": {"_id": u.id, "username": u.username, "name": u.name, "status": u.status},
-                "roles": m.roles,
-                "createdBy": m.created_by,
-                "createdAt": m.created_at,
-            }));
+            out.push(TeamMemberView {
+                user: MemberUser {
+                    id: u.id.clone(),
+                    username: u.username.clone(),
+                    name: u.name.clone(),
+                    status: u.status.clone(),
+                },
+                roles: m.roles.clone(),
+                created_by: m.created_by.clone(),
+                created_at: m.created_at,
+            });
         }
         Ok(out)
     }
@@ -563,7 +617,7 @@ impl Teams<'_> {
         team: &Team,
         user_id: &str,
         can_user_delete: bool,
-    ) -> Result<Vec<Value>> {
+    ) -> Result<Vec<TeamRoomOfUser>> {
         if caller.id != user_id && !self.0.authz().can(caller, "view-all-team-channels", Some(&team.room_id))? {
             return Err(unauthorized());
         }
@@ -577,12 +631,10 @@ impl Teams<'_> {
             if can_user_delete && !owner {
                 continue;
             }
-            let mut v = room.public_view();
-            if owner {
-                let owners = self.0.store.subscriptions_with_role(&room.id, "owner")?.len();
-                v["isLastOwner"] = json!(owners == 1);
-            }
-            out.push(v);
+            let is_last_owner =
+                if owner { Some(self.0.store.subscriptions_with_role(&room.id, "owner")?.len() == 1) } else { None };
+            // The join code is never sent to clients.
+            out.push(TeamRoomOfUser { room: Room { join_code: None, ..room }, is_last_owner });
         }
         Ok(out)
     }
@@ -659,7 +711,7 @@ impl Teams<'_> {
 
     /// `teams.autocomplete`: up to 10 team main rooms whose name starts with `name`, public
     /// ones or those the caller is in.
-    pub fn autocomplete(&self, caller: &User, name: &str) -> Result<Vec<Value>> {
+    pub fn autocomplete(&self, caller: &User, name: &str) -> Result<Vec<TeamRoomRef>> {
         let prefix = name.trim().to_lowercase();
         let mut out = Vec::new();
         for team in self.0.store.teams()? {
@@ -672,11 +724,14 @@ impl Teams<'_> {
             if room.t != RoomType::Channel && self.0.store.subscription(&room.id, &caller.id)?.is_none() {
                 continue;
             }
-            let mut v = json!({"_id": room.id, "name": room.name, "fname": room.fname, "t": room.t, "teamId": team.id});
-            if let Some(etag) = room.extra.get("avatarETag") {
-                v["avatarETag"] = etag.clone();
-            }
-            out.push(v);
+            out.push(TeamRoomRef {
+                avatar_etag: room.extra.get("avatarETag").cloned(),
+                id: room.id,
+                name: room.name,
+                fname: room.fname,
+                t: room.t,
+                team_id: team.id,
+            });
             if out.len() == 10 {
                 break;
             }

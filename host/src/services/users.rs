@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::Services;
-use super::accounts::{Caller, hash_password, verify_password};
+use super::accounts::{Caller, UserView, hash_password, verify_password};
 use crate::bus::{ChangeAction, Event};
 use crate::error::{Error, Kind, Result};
 use crate::ids;
@@ -144,7 +144,7 @@ impl Users<'_> {
 
     /// `users.info`: a user by id or username, as `viewer` may see them (emails and other
     /// private fields for themselves and holders of `view-full-other-user-info`).
-    pub fn info(&self, viewer: &User, user_id: Option<&str>, username: Option<&str>) -> Result<Value> {
+    pub fn info(&self, viewer: &User, user_id: Option<&str>, username: Option<&str>) -> Result<UserView> {
         let s = self.0;
         let user = match (user_id, username) {
             (Some(id), _) => s.store.user_by_id(id)?,
@@ -160,7 +160,7 @@ impl Users<'_> {
     }
 
     /// `users.list` (permission `view-d-room`): every user as `viewer` may see them, unpaged.
-    pub fn list(&self, viewer: &User) -> Result<Vec<Value>> {
+    pub fn list(&self, viewer: &User) -> Result<Vec<UserView>> {
         let s = self.0;
         s.authz().require(viewer, "view-d-room", None)?;
         let full = s.authz().can(viewer, "view-full-other-user-info", None)?;
@@ -1014,7 +1014,7 @@ impl Users<'_> {
 
     /// `user` as `viewer` may see them: emails and other private fields for themselves and
     /// holders of `view-full-other-user-info`.
-    pub fn view_as(&self, viewer: &User, user: &User) -> Result<Value> {
+    pub fn view_as(&self, viewer: &User, user: &User) -> Result<UserView> {
         let full = user.id == viewer.id || self.0.authz().can(viewer, "view-full-other-user-info", None)?;
         Ok(self.0.accounts().public_view(user, full))
     }

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::{Args, Invocation, MethodDef, Outcome, anon, logged};
-use crate::ddp::frames::{self, ejson_dates};
+use crate::ddp::frames::ejson_dates;
 use crate::time::Date;
 
 /// The methods of this family.
@@ -116,13 +116,14 @@ fn spotlight(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let exclude = args.strings(1)?;
     let wants = |key: &str| args.get(2).and_then(|o| o.get(key)).and_then(Value::as_bool).unwrap_or(true);
     let (users, rooms) = inv.svc.directory().spotlight(&user, &text)?;
-    let users: Vec<Value> = if wants("users") {
-        users.into_iter().filter(|u| !u["username"].as_str().is_some_and(|n| exclude.iter().any(|e| e == n))).collect()
+    let users: Vec<_> = if wants("users") {
+        users.into_iter().filter(|u| !exclude.contains(&u.username)).collect()
     } else {
         Vec::new()
     };
     let rooms = if wants("rooms") { rooms } else { Vec::new() };
-    Ok(Some(json!({"users": users, "rooms": frames::ejson(&rooms)})))
+    // The rooms' last messages keep REST's ISO dates, as this method has always sent them.
+    Ok(Some(json!({"users": users, "rooms": rooms})))
 }
 
 /// `getUserRoles`: `[]` → `[{_id, username, roles}]` of users holding a role worth showing.
