@@ -45,9 +45,9 @@ pub async fn start(name: &str, bcrypt_cost: u32, serve_http: bool) -> anyhow::Re
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         base = format!("http://{}", listener.local_addr()?);
         let router = orbit::server::router(&svc);
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
-        });
+        // The server's own listener, without the per-address cap (every bench client is local).
+        let limits = orbit::listener::Limits { per_ip: 0, header_read: Duration::from_secs(10) };
+        tokio::spawn(orbit::listener::serve(listener, router, limits, std::future::pending()));
     }
     Ok(BenchServer { svc, base, dir })
 }
