@@ -17,6 +17,7 @@ mod ddp_messages;
 mod ddp_rooms;
 mod ddp_streams;
 mod emoji_custom;
+mod field_limits;
 mod groups;
 mod im;
 mod login_guard;

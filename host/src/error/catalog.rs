@@ -144,6 +144,10 @@ catalog! {
     InvalidImage = 400, "error-invalid-image", "The 'image' param is required";
     InvalidJson = 400, "error-invalid-json", "Invalid JSON body";
     InvalidLogin = 400, "error-invalid-login", "Invalid login parameters";
+    BioSizeExceeded = 400, "error-bio-size-exceeded", "Bio size exceeds 260 characters";
+    NicknameSizeExceeded = 400, "error-nickname-size-exceeded", "Nickname size exceeds 120 characters";
+    NameSizeExceeded = 400, "error-name-size-exceeded", "Name size exceeds 120 characters";
+    RoomTextSizeExceeded = 400, "error-room-text-size-exceeded", "Topics, announcements and descriptions have at most 4096 characters";
     LoginBlockedForIp = 403, "error-login-blocked-for-ip", "Login has been temporarily blocked For IP";
     LoginBlockedForUser = 403, "error-login-blocked-for-user", "Login has been temporarily blocked For User";
     InvalidMessage = 400, "error-invalid-message", "Invalid message";

@@ -171,9 +171,28 @@ fn valid_email(email: &str) -> bool {
     re.is_match(email)
 }
 
+/// The longest username, in characters (Rocket.Chat's pattern sets no length).
+pub const MAX_USERNAME_CHARS: usize = 64;
+/// The longest display name, in characters (Rocket.Chat sets none; this is its nickname's).
+pub const MAX_NAME_CHARS: usize = 120;
+
+/// Refuses a display name longer than [`MAX_NAME_CHARS`].
+pub fn check_name(name: &str) -> Result<()> {
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(Kind::NameSizeExceeded.into());
+    }
+    Ok(())
+}
+
 impl Accounts<'_> {
-    /// Checks a username against `UTF8_User_Names_Validation` and reserved names.
+    /// Checks a username against its length, `UTF8_User_Names_Validation` and reserved names.
     pub fn validate_username(&self, username: &str) -> Result<()> {
+        if username.chars().count() > MAX_USERNAME_CHARS {
+            // Not echoed back: the refusal stays small whatever was sent.
+            return Err(
+                Kind::InvalidUsername.with_message(format!("A username has at most {MAX_USERNAME_CHARS} characters"))
+            );
+        }
         let pattern = self.0.settings.string("UTF8_User_Names_Validation");
         let re = regex::Regex::new(&format!("^(?:{pattern})$"))
             .unwrap_or_else(|_| regex::Regex::new("^[0-9a-zA-Z-_.]+$").expect("valid regex"));
@@ -284,6 +303,9 @@ impl Accounts<'_> {
     /// becomes admin when no admin exists. Publishes `UserUpdated`.
     pub fn insert(&self, new: NewUser) -> Result<User> {
         self.validate_username(&new.username)?;
+        if let Some(name) = &new.name {
+            check_name(name)?;
+        }
         self.ensure_available(Some(&new.username), new.email.as_deref(), None)?;
         if let Some(p) = &new.password {
             self.validate_password(p)?;

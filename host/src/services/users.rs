@@ -309,6 +309,15 @@ impl Users<'_> {
             accounts.ensure_available(Some(username), None, Some(&user.id))?;
         }
         let name = changes.name.filter(|n| user.name.as_deref() != Some(n.as_str()));
+        if let Some(name) = &name {
+            super::accounts::check_name(name)?;
+        }
+        if changes.bio.as_ref().is_some_and(|b| b.trim().chars().count() > 260) {
+            return Err(Kind::BioSizeExceeded.into());
+        }
+        if changes.nickname.as_ref().is_some_and(|n| n.trim().chars().count() > 120) {
+            return Err(Kind::NicknameSizeExceeded.into());
+        }
         if name.as_ref().is_some_and(|n| n.is_empty()) && s.settings.bool("Accounts_RequireNameForSignUp") {
             return Err(Kind::TheFieldIsRequired.into());
         }
@@ -345,10 +354,10 @@ impl Users<'_> {
             user.status_text = Some(text.chars().take(120).collect());
         }
         if let Some(bio) = changes.bio {
-            user.bio = Some(bio.chars().take(260).collect());
+            user.bio = Some(bio.trim().to_string());
         }
         if let Some(nickname) = changes.nickname {
-            user.nickname = Some(nickname.chars().take(120).collect());
+            user.nickname = Some(nickname.trim().to_string());
         }
         if let Some(cf) = changes.custom_fields {
             user.custom_fields.get_or_insert_with(Map::new).extend(cf);

@@ -14,6 +14,9 @@ use crate::time::Date;
 /// Names nobody may give a room (Rocket.Chat's `Accounts_SystemBlockedUsernameList`).
 pub(super) const BLOCKED_NAMES: &[&str] = &["administrator", "system", "user"];
 
+/// The longest room name, in characters.
+pub const MAX_ROOM_NAME_CHARS: usize = 255;
+
 impl Rooms<'_> {
     /// Checks a channel or group name against `UTF8_Channel_Names_Validation`, the blocked
     /// names and the existing rooms (other than `rid`). Returns the trimmed name.
@@ -26,9 +29,13 @@ impl Rooms<'_> {
         let pattern = self.0.settings.string("UTF8_Channel_Names_Validation");
         let re = regex::Regex::new(&format!("^(?:{pattern})$"))
             .unwrap_or_else(|_| regex::Regex::new("^[0-9a-zA-Z-_.]+$").expect("valid regex"));
+        if name.chars().count() > MAX_ROOM_NAME_CHARS {
+            // Not echoed back: the refusal stays small whatever was sent.
+            return Err(Kind::InvalidRoomName
+                .with_message(format!("A room name has at most {MAX_ROOM_NAME_CHARS} characters.")));
+        }
         let bad_chars = !special && !re.is_match(&name);
-        let too_long = name.chars().count() > 255 || name.chars().any(char::is_control);
-        if bad_chars || too_long || BLOCKED_NAMES.contains(&name.to_lowercase().as_str()) {
+        if bad_chars || name.chars().any(char::is_control) || BLOCKED_NAMES.contains(&name.to_lowercase().as_str()) {
             return Err(Kind::InvalidRoomName
                 .with_message(format!("{} is not a valid room name.", crate::markup::html_escape(&name))));
         }

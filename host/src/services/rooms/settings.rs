@@ -26,6 +26,9 @@ pub(super) const ROOM_SETTINGS: &[&str] = &[
     "favorite",
 ];
 
+/// The longest topic, announcement or description, in characters (Rocket.Chat sets none).
+pub const MAX_ROOM_TEXT_CHARS: usize = 4096;
+
 impl Rooms<'_> {
     /// `saveRoomSettings`: applies one or more settings (`roomName`, `roomTopic`,
     /// `roomAnnouncement`, `roomDescription`, `roomCustomFields`, `roomType`, `readOnly`,
@@ -136,6 +139,9 @@ impl Rooms<'_> {
             "roomTopic" | "roomAnnouncement" | "roomDescription" | "joinCode" => {
                 if !value.is_string() && !value.is_null() {
                     return Err(bad());
+                }
+                if value.as_str().is_some_and(|t| t.chars().count() > MAX_ROOM_TEXT_CHARS) {
+                    return Err(Kind::RoomTextSizeExceeded.into());
                 }
             }
             "roomCustomFields" => {
