@@ -600,3 +600,15 @@ fn message_parts_are_bounded_and_custom_fields_need_the_setting() {
     let fits = "x".repeat(60_000);
     assert_ok(&send(json!({"rid": "GENERAL", "msg": "hi", "attachments": [{"text": fits}]})));
 }
+
+#[test]
+fn a_text_of_the_wrong_type_is_refused() {
+    let server = Server::start();
+    let admin = server.admin();
+    for text in [json!({}), json!([]), json!(123), json!(true)] {
+        let res = admin.post("/api/v1/chat.postMessage", json!({"channel": "#general", "text": text}));
+        assert_error(&res, 400, "error-invalid-params");
+    }
+    let res = admin.post("/api/v1/chat.postMessage", json!({"channel": "#general", "text": "fine", "alias": 5}));
+    assert_error(&res, 400, "error-invalid-params");
+}

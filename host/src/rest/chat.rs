@@ -71,7 +71,12 @@ fn check_size(s: &Services, p: &Params) -> Result<()> {
 
 /// A webhook-style body (`text`, `alias`, `emoji`, `avatar`, `attachments`, `tmid`…) as a draft.
 fn webhook_draft(p: &Params) -> Result<Draft> {
-    let s = |k: &str| p.get(k).and_then(Value::as_str).filter(|v| !v.is_empty()).map(String::from);
+    // A text field of another type (`{}`, `[]`, `123`) is refused, never stored as empty.
+    let s = |k: &str| match p.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(v)) => Ok(Some(v.clone()).filter(|v| !v.is_empty())),
+        Some(_) => Err(Kind::invalid_param(k)),
+    };
     let mut attachments = match p.get("attachments") {
         Some(Value::Array(a)) => Some(a.clone()),
         _ => None,
@@ -83,14 +88,15 @@ fn webhook_draft(p: &Params) -> Result<Draft> {
             o.insert("text".into(), json!(msg.as_str().unwrap_or_default().trim()));
         }
     }
-    let avatar = s("icon_url").or_else(|| s("avatar"));
+    let avatar = s("icon_url")?.or(s("avatar")?);
+    let emoji = s("icon_emoji")?.or(s("emoji")?);
     Ok(Draft {
-        msg: s("text").or_else(|| s("msg")).unwrap_or_default().trim().to_string(),
-        alias: s("username").or_else(|| s("alias")),
-        emoji: if avatar.is_none() { s("icon_emoji").or_else(|| s("emoji")) } else { None },
+        msg: s("text")?.or(s("msg")?).unwrap_or_default().trim().to_string(),
+        alias: s("username")?.or(s("alias")?),
+        emoji: if avatar.is_none() { emoji } else { None },
         avatar,
         attachments: Some(attachments.unwrap_or_default()),
-        tmid: s("tmid"),
+        tmid: s("tmid")?,
         groupable: Some(p.bool("groupable", false)?),
         bot: p.get("bot").filter(|b| b.is_object()).cloned(),
         custom_fields: p.json_object("customFields")?,
