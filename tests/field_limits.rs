@@ -48,3 +48,17 @@ fn room_texts_are_bounded() {
     assert_error(&set("t".repeat(4097)), 400, "error-room-text-size-exceeded");
     assert_ok(&set("t".repeat(4096)));
 }
+
+#[test]
+fn custom_fields_are_bounded() {
+    let server = Server::start();
+    let admin = server.admin();
+    let bob = server.user("bob");
+    let big = json!({"notes": "n".repeat(17_000)});
+    let res = admin.post("/api/v1/users.update", json!({"userId": bob.user_id(), "data": {"customFields": big}}));
+    assert_error(&res, 400, "error-custom-fields-size-exceeded");
+    let res = admin.post("/api/v1/channels.setCustomFields", json!({"roomId": "GENERAL", "customFields": big}));
+    assert_error(&res, 400, "error-custom-fields-size-exceeded");
+    let fits = json!({"notes": "n".repeat(16_000)});
+    assert_ok(&admin.post("/api/v1/channels.setCustomFields", json!({"roomId": "GENERAL", "customFields": fits})));
+}

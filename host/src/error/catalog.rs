@@ -147,6 +147,7 @@ catalog! {
     BioSizeExceeded = 400, "error-bio-size-exceeded", "Bio size exceeds 260 characters";
     NicknameSizeExceeded = 400, "error-nickname-size-exceeded", "Nickname size exceeds 120 characters";
     NameSizeExceeded = 400, "error-name-size-exceeded", "Name size exceeds 120 characters";
+    CustomFieldsSizeExceeded = 400, "error-custom-fields-size-exceeded", "Custom fields take at most 16384 bytes";
     RoomTextSizeExceeded = 400, "error-room-text-size-exceeded", "Topics, announcements and descriptions have at most 4096 characters";
     LoginBlockedForIp = 403, "error-login-blocked-for-ip", "Login has been temporarily blocked For IP";
     LoginBlockedForUser = 403, "error-login-blocked-for-user", "Login has been temporarily blocked For User";

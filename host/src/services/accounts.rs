@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::Services;
+use super::field_limits::{MAX_USERNAME_CHARS, check_name};
 use crate::bus::Event;
 use crate::error::{Error, Kind, Result};
 use crate::ids;
@@ -169,19 +170,6 @@ pub fn password_digest(value: &Value) -> Option<String> {
 fn valid_email(email: &str) -> bool {
     let re = regex::Regex::new(r"^[^\s@]+@[^\s@]+\.[^\s@]+$|^[^\s@]+@localhost$").expect("valid regex");
     re.is_match(email)
-}
-
-/// The longest username, in characters (Rocket.Chat's pattern sets no length).
-pub const MAX_USERNAME_CHARS: usize = 64;
-/// The longest display name, in characters (Rocket.Chat sets none; this is its nickname's).
-pub const MAX_NAME_CHARS: usize = 120;
-
-/// Refuses a display name longer than [`MAX_NAME_CHARS`].
-pub fn check_name(name: &str) -> Result<()> {
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(Kind::NameSizeExceeded.into());
-    }
-    Ok(())
 }
 
 impl Accounts<'_> {

@@ -18,6 +18,7 @@ pub mod custom_statuses;
 pub mod defaults;
 pub mod directory;
 pub mod discussions;
+pub mod field_limits;
 pub mod files;
 pub mod login_guard;
 pub mod mail;
@@ -46,6 +47,7 @@ pub mod users;
 /// call goes the wrong way: move the shared part down (as [`system_messages`] and [`files`] are).
 pub const DEPENDENCIES: &[(u8, &str, &[&str])] = &[
     (0, "authz", &[]),
+    (0, "field_limits", &[]),
     (0, "files", &[]),
     (0, "login_guard", &[]),
     (0, "mail", &[]),

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::Services;
 use super::accounts::{Caller, UserView, hash_password, verify_password};
+use super::field_limits;
 use crate::bus::{ChangeAction, Event};
 use crate::error::{Error, Kind, Result};
 use crate::ids;
@@ -310,12 +311,15 @@ impl Users<'_> {
         }
         let name = changes.name.filter(|n| user.name.as_deref() != Some(n.as_str()));
         if let Some(name) = &name {
-            super::accounts::check_name(name)?;
+            field_limits::check_name(name)?;
         }
-        if changes.bio.as_ref().is_some_and(|b| b.trim().chars().count() > 260) {
+        if let Some(fields) = &changes.custom_fields {
+            field_limits::check_custom_fields(fields)?;
+        }
+        if changes.bio.as_ref().is_some_and(|b| b.trim().chars().count() > field_limits::MAX_BIO_CHARS) {
             return Err(Kind::BioSizeExceeded.into());
         }
-        if changes.nickname.as_ref().is_some_and(|n| n.trim().chars().count() > 120) {
+        if changes.nickname.as_ref().is_some_and(|n| n.trim().chars().count() > field_limits::MAX_NICKNAME_CHARS) {
             return Err(Kind::NicknameSizeExceeded.into());
         }
         if name.as_ref().is_some_and(|n| n.is_empty()) && s.settings.bool("Accounts_RequireNameForSignUp") {

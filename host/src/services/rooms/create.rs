@@ -9,13 +9,11 @@ use crate::bus::ChangeAction;
 use crate::error::{Kind, Result};
 use crate::ids;
 use crate::models::{Room, RoomType, Subscription, User};
+use crate::services::field_limits::MAX_ROOM_NAME_CHARS;
 use crate::time::Date;
 
 /// Names nobody may give a room (Rocket.Chat's `Accounts_SystemBlockedUsernameList`).
 pub(super) const BLOCKED_NAMES: &[&str] = &["administrator", "system", "user"];
-
-/// The longest room name, in characters.
-pub const MAX_ROOM_NAME_CHARS: usize = 255;
 
 impl Rooms<'_> {
     /// Checks a channel or group name against `UTF8_Channel_Names_Validation`, the blocked

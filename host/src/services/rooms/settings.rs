@@ -6,6 +6,7 @@ use super::*;
 use crate::bus::ChangeAction;
 use crate::error::{Kind, Result};
 use crate::models::{Room, RoomType, User};
+use crate::services::field_limits;
 use crate::time::Date;
 
 /// The settings [`Rooms::save_settings`] accepts (`saveRoomSettings`).
@@ -25,9 +26,6 @@ pub(super) const ROOM_SETTINGS: &[&str] = &[
     "encrypted",
     "favorite",
 ];
-
-/// The longest topic, announcement or description, in characters (Rocket.Chat sets none).
-pub const MAX_ROOM_TEXT_CHARS: usize = 4096;
 
 impl Rooms<'_> {
     /// `saveRoomSettings`: applies one or more settings (`roomName`, `roomTopic`,
@@ -140,14 +138,13 @@ impl Rooms<'_> {
                 if !value.is_string() && !value.is_null() {
                     return Err(bad());
                 }
-                if value.as_str().is_some_and(|t| t.chars().count() > MAX_ROOM_TEXT_CHARS) {
+                if value.as_str().is_some_and(|t| t.chars().count() > field_limits::MAX_ROOM_TEXT_CHARS) {
                     return Err(Kind::RoomTextSizeExceeded.into());
                 }
             }
             "roomCustomFields" => {
-                if !value.is_object() {
-                    return Err(bad());
-                }
+                let fields = value.as_object().ok_or_else(bad)?;
+                field_limits::check_custom_fields(fields)?;
             }
             "roomType" => {
                 let code = value.as_str().ok_or_else(bad)?;
