@@ -5,11 +5,13 @@
 //! stored is lost.
 
 mod message;
+mod role;
 mod room;
 mod subscription;
 mod user;
 
 pub use message::*;
+pub use role::*;
 pub use room::*;
 pub use subscription::*;
 pub use user::*;

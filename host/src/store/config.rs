@@ -1,6 +1,7 @@
 use serde_json::Value;
 
 use crate::error::Result;
+use crate::models::{Permission, Role};
 
 /// Settings, roles, permissions and small server records (outbox, key-value state).
 ///
@@ -13,15 +14,15 @@ pub trait ConfigStore {
     fn put_setting(&self, doc: &Value) -> Result<()>;
     /// Inserts or replaces several settings in one transaction (first-start seeding).
     fn put_settings(&self, docs: &[Value]) -> Result<()>;
-    fn roles(&self) -> Result<Vec<Value>>;
-    fn put_role(&self, doc: &Value) -> Result<()>;
+    fn roles(&self) -> Result<Vec<Role>>;
+    fn put_role(&self, role: &Role) -> Result<()>;
     /// Inserts or replaces several roles in one transaction.
-    fn put_roles(&self, docs: &[Value]) -> Result<()>;
+    fn put_roles(&self, roles: &[Role]) -> Result<()>;
     fn delete_role(&self, id: &str) -> Result<()>;
-    fn permissions(&self) -> Result<Vec<Value>>;
-    fn put_permission(&self, doc: &Value) -> Result<()>;
+    fn permissions(&self) -> Result<Vec<Permission>>;
+    fn put_permission(&self, permission: &Permission) -> Result<()>;
     /// Inserts or replaces several permissions in one transaction.
-    fn put_permissions(&self, docs: &[Value]) -> Result<()>;
+    fn put_permissions(&self, permissions: &[Permission]) -> Result<()>;
     /// Puts a document in a small named collection (`outbox`, `server`, …).
     fn put_doc(&self, collection: &str, id: &str, doc: &Value) -> Result<()>;
     fn doc(&self, collection: &str, id: &str) -> Result<Option<Value>>;

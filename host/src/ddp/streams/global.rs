@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::{Plan, Topic, not_allowed};
 use crate::ddp::Hub;
 use crate::ddp::frames::{self, ejson, ejson_dates};
-use crate::models::User;
+use crate::models::{Permission, User};
 use crate::services::Services;
 use crate::services::presence::status_code;
 
@@ -171,11 +171,11 @@ pub fn on_user_role(hub: &Hub, action: &str, role: &str, uid: &str, username: &s
 
 /// `permissions-changed`: `["updated", permission]` on both streams. A change to the permissions
 /// that open public rooms re-checks every room stream.
-pub fn on_permission(hub: &Hub, permission: &Value) {
-    let doc = ejson_dates(permission.clone(), &["_updatedAt"]);
+pub fn on_permission(hub: &Hub, permission: &Permission) {
+    let doc = ejson(permission);
     logged(hub, "permissions-changed", || json!(["updated", doc]));
     all(hub, "permissions-changed", || json!(["updated", doc]));
-    if matches!(permission["_id"].as_str(), Some("view-c-room" | "preview-c-room")) {
+    if matches!(permission.id.as_str(), "view-c-room" | "preview-c-room") {
         let mut rooms: Vec<String> = hub.streams.subscribed_rooms().into_iter().map(|(_, r)| r).collect();
         rooms.sort();
         rooms.dedup();

@@ -1,0 +1,47 @@
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::time::Date;
+
+/// A role (`IRole`): global (`Users` scope) or held in one room (`Subscriptions` scope).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Role {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub name: String,
+    pub scope: String,
+    #[serde(default)]
+    pub description: String,
+    /// Default roles are protected: they keep their name and scope and cannot be deleted.
+    #[serde(default)]
+    pub protected: bool,
+    #[serde(default)]
+    pub mandatory2fa: bool,
+    #[serde(rename = "_updatedAt")]
+    pub updated_at: Date,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// What is left of a deleted role, for `roles.sync`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeletedRole {
+    #[serde(rename = "_id")]
+    pub id: String,
+    /// Always an ISO-8601 string, on DDP as well (the tombstone was stored that way).
+    #[serde(rename = "_deletedAt", serialize_with = "crate::time::as_iso")]
+    pub deleted_at: Date,
+}
+
+/// A permission (`IPermission`) and the roles that hold it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Permission {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(rename = "_updatedAt")]
+    pub updated_at: Date,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
