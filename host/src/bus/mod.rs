@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
-use crate::models::{Message, Permission, Role, Room, Subscription, User};
+use crate::models::{CustomStatus, Emoji, Message, Permission, Role, Room, Subscription, User};
 
 /// What changed. Each variant carries the new state, so subscribers need no extra reads.
 #[derive(Debug, Clone)]
@@ -56,10 +56,10 @@ pub enum Event {
     UiInteraction { user_id: String, interaction: Arc<Value> },
     /// A custom emoji was created, updated or deleted (`updateEmojiCustom` /
     /// `deleteEmojiCustom`).
-    CustomEmojiChanged { emoji: Arc<Value>, deleted: bool },
+    CustomEmojiChanged { emoji: Arc<Emoji>, deleted: bool },
     /// A custom user status was created, updated or deleted (`stream-notify-logged`
     /// `updateCustomUserStatus` / `deleteCustomUserStatus`).
-    CustomStatusChanged { status: Arc<Value>, deleted: bool },
+    CustomStatusChanged { status: Arc<CustomStatus>, deleted: bool },
     /// An app or a slash command changed: upstream's `stream-apps` event `event` (`app/added`,
     /// `app/removed`, `app/updated` with the app id; `app/statusUpdate` with `{appId, status}`;
     /// `app/settingUpdated` with `{appId, setting}`; `command/added`, `command/updated`,

@@ -23,16 +23,6 @@ pub struct Role {
     pub extra: Map<String, Value>,
 }
 
-/// What is left of a deleted role, for `roles.sync`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct DeletedRole {
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Always an ISO-8601 string, on DDP as well (the tombstone was stored that way).
-    #[serde(rename = "_deletedAt", serialize_with = "crate::time::as_iso")]
-    pub deleted_at: Date,
-}
-
 /// A permission (`IPermission`) and the roles that hold it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Permission {

@@ -1,12 +1,18 @@
 //! Paging (`offset`, `count`) and list options (`sort`, `query`, `fields`) with the
 //! `API_Default_Count` / `API_Upper_Count_Limit` / `API_Allow_Infinite_Count` clamps.
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::params::Params;
 use crate::error::{Kind, Result};
 use crate::query;
 use crate::services::Services;
+
+/// Typed records as the JSON documents `query`, `sort` and `fields` work on (REST form).
+pub fn to_docs<T: Serialize>(records: &[T]) -> Result<Vec<Value>> {
+    records.iter().map(|r| Ok(serde_json::to_value(r)?)).collect()
+}
 
 /// Parsed list options of a request.
 #[derive(Debug, Clone, Default)]

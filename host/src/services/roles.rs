@@ -13,7 +13,8 @@ use serde::Serialize;
 use super::Services;
 use crate::bus::{ChangeAction, Event};
 use crate::error::{Error, Kind, Result};
-use crate::models::{DeletedRole, Email, Permission, Role, User};
+use crate::models::{DocTombstone, Email, Permission, Role, User};
+use crate::store::{record_doc, records};
 use crate::time::Date;
 
 /// Where role tombstones are kept (see [`crate::store::ConfigStore::put_doc`]).
@@ -94,15 +95,10 @@ impl Roles<'_> {
     }
 
     /// Roles changed after `since`, and tombstones of roles deleted after it.
-    pub fn sync(&self, since: Date) -> Result<(Vec<Role>, Vec<DeletedRole>)> {
+    pub fn sync(&self, since: Date) -> Result<(Vec<Role>, Vec<DocTombstone>)> {
         let update = self.list()?.into_iter().filter(|r| r.updated_at > since).collect();
-        let mut remove = Vec::new();
-        for doc in self.0.store.docs(TRASH)? {
-            let gone: DeletedRole = serde_json::from_value(doc)?;
-            if gone.deleted_at > since {
-                remove.push(gone);
-            }
-        }
+        let mut remove: Vec<DocTombstone> = records(self.0.store.docs(TRASH)?)?;
+        remove.retain(|t| t.deleted_at > since);
         Ok((update, remove))
     }
 
@@ -231,8 +227,8 @@ impl Roles<'_> {
         }
         let id = role.id.clone();
         self.0.store.delete_role(&id)?;
-        let tombstone = DeletedRole { id: id.clone(), deleted_at: Date::now() };
-        self.0.store.put_doc(TRASH, &id, &serde_json::to_value(tombstone)?)?;
+        let tombstone = DocTombstone { id: id.clone(), deleted_at: Date::now() };
+        self.0.store.put_doc(TRASH, &id, &record_doc(&tombstone)?)?;
         for mut perm in self.0.store.permissions()? {
             if !perm.roles.contains(&id) {
                 continue;

@@ -1,3 +1,5 @@
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::Result;
@@ -34,6 +36,17 @@ pub trait ConfigStore {
     /// Figures for `statistics` that would otherwise need a scan of big tables: the number of
     /// threads (messages with replies) and the latest `ls` of any subscription (ms).
     fn usage_figures(&self) -> Result<UsageFigures>;
+}
+
+/// The documents of a small collection ([`ConfigStore::docs`]) as typed records.
+pub fn records<T: DeserializeOwned>(docs: Vec<Value>) -> Result<Vec<T>> {
+    docs.into_iter().map(|d| Ok(serde_json::from_value(d)?)).collect()
+}
+
+/// A typed record as the document these collections have always stored: dates as ISO-8601
+/// strings (the REST form), not the integer form of the typed tables.
+pub fn record_doc<T: Serialize>(record: &T) -> Result<Value> {
+    Ok(serde_json::to_value(record)?)
 }
 
 /// Aggregates computed by the store for the statistics report.

@@ -6,15 +6,14 @@ use super::SqliteStore;
 use super::docs::{collect, decode, encode};
 use crate::error::{Error, Result};
 use crate::models::{Permission, Role};
-use crate::store::{ConfigStore, UsageFigures};
+use crate::store::{ConfigStore, UsageFigures, record_doc};
 
 fn doc_id(doc: &Value) -> Result<&str> {
     doc.get("_id").and_then(Value::as_str).ok_or_else(|| Error::Internal(anyhow::anyhow!("document without _id")))
 }
 
-/// Typed records as the documents they have always been stored as: dates as ISO-8601 strings.
 fn as_docs<T: Serialize>(records: &[T]) -> Result<Vec<Value>> {
-    records.iter().map(|r| Ok(serde_json::to_value(r)?)).collect()
+    records.iter().map(record_doc).collect()
 }
 
 impl SqliteStore {
