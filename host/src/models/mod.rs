@@ -8,6 +8,7 @@ mod custom;
 mod message;
 mod role;
 mod room;
+mod statistics;
 mod subscription;
 mod user;
 
@@ -15,6 +16,7 @@ pub use custom::*;
 pub use message::*;
 pub use role::*;
 pub use room::*;
+pub use statistics::*;
 pub use subscription::*;
 pub use user::*;
 

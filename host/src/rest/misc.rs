@@ -11,7 +11,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::auth::{Auth, MaybeAuth};
-use super::paging::ListOptions;
+use super::paging::{ListOptions, to_docs};
 use super::params::Query;
 use super::reply::{Reply, ok};
 use super::rooms::{failure, respond, text, user_from_params};
@@ -35,7 +35,7 @@ pub fn routes() -> Router<Arc<Services>> {
 async fn statistics(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Query) -> Reply {
     let refresh = p.bool("refresh", false)?;
     let stats = svc.blocking(move |s| s.statistics().last(&caller.user, refresh)).await?;
-    Ok(ok(stats))
+    Ok(ok(json!(stats)))
 }
 
 /// `GET instances.get` (`view-statistics`): `{instances: [{address, currentStatus,
@@ -86,7 +86,7 @@ async fn statistics_list(State(svc): State<Arc<Services>>, Auth(caller): Auth, Q
         .blocking(move |s| {
             let opts = ListOptions::from_params(s, &p)?;
             let docs = s.statistics().list(&caller.user)?;
-            let (page, total) = opts.apply(docs, Some(json!({"createdAt": -1})))?;
+            let (page, total) = opts.apply(to_docs(&docs)?, Some(json!({"createdAt": -1})))?;
             Ok(opts.envelope("statistics", page, total))
         })
         .await?;
