@@ -5,6 +5,7 @@
 //! stored is lost.
 
 mod custom;
+mod login_service;
 mod message;
 mod role;
 mod room;
@@ -13,6 +14,7 @@ mod subscription;
 mod user;
 
 pub use custom::*;
+pub use login_service::*;
 pub use message::*;
 pub use role::*;
 pub use room::*;
