@@ -23,7 +23,7 @@ const LOGIN_SERVICES: &str = "login_service_configuration";
 #[serde(untagged)]
 pub enum OAuthService {
     Custom(LoginService),
-    Standard(OAuthButton),
+    Standard(Box<OAuthButton>),
 }
 
 /// The short form of a standard login service: what a login button needs.
@@ -257,7 +257,13 @@ impl Settings<'_> {
         Ok(self
             .service_configurations()?
             .into_iter()
-            .map(|s| if s.is_custom() { OAuthService::Custom(s) } else { OAuthService::Standard(OAuthButton::of(s)) })
+            .map(|s| {
+                if s.is_custom() {
+                    OAuthService::Custom(s)
+                } else {
+                    OAuthService::Standard(Box::new(OAuthButton::of(s)))
+                }
+            })
             .collect())
     }
 
