@@ -35,3 +35,26 @@ pub struct Permission {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn stored_documents_round_trip() {
+        let role = json!({
+            "_id": "moderator", "name": "moderator", "scope": "Subscriptions", "description": "Moderator",
+            "protected": true, "mandatory2fa": false, "_updatedAt": "2016-11-29T00:00:01.000Z", "extra": {"a": 1},
+        });
+        let typed: Role = serde_json::from_value(role.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&typed).unwrap(), role);
+        let permission = json!({
+            "_id": "view-statistics", "roles": ["admin"], "_updatedAt": "2016-11-29T00:00:01.000Z",
+            "group": "admin", "level": 1,
+        });
+        let typed: Permission = serde_json::from_value(permission.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&typed).unwrap(), permission);
+    }
+}
