@@ -97,15 +97,19 @@ impl PushTokens<'_> {
             .map(|r| r.device)
             .find(|d| device.id.is_some_and(|id| d.id == id) || d.token == token);
         let now = Date::now();
+        let (id, created_at, extra) = match existing {
+            Some(d) => (d.id, d.created_at, d.extra),
+            None => (device.id.map_or_else(ids::random_id, String::from), now, Map::new()),
+        };
         let fresh = PushDevice {
-            id: existing.as_ref().map_or_else(|| device.id.map_or_else(ids::random_id, String::from), |d| d.id.clone()),
-            created_at: existing.as_ref().map_or(now, |d| d.created_at),
+            id,
+            created_at,
             token,
             app_name: device.app_name.to_string(),
             user_id: caller.user.id.clone(),
             enabled: true,
             updated_at: now,
-            extra: existing.map(|d| d.extra).unwrap_or_default(),
+            extra,
         };
         let registration = Registration { device: fresh, auth_token: caller.token.hashed_token.clone() };
         self.0.store.put_doc(COLLECTION, &registration.device.id, &record_doc(&registration)?)?;

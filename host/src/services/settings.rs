@@ -44,9 +44,8 @@ pub struct OAuthButton {
 
 impl OAuthButton {
     fn of(mut s: LoginService) -> Self {
-        let client_id =
-            ["appId", "clientId", "consumerKey"].iter().find_map(|k| s.fields.get(*k).filter(|v| !v.is_null()));
-        let client_id = client_id.cloned();
+        let set = |k: &&str| s.fields.get(*k).filter(|v| !v.is_null()).cloned();
+        let client_id = ["appId", "clientId", "consumerKey"].iter().find_map(set);
         let mut take = |key: &str| s.fields.remove(key).unwrap_or_else(|| json!(""));
         OAuthButton {
             button_label_text: take("buttonLabelText"),

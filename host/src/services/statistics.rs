@@ -201,7 +201,7 @@ impl Statistics<'_> {
         let installed_at =
             svc.settings.doc("uniqueID").and_then(|d| d.get("createdAt").and_then(Date::from_json)).unwrap_or(now);
 
-        let users = UserFigures {
+        let user_figures = UserFigures {
             total_users,
             active_users: count(&|u| u.active && u.kind != "app" && !is_guest(u)),
             active_guests: count(&|u| u.active && is_guest(u)),
@@ -257,7 +257,7 @@ impl Statistics<'_> {
             version: RC_VERSION.into(),
             tag: String::new(),
             branch: String::new(),
-            users,
+            users: user_figures,
             rooms: room_figures,
             host,
         })
