@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Router;
 use serde_json::{Value, json};
 
-use super::paging::{ListOptions, to_docs};
+use super::paging::{ListOptions, docs};
 use super::params::Params;
 use super::rooms::{failure, get_with, post_with, text};
 use crate::error::{Error, Kind, Result};
@@ -35,7 +35,7 @@ fn list(s: &Services, _: &User, p: &Params) -> Result<Value> {
     if let Some(id) = text(p, "_id") {
         statuses.retain(|st| st.id == id);
     }
-    let (page, total) = opts.apply(to_docs(&statuses)?, Some(json!({"name": 1})))?;
+    let (page, total) = opts.apply(docs(&statuses)?, Some(json!({"name": 1})))?;
     Ok(opts.envelope("statuses", page, total))
 }
 

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::auth::Auth;
 use super::avatars::serve_image;
 use super::forms::{FileForm, FormData, read_file_form};
-use super::paging::{ListOptions, to_docs};
+use super::paging::{ListOptions, docs};
 use super::params::Params;
 use super::reply::Reply;
 use super::rooms::{date_param, failure, get_with, post_with, respond, text};
@@ -42,7 +42,7 @@ fn list(s: &Services, _: &User, p: &Params) -> Result<Value> {
         Some(since) => s.custom_emoji().changed_since(since)?,
         None => (s.custom_emoji().all()?, Vec::new()),
     };
-    let mut update = to_docs(&update)?;
+    let mut update = docs(&update)?;
     if let Some(query) = &opts.query {
         let mut kept = Vec::with_capacity(update.len());
         for emoji in update {
@@ -59,7 +59,7 @@ fn list(s: &Services, _: &User, p: &Params) -> Result<Value> {
 /// total}`.
 fn all(s: &Services, _: &User, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
-    let (page, total) = opts.apply(to_docs(&s.custom_emoji().all()?)?, Some(json!({"name": 1})))?;
+    let (page, total) = opts.apply(docs(&s.custom_emoji().all()?)?, Some(json!({"name": 1})))?;
     Ok(opts.envelope("emojis", page, total))
 }
 

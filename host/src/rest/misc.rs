@@ -11,7 +11,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::auth::{Auth, MaybeAuth};
-use super::paging::{ListOptions, to_docs};
+use super::paging::{ListOptions, docs};
 use super::params::Query;
 use super::reply::{Reply, ok};
 use super::rooms::{failure, respond, text, user_from_params};
@@ -85,8 +85,8 @@ async fn statistics_list(State(svc): State<Arc<Services>>, Auth(caller): Auth, Q
     let body = svc
         .blocking(move |s| {
             let opts = ListOptions::from_params(s, &p)?;
-            let docs = s.statistics().list(&caller.user)?;
-            let (page, total) = opts.apply(to_docs(&docs)?, Some(json!({"createdAt": -1})))?;
+            let snapshots = s.statistics().list(&caller.user)?;
+            let (page, total) = opts.apply(docs(&snapshots)?, Some(json!({"createdAt": -1})))?;
             Ok(opts.envelope("statistics", page, total))
         })
         .await?;

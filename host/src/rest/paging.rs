@@ -9,9 +9,9 @@ use crate::error::{Kind, Result};
 use crate::query;
 use crate::services::Services;
 
-/// Typed records as the JSON documents `query`, `sort` and `fields` work on (REST form).
-pub fn to_docs<T: Serialize>(records: &[T]) -> Result<Vec<Value>> {
-    records.iter().map(|r| Ok(serde_json::to_value(r)?)).collect()
+/// Typed items as the documents [`ListOptions::apply`] filters, sorts and projects.
+pub fn docs<T: Serialize>(items: impl IntoIterator<Item = T>) -> Result<Vec<Value>> {
+    Ok(items.into_iter().map(serde_json::to_value).collect::<serde_json::Result<_>>()?)
 }
 
 /// Parsed list options of a request.

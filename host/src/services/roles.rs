@@ -42,9 +42,9 @@ pub struct RoleChange {
     pub mandatory2fa: Option<bool>,
 }
 
-/// A holder of a role, as `roles.getUsersInRole` lists them.
+/// A user holding a role, as `roles.getUsersInRole` lists them.
 #[derive(Debug, Clone, Serialize)]
-pub struct RoleHolder {
+pub struct UserInRole {
     #[serde(rename = "_id")]
     pub id: String,
     pub username: String,
@@ -60,9 +60,9 @@ pub struct RoleHolder {
     pub avatar_etag: Option<String>,
 }
 
-impl From<User> for RoleHolder {
+impl From<User> for UserInRole {
     fn from(u: User) -> Self {
-        RoleHolder {
+        UserInRole {
             id: u.id,
             username: u.username,
             created_at: u.created_at,
@@ -334,7 +334,7 @@ impl Roles<'_> {
         rid: Option<&str>,
         offset: usize,
         limit: Option<usize>,
-    ) -> Result<(Vec<RoleHolder>, usize)> {
+    ) -> Result<(Vec<UserInRole>, usize)> {
         let authz = self.0.authz();
         if !authz.can(caller, "access-permissions", None)?
             || (rid.is_some() && !authz.can(caller, "view-other-user-channels", None)?)
@@ -355,7 +355,7 @@ impl Roles<'_> {
         };
         users.sort_by_key(|u| u.username.to_lowercase());
         let total = users.len();
-        let page = users.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).map(RoleHolder::from).collect();
+        let page = users.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).map(UserInRole::from).collect();
         Ok((page, total))
     }
 }
