@@ -140,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
         let started = Instant::now();
         let app = svc.blocking(move |s| s.apps().install(&a, &z)).await?;
         let cold = started.elapsed();
-        let id = app["id"].as_str().unwrap_or_default().to_string();
+        let id = app.id().to_string();
         let (a, i) = (admin.clone(), id.clone());
         svc.blocking(move |s| s.apps().uninstall(&a, &i)).await?;
         let (a, z) = (admin.clone(), zip);
@@ -248,7 +248,7 @@ async fn main() -> anyhow::Result<()> {
                 let copy = app_copy(&zip, n)?;
                 let a = admin.clone();
                 let app = svc.blocking(move |s| s.apps().install(&a, &copy)).await?;
-                ids.push(app["id"].as_str().unwrap_or_default().to_string());
+                ids.push(app.id().to_string());
             }
             let installed = rss();
             let runtime = svc.apps().runtime()?;

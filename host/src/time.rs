@@ -43,6 +43,12 @@ pub fn storage<T>(f: impl FnOnce() -> T) -> T {
     with_form(Form::Millis, f)
 }
 
+/// Serializes a date as ISO-8601 whatever the mode (`#[serde(serialize_with = "as_iso")]`), for
+/// documents whose dates every transport has always shown as strings.
+pub fn as_iso<S: Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&date.to_iso())
+}
+
 impl Date {
     /// The current time.
     pub fn now() -> Self {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
-use crate::models::{Message, Room, Subscription, User};
+use crate::models::{CustomStatus, Emoji, Message, Permission, Role, Room, Subscription, User};
 
 /// What changed. Each variant carries the new state, so subscribers need no extra reads.
 #[derive(Debug, Clone)]
@@ -29,9 +29,9 @@ pub enum Event {
     /// A setting's value changed.
     SettingChanged { setting: Arc<Value>, public: bool },
     /// A permission's roles changed.
-    PermissionChanged { permission: Arc<Value> },
+    PermissionChanged { permission: Arc<Permission> },
     /// A role was added, changed (`changed`) or removed.
-    RoleChanged { action: &'static str, role: Arc<Value> },
+    RoleChanged { action: &'static str, role: Arc<Role> },
     /// A user was added to or removed from a role (`added`/`removed`), optionally in a room.
     UserRoleChanged { action: &'static str, role: String, user_id: String, username: String, scope: Option<String> },
     /// A room was inserted, updated or removed.
@@ -56,10 +56,10 @@ pub enum Event {
     UiInteraction { user_id: String, interaction: Arc<Value> },
     /// A custom emoji was created, updated or deleted (`updateEmojiCustom` /
     /// `deleteEmojiCustom`).
-    CustomEmojiChanged { emoji: Arc<Value>, deleted: bool },
+    CustomEmojiChanged { emoji: Arc<Emoji>, deleted: bool },
     /// A custom user status was created, updated or deleted (`stream-notify-logged`
     /// `updateCustomUserStatus` / `deleteCustomUserStatus`).
-    CustomStatusChanged { status: Arc<Value>, deleted: bool },
+    CustomStatusChanged { status: Arc<CustomStatus>, deleted: bool },
     /// An app or a slash command changed: upstream's `stream-apps` event `event` (`app/added`,
     /// `app/removed`, `app/updated` with the app id; `app/statusUpdate` with `{appId, status}`;
     /// `app/settingUpdated` with `{appId, setting}`; `command/added`, `command/updated`,

@@ -14,7 +14,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use super::auth::{Auth, MaybeAuth};
-use super::paging::ListOptions;
+use super::paging::{ListOptions, docs};
 use super::params::{Body, Query};
 use super::reply::{Reply, ok};
 use crate::error::{Error, Kind, Result};
@@ -205,7 +205,7 @@ async fn logs(State(svc): State<Arc<Services>>, Auth(caller): Auth, Path(id): Pa
         .blocking(move |s| {
             let entries = s.apps().logs(&caller.user, &id)?;
             let opts = ListOptions::from_params(s, &p)?;
-            let (page, total) = opts.apply(entries, None)?;
+            let (page, total) = opts.apply(docs(&entries)?, None)?;
             Ok(opts.envelope("logs", page, total))
         })
         .await?;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Router;
 use serde_json::{Value, json};
 
-use super::paging::ListOptions;
+use super::paging::{ListOptions, docs};
 use super::params::Params;
 use super::rooms::{failure, get_with, post_with, text};
 use crate::error::{Error, Kind, Result};
@@ -30,12 +30,12 @@ fn list(s: &Services, _: &User, p: &Params) -> Result<Value> {
     let mut statuses = s.custom_statuses().all()?;
     if let Some(name) = text(p, "name") {
         let name = name.to_lowercase();
-        statuses.retain(|st| st["name"].as_str().is_some_and(|n| n.to_lowercase().contains(&name)));
+        statuses.retain(|st| st.name.to_lowercase().contains(&name));
     }
     if let Some(id) = text(p, "_id") {
-        statuses.retain(|st| st["_id"] == id);
+        statuses.retain(|st| st.id == id);
     }
-    let (page, total) = opts.apply(statuses, Some(json!({"name": 1})))?;
+    let (page, total) = opts.apply(docs(&statuses)?, Some(json!({"name": 1})))?;
     Ok(opts.envelope("statuses", page, total))
 }
 

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::auth::Auth;
 use super::avatars::serve_image;
 use super::forms::{FileForm, FormData, read_file_form};
-use super::paging::ListOptions;
+use super::paging::{ListOptions, docs};
 use super::params::Params;
 use super::reply::Reply;
 use super::rooms::{date_param, failure, get_with, post_with, respond, text};
@@ -38,10 +38,11 @@ pub fn routes() -> Router<Arc<Services>> {
 fn list(s: &Services, _: &User, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
     let since = date_param(p, "updatedSince").map_err(|_| Kind::RoomIdParamInvalid)?;
-    let (mut update, remove) = match since {
+    let (update, remove) = match since {
         Some(since) => s.custom_emoji().changed_since(since)?,
         None => (s.custom_emoji().all()?, Vec::new()),
     };
+    let mut update = docs(&update)?;
     if let Some(query) = &opts.query {
         let mut kept = Vec::with_capacity(update.len());
         for emoji in update {
@@ -58,7 +59,7 @@ fn list(s: &Services, _: &User, p: &Params) -> Result<Value> {
 /// total}`.
 fn all(s: &Services, _: &User, p: &Params) -> Result<Value> {
     let opts = ListOptions::from_params(s, p)?;
-    let (page, total) = opts.apply(s.custom_emoji().all()?, Some(json!({"name": 1})))?;
+    let (page, total) = opts.apply(docs(&s.custom_emoji().all()?)?, Some(json!({"name": 1})))?;
     Ok(opts.envelope("emojis", page, total))
 }
 

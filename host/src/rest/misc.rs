@@ -11,7 +11,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::auth::{Auth, MaybeAuth};
-use super::paging::ListOptions;
+use super::paging::{ListOptions, docs};
 use super::params::Query;
 use super::reply::{Reply, ok};
 use super::rooms::{failure, respond, text, user_from_params};
@@ -35,7 +35,7 @@ pub fn routes() -> Router<Arc<Services>> {
 async fn statistics(State(svc): State<Arc<Services>>, Auth(caller): Auth, Query(p): Query) -> Reply {
     let refresh = p.bool("refresh", false)?;
     let stats = svc.blocking(move |s| s.statistics().last(&caller.user, refresh)).await?;
-    Ok(ok(stats))
+    Ok(ok(json!(stats)))
 }
 
 /// `GET instances.get` (`view-statistics`): `{instances: [{address, currentStatus,
@@ -85,8 +85,8 @@ async fn statistics_list(State(svc): State<Arc<Services>>, Auth(caller): Auth, Q
     let body = svc
         .blocking(move |s| {
             let opts = ListOptions::from_params(s, &p)?;
-            let docs = s.statistics().list(&caller.user)?;
-            let (page, total) = opts.apply(docs, Some(json!({"createdAt": -1})))?;
+            let snapshots = s.statistics().list(&caller.user)?;
+            let (page, total) = opts.apply(docs(&snapshots)?, Some(json!({"createdAt": -1})))?;
             Ok(opts.envelope("statistics", page, total))
         })
         .await?;

@@ -15,6 +15,7 @@ use super::params::{Body, Params, Query};
 use super::reply::{Reply, ok, ok_empty};
 use super::rooms::user_from_params;
 use crate::error::{Error, Kind, Result};
+use crate::models::Role;
 use crate::services::Services;
 use crate::services::roles::{NewRole, RoleChange};
 use crate::time::Date;
@@ -133,7 +134,7 @@ async fn delete(State(svc): State<Arc<Services>>, Auth(caller): Auth, Body(p): B
 }
 
 /// The role a call names: `roleId` (by id), else `roleName` (by id or name).
-fn target_role(s: &Services, p: &Params, not_found: fn() -> Error) -> Result<Value> {
+fn target_role(s: &Services, p: &Params, not_found: fn() -> Error) -> Result<Role> {
     let role = match (p.opt_str("roleId").filter(|r| !r.is_empty()), p.opt_str("roleName").filter(|r| !r.is_empty())) {
         (Some(id), _) => s.roles().by_id(&id)?,
         (None, Some(name)) => s.roles().by_id_or_name(&name)?,

@@ -4,12 +4,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use parking_lot::RwLock;
-use serde_json::{Value, json};
 
 use super::Services;
 use crate::bus::Event;
 use crate::error::{Error, Kind, Result};
-use crate::models::User;
+use crate::models::{Permission, User};
 use crate::time::Date;
 
 /// Permission id → roles that hold it, cached from the store.
@@ -19,26 +18,14 @@ pub struct PermissionCache {
 }
 
 impl PermissionCache {
-    /// Replaces the cache with these permission documents.
-    pub fn load(&self, docs: Vec<Value>) {
-        let mut map = HashMap::new();
-        for d in docs {
-            self.insert_into(&mut map, &d);
-        }
-        *self.roles.write() = map;
+    /// Replaces the cache with these permissions.
+    pub fn load(&self, permissions: &[Permission]) {
+        *self.roles.write() = permissions.iter().map(|p| (p.id.clone(), p.roles.iter().cloned().collect())).collect();
     }
 
     /// Updates one permission.
-    pub fn put(&self, doc: &Value) {
-        let mut map = self.roles.write();
-        self.insert_into(&mut map, doc);
-    }
-
-    fn insert_into(&self, map: &mut HashMap<String, HashSet<String>>, d: &Value) {
-        if let Some(id) = d["_id"].as_str() {
-            let roles = d["roles"].as_array().into_iter().flatten().filter_map(|r| r.as_str().map(String::from));
-            map.insert(id.to_string(), roles.collect());
-        }
+    pub fn put(&self, permission: &Permission) {
+        self.roles.write().insert(permission.id.clone(), permission.roles.iter().cloned().collect());
     }
 
     /// Whether any of `roles` holds `permission`.
@@ -98,49 +85,50 @@ impl Authz<'_> {
     }
 }
 
-/// Permission documents (`{_id, roles, _updatedAt}`): listing and changing which roles hold them.
+/// Permissions: listing and changing which roles hold them.
 impl Authz<'_> {
     /// Every permission, or with `since` only those changed after it. Permissions are never
     /// deleted, so there is nothing to report as removed.
-    pub fn permissions(&self, since: Option<Date>) -> Result<Vec<Value>> {
-        let docs = self.0.store.permissions()?;
-        Ok(match since {
-            None => docs,
-            Some(since) => docs
-                .into_iter()
-                .filter(|d| d.get("_updatedAt").and_then(Date::from_json).is_some_and(|t| t > since))
-                .collect(),
-        })
+    pub fn permissions(&self, since: Option<Date>) -> Result<Vec<Permission>> {
+        let mut all = self.0.store.permissions()?;
+        if let Some(since) = since {
+            all.retain(|p| p.updated_at > since);
+        }
+        Ok(all)
+    }
+
+    /// Saves a permission, refreshes the cache and publishes `PermissionChanged`.
+    pub(super) fn save_permission(&self, permission: Permission) -> Result<()> {
+        self.0.store.put_permission(&permission)?;
+        self.0.permissions.put(&permission);
+        self.0.bus.publish(Event::PermissionChanged { permission: Arc::new(permission) });
+        Ok(())
     }
 
     /// `permissions.update`: sets the roles of each listed permission (`access-permissions`).
     /// Every permission and role must exist, or nothing changes. Publishes `PermissionChanged`
     /// for each one and returns every permission.
-    pub fn update_permissions(&self, user: &User, changes: &[(String, Vec<String>)]) -> Result<Vec<Value>> {
+    pub fn update_permissions(&self, user: &User, changes: &[(String, Vec<String>)]) -> Result<Vec<Permission>> {
         self.require(user, "access-permissions", None)?;
-        let mut docs: HashMap<String, Value> =
-            self.0.store.permissions()?.into_iter().filter_map(|d| Some((d["_id"].as_str()?.to_string(), d))).collect();
-        if changes.iter().any(|(id, _)| !docs.contains_key(id)) {
+        let mut all: HashMap<String, Permission> =
+            self.0.store.permissions()?.into_iter().map(|p| (p.id.clone(), p)).collect();
+        if changes.iter().any(|(id, _)| !all.contains_key(id)) {
             return Err(Kind::InvalidPermission.into());
         }
-        let roles: HashSet<String> =
-            self.0.store.roles()?.iter().filter_map(|r| r["_id"].as_str().map(String::from)).collect();
+        let roles: HashSet<String> = self.0.store.roles()?.into_iter().map(|r| r.id).collect();
         if changes.iter().flat_map(|(_, r)| r).any(|r| !roles.contains(r)) {
             return Err(Kind::InvalidRole.into());
         }
         for (id, new_roles) in changes {
-            let Some(doc) = docs.get_mut(id) else { continue };
-            let mut unique: Vec<&String> = Vec::new();
+            let Some(permission) = all.get_mut(id) else { continue };
+            permission.roles.clear();
             for r in new_roles {
-                if !unique.contains(&r) {
-                    unique.push(r);
+                if !permission.roles.contains(r) {
+                    permission.roles.push(r.clone());
                 }
             }
-            doc["roles"] = json!(unique);
-            doc["_updatedAt"] = serde_json::to_value(Date::now())?;
-            self.0.store.put_permission(doc)?;
-            self.0.permissions.put(doc);
-            self.0.bus.publish(Event::PermissionChanged { permission: Arc::new(doc.clone()) });
+            permission.updated_at = Date::now();
+            self.save_permission(permission.clone())?;
         }
         self.0.store.permissions()
     }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use base64::Engine;
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::Services;
@@ -14,7 +14,8 @@ use super::avatars::{AvatarImage, image_type};
 use crate::bus::Event;
 use crate::error::{Error, Kind, Result};
 use crate::ids;
-use crate::models::User;
+use crate::models::{DocTombstone, Emoji, User};
+use crate::store::{record_doc, records};
 use crate::time::Date;
 
 /// Emoji documents: `{_id, name, aliases, extension, etag, _updatedAt}`.
@@ -64,22 +65,23 @@ fn not_image() -> Error {
 
 impl CustomEmoji<'_> {
     /// Every emoji.
-    pub fn all(&self) -> Result<Vec<Value>> {
-        self.0.store.docs(COLLECTION)
+    pub fn all(&self) -> Result<Vec<Emoji>> {
+        records(self.0.store.docs(COLLECTION)?)
     }
 
     /// Emoji changed after `since` and the ids of those deleted after it.
-    pub fn changed_since(&self, since: Date) -> Result<(Vec<Value>, Vec<Value>)> {
-        let after = |doc: &Value, key: &str| doc.get(key).and_then(Date::from_json).is_some_and(|d| d > since);
-        let update = self.all()?.into_iter().filter(|e| after(e, "_updatedAt")).collect();
-        let remove = self.0.store.docs(TRASH)?.into_iter().filter(|e| after(e, "_deletedAt")).collect();
+    pub fn changed_since(&self, since: Date) -> Result<(Vec<Emoji>, Vec<DocTombstone>)> {
+        let mut update = self.all()?;
+        update.retain(|e| e.updated_at > since);
+        let mut remove: Vec<DocTombstone> = records(self.0.store.docs(TRASH)?)?;
+        remove.retain(|t| t.deleted_at > since);
         Ok((update, remove))
     }
 
     /// Creates or updates an emoji and announces it (`updateEmojiCustom`). Names and aliases are
     /// slugged and must not be taken by another emoji's name or aliases; images are PNG, JPEG,
     /// GIF or WebP (judged by their bytes).
-    pub fn save(&self, user: &User, change: EmojiChange<'_>) -> Result<Value> {
+    pub fn save(&self, user: &User, change: EmojiChange<'_>) -> Result<Emoji> {
         self.0.authz().require_or(user, "manage-emoji", None, not_authorized)?;
         if change.name.trim().is_empty() {
             return Err(Kind::TheFieldIsRequired.into());
@@ -92,16 +94,10 @@ impl CustomEmoji<'_> {
             change.aliases.split([',', ' ', '\t', '\n']).map(slug).filter(|a| !a.is_empty() && *a != name).collect();
         aliases.dedup();
         let all = self.all()?;
-        let names_of = |e: &Value| -> Vec<String> {
-            let mut names = vec![e["name"].as_str().unwrap_or_default().to_string()];
-            names.extend(e["aliases"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(String::from)));
-            names
-        };
-        let wanted: Vec<&String> = std::iter::once(&name).chain(aliases.iter()).collect();
         let taken = all
             .iter()
-            .filter(|e| e["_id"].as_str() != change.id)
-            .any(|e| names_of(e).iter().any(|n| wanted.contains(&n)));
+            .filter(|e| Some(e.id.as_str()) != change.id)
+            .any(|e| std::iter::once(&name).chain(aliases.iter()).any(|n| e.is_called(n)));
         if taken {
             return Err(Kind::CustomEmojiNameInUse.into());
         }
@@ -113,26 +109,33 @@ impl CustomEmoji<'_> {
             None => None,
         };
         let mut emoji = match change.id {
-            Some(id) => all.into_iter().find(|e| e["_id"] == id).ok_or(Kind::InvalidEmoji)?,
+            Some(id) => all.into_iter().find(|e| e.id == id).ok_or(Kind::InvalidEmoji)?,
             None => {
                 if image.is_none() {
                     return Err(Kind::TheFieldIsRequired.with_message("The custom emoji file is required"));
                 }
-                json!({"_id": ids::random_id()})
+                Emoji {
+                    id: ids::random_id(),
+                    name: String::new(),
+                    aliases: Vec::new(),
+                    extension: String::new(),
+                    etag: String::new(),
+                    updated_at: Date::now(),
+                    extra: Default::default(),
+                }
             }
         };
-        let id = emoji["_id"].as_str().unwrap_or_default().to_string();
         if let Some((content_type, bytes)) = image {
             let data = base64::engine::general_purpose::STANDARD.encode(bytes);
-            self.0.store.put_doc(IMAGES, &id, &json!({"contentType": content_type, "data": data}))?;
-            emoji["extension"] = json!(content_type.trim_start_matches("image/"));
-            emoji["etag"] = json!(hex::encode(Sha256::digest(bytes))[..16]);
+            self.0.store.put_doc(IMAGES, &emoji.id, &json!({"contentType": content_type, "data": data}))?;
+            emoji.extension = content_type.trim_start_matches("image/").to_string();
+            emoji.etag = hex::encode(Sha256::digest(bytes))[..16].to_string();
         }
-        emoji["name"] = json!(name);
-        emoji["aliases"] = json!(aliases);
-        emoji["_updatedAt"] = json!(Date::now());
-        self.0.store.put_doc(COLLECTION, &id, &emoji)?;
-        self.0.store.delete_doc(TRASH, &id)?;
+        emoji.name = name;
+        emoji.aliases = aliases;
+        emoji.updated_at = Date::now();
+        self.0.store.put_doc(COLLECTION, &emoji.id, &record_doc(&emoji)?)?;
+        self.0.store.delete_doc(TRASH, &emoji.id)?;
         self.0.bus.publish(Event::CustomEmojiChanged { emoji: Arc::new(emoji.clone()), deleted: false });
         Ok(emoji)
     }
@@ -140,8 +143,9 @@ impl CustomEmoji<'_> {
     /// Deletes an emoji and its image and announces it (`deleteEmojiCustom`).
     pub fn delete(&self, user: &User, id: &str) -> Result<()> {
         self.0.authz().require_or(user, "manage-emoji", None, not_authorized)?;
-        let emoji = self.0.store.doc(COLLECTION, id)?.ok_or(Kind::CustomEmojiInvalid)?;
-        self.0.store.put_doc(TRASH, id, &json!({"_id": id, "_deletedAt": Date::now()}))?;
+        let emoji: Emoji = serde_json::from_value(self.0.store.doc(COLLECTION, id)?.ok_or(Kind::CustomEmojiInvalid)?)?;
+        let tombstone = DocTombstone { id: id.to_string(), deleted_at: Date::now() };
+        self.0.store.put_doc(TRASH, id, &record_doc(&tombstone)?)?;
         self.0.store.delete_doc(COLLECTION, id)?;
         self.0.store.delete_doc(IMAGES, id)?;
         self.0.bus.publish(Event::CustomEmojiChanged { emoji: Arc::new(emoji), deleted: true });
@@ -152,11 +156,8 @@ impl CustomEmoji<'_> {
     /// an alias, or the bare name).
     pub fn image(&self, file: &str) -> Result<Option<AvatarImage>> {
         let name = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
-        let matches =
-            |e: &Value| e["name"] == name || e["aliases"].as_array().is_some_and(|a| a.iter().any(|x| x == name));
-        let Some(emoji) = self.all()?.into_iter().find(|e| matches(e)) else { return Ok(None) };
-        let id = emoji["_id"].as_str().unwrap_or_default();
-        let Some(stored) = self.0.store.doc(IMAGES, id)? else { return Ok(None) };
+        let Some(emoji) = self.all()?.into_iter().find(|e| e.is_called(name)) else { return Ok(None) };
+        let Some(stored) = self.0.store.doc(IMAGES, &emoji.id)? else { return Ok(None) };
         let data = stored["data"]
             .as_str()
             .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
@@ -164,8 +165,8 @@ impl CustomEmoji<'_> {
         Ok(Some(AvatarImage {
             content_type: stored["contentType"].as_str().unwrap_or("application/octet-stream").to_string(),
             bytes: data,
-            etag: emoji["etag"].as_str().unwrap_or_default().to_string(),
-            last_modified: Date::from_json(&emoji["_updatedAt"]).unwrap_or_default().to_http(),
+            etag: emoji.etag,
+            last_modified: emoji.updated_at.to_http(),
             uploaded: true,
         }))
     }

@@ -4,14 +4,13 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
-
 use super::Services;
 use super::authz::not_authorized;
 use crate::bus::Event;
 use crate::error::{Error, Kind, Result};
 use crate::ids;
-use crate::models::User;
+use crate::models::{CustomStatus, User};
+use crate::store::{record_doc, records};
 use crate::time::Date;
 
 const COLLECTION: &str = "custom_user_status";
@@ -42,13 +41,13 @@ fn invalid_field(message: String) -> Error {
 
 impl CustomStatuses<'_> {
     /// Every custom status, for any logged-in user.
-    pub fn all(&self) -> Result<Vec<Value>> {
-        self.0.store.docs(COLLECTION)
+    pub fn all(&self) -> Result<Vec<CustomStatus>> {
+        records(self.0.store.docs(COLLECTION)?)
     }
 
     /// Creates or updates a status and announces it (`updateCustomUserStatus`). The name is
     /// required, unique and free of `<>&"'`; the type is one of the four presences.
-    pub fn save(&self, user: &User, change: StatusChange<'_>) -> Result<Value> {
+    pub fn save(&self, user: &User, change: StatusChange<'_>) -> Result<CustomStatus> {
         self.0.authz().require_or(user, "manage-user-status", None, not_authorized)?;
         let name = change.name.trim();
         if name.is_empty() {
@@ -58,7 +57,7 @@ impl CustomStatuses<'_> {
             return Err(invalid_field(format!("{name} is not a valid name")));
         }
         let all = self.all()?;
-        let taken = all.iter().any(|s| s["name"] == name && s["_id"].as_str() != change.id);
+        let taken = all.iter().any(|s| s.name == name && Some(s.id.as_str()) != change.id);
         if taken {
             return Err(Kind::CustomUserStatusNameInUse.into());
         }
@@ -66,16 +65,21 @@ impl CustomStatuses<'_> {
             return Err(invalid_field(format!("{t} is not a valid status type")));
         }
         let mut status = match change.id {
-            Some(id) => all.into_iter().find(|s| s["_id"] == id).ok_or_else(|| not_found(id))?,
-            None => json!({"_id": ids::random_id(), "statusType": ""}),
+            Some(id) => all.into_iter().find(|s| s.id == id).ok_or_else(|| not_found(id))?,
+            None => CustomStatus {
+                id: ids::random_id(),
+                name: String::new(),
+                status_type: String::new(),
+                updated_at: Date::now(),
+                extra: Default::default(),
+            },
         };
-        status["name"] = json!(name);
+        status.name = name.to_string();
         if let Some(t) = change.status_type {
-            status["statusType"] = json!(t);
+            status.status_type = t.to_string();
         }
-        status["_updatedAt"] = json!(Date::now());
-        let id = status["_id"].as_str().unwrap_or_default().to_string();
-        self.0.store.put_doc(COLLECTION, &id, &status)?;
+        status.updated_at = Date::now();
+        self.0.store.put_doc(COLLECTION, &status.id, &record_doc(&status)?)?;
         self.0.bus.publish(Event::CustomStatusChanged { status: Arc::new(status.clone()), deleted: false });
         Ok(status)
     }
@@ -83,7 +87,8 @@ impl CustomStatuses<'_> {
     /// Deletes a status and announces it (`deleteCustomUserStatus`).
     pub fn delete(&self, user: &User, id: &str) -> Result<()> {
         self.0.authz().require_or(user, "manage-user-status", None, not_authorized)?;
-        let status = self.0.store.doc(COLLECTION, id)?.ok_or(Kind::CustomUserStatusInvalid)?;
+        let status: CustomStatus =
+            serde_json::from_value(self.0.store.doc(COLLECTION, id)?.ok_or(Kind::CustomUserStatusInvalid)?)?;
         self.0.store.delete_doc(COLLECTION, id)?;
         self.0.bus.publish(Event::CustomStatusChanged { status: Arc::new(status), deleted: true });
         Ok(())

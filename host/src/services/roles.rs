@@ -8,12 +8,13 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::Services;
 use crate::bus::{ChangeAction, Event};
 use crate::error::{Error, Kind, Result};
-use crate::models::User;
+use crate::models::{DocTombstone, Email, Permission, Role, User};
+use crate::store::{record_doc, records};
 use crate::time::Date;
 
 /// Where role tombstones are kept (see [`crate::store::ConfigStore::put_doc`]).
@@ -41,6 +42,38 @@ pub struct RoleChange {
     pub mandatory2fa: Option<bool>,
 }
 
+/// A user holding a role, as `roles.getUsersInRole` lists them.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserInRole {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub username: String,
+    #[serde(rename = "createdAt")]
+    pub created_at: Date,
+    #[serde(rename = "_updatedAt")]
+    pub updated_at: Date,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub emails: Vec<Email>,
+    #[serde(rename = "avatarETag", skip_serializing_if = "Option::is_none")]
+    pub avatar_etag: Option<String>,
+}
+
+impl From<User> for UserInRole {
+    fn from(u: User) -> Self {
+        UserInRole {
+            id: u.id,
+            username: u.username,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+            name: u.name,
+            emails: u.emails,
+            avatar_etag: u.avatar_etag,
+        }
+    }
+}
+
 /// Roles operations.
 pub struct Roles<'a>(pub &'a Services);
 
@@ -55,21 +88,17 @@ fn invalid_role_id() -> Error {
     Error::from(Kind::InvalidRoleId)
 }
 
-fn role_id(role: &Value) -> &str {
-    role["_id"].as_str().unwrap_or_default()
-}
-
 impl Roles<'_> {
     /// Every role, by id.
-    pub fn list(&self) -> Result<Vec<Value>> {
+    pub fn list(&self) -> Result<Vec<Role>> {
         self.0.store.roles()
     }
 
     /// Roles changed after `since`, and tombstones of roles deleted after it.
-    pub fn sync(&self, since: Date) -> Result<(Vec<Value>, Vec<Value>)> {
-        let after = |d: &Value, key: &str| d.get(key).and_then(Date::from_json).is_some_and(|t| t > since);
-        let update = self.list()?.into_iter().filter(|r| after(r, "_updatedAt")).collect();
-        let remove = self.0.store.docs(TRASH)?.into_iter().filter(|r| after(r, "_deletedAt")).collect();
+    pub fn sync(&self, since: Date) -> Result<(Vec<Role>, Vec<DocTombstone>)> {
+        let update = self.list()?.into_iter().filter(|r| r.updated_at > since).collect();
+        let mut remove: Vec<DocTombstone> = records(self.0.store.docs(TRASH)?)?;
+        remove.retain(|t| t.deleted_at > since);
         Ok((update, remove))
     }
 
@@ -92,20 +121,19 @@ impl Roles<'_> {
     }
 
     /// A role by id.
-    pub fn by_id(&self, id: &str) -> Result<Option<Value>> {
-        Ok(self.list()?.into_iter().find(|r| r["_id"] == id))
+    pub fn by_id(&self, id: &str) -> Result<Option<Role>> {
+        Ok(self.list()?.into_iter().find(|r| r.id == id))
     }
 
     /// A role by id, or else by name (Rocket.Chat's `findOneByIdOrName`).
-    pub fn by_id_or_name(&self, key: &str) -> Result<Option<Value>> {
+    pub fn by_id_or_name(&self, key: &str) -> Result<Option<Role>> {
         let roles = self.list()?;
-        Ok(roles.iter().find(|r| r["_id"] == key).or_else(|| roles.iter().find(|r| r["name"] == key)).cloned())
+        Ok(roles.iter().find(|r| r.id == key).or_else(|| roles.iter().find(|r| r.name == key)).cloned())
     }
 
-    fn save(&self, role: &Value) -> Result<Arc<Value>> {
-        self.0.store.put_role(role)?;
-        let role = Arc::new(role.clone());
-        self.0.bus.publish(Event::RoleChanged { action: "changed", role: role.clone() });
+    fn save(&self, role: Role) -> Result<Role> {
+        self.0.store.put_role(&role)?;
+        self.0.bus.publish(Event::RoleChanged { action: "changed", role: Arc::new(role.clone()) });
         Ok(role)
     }
 
@@ -114,7 +142,7 @@ impl Roles<'_> {
     }
 
     /// `roles.create`: a custom (unprotected) role with a random id. Needs `access-permissions`.
-    pub fn create(&self, caller: &User, new: NewRole) -> Result<Value> {
+    pub fn create(&self, caller: &User, new: NewRole) -> Result<Role> {
         if !self.0.authz().can(caller, "access-permissions", None)? {
             return Err(Kind::ActionNotAllowedOnPermissions.into());
         }
@@ -127,62 +155,61 @@ impl Roles<'_> {
         }
         let scope = new.scope.unwrap_or_else(|| "Users".into());
         Self::check_scope(&scope)?;
-        let mut role = json!({
-            "_id": crate::ids::random_id(),
-            "name": name,
-            "scope": scope,
-            "description": new.description.unwrap_or_default(),
-            "protected": false,
-            "_updatedAt": Date::now(),
-        });
-        role["mandatory2fa"] = json!(new.mandatory2fa.unwrap_or(false));
-        Ok((*self.save(&role)?).clone())
+        self.save(Role {
+            id: crate::ids::random_id(),
+            name,
+            scope,
+            description: new.description.unwrap_or_default(),
+            protected: false,
+            mandatory2fa: new.mandatory2fa.unwrap_or(false),
+            updated_at: Date::now(),
+            extra: Default::default(),
+        })
     }
 
     /// `roles.update`: renames or describes a role. Protected roles keep their name and scope.
-    pub fn update(&self, caller: &User, id: &str, change: RoleChange) -> Result<Value> {
+    pub fn update(&self, caller: &User, id: &str, change: RoleChange) -> Result<Role> {
         if !self.0.authz().can(caller, "access-permissions", None)? {
             return Err(Kind::ActionNotAllowedOnPermissions.into());
         }
         let mut role = self.by_id(id)?.ok_or_else(invalid_role_id)?;
-        let protected = role["protected"].as_bool().unwrap_or(false);
         let name = change.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-        let renames = name.as_deref().is_some_and(|n| role["name"] != n);
-        let rescopes = change.scope.as_deref().is_some_and(|s| role["scope"] != s);
-        if protected && (renames || rescopes) {
+        let renames = name.as_deref().is_some_and(|n| role.name != n);
+        let rescopes = change.scope.as_deref().is_some_and(|s| role.scope != s);
+        if role.protected && (renames || rescopes) {
             return Err(Kind::RoleProtected.into());
         }
         if let Some(n) = &name
-            && self.list()?.iter().any(|r| r["name"] == n.as_str() && r["_id"] != id)
+            && self.list()?.iter().any(|r| r.name == *n && r.id != id)
         {
             return Err(Kind::DuplicateRoleNamesNotAllowed.into());
         }
-        if let Some(s) = &change.scope {
-            Self::check_scope(s)?;
-            role["scope"] = json!(s);
+        if let Some(s) = change.scope {
+            Self::check_scope(&s)?;
+            role.scope = s;
         }
         if let Some(n) = name {
-            role["name"] = json!(n);
+            role.name = n;
         }
-        role["description"] = json!(change.description.unwrap_or_default());
+        role.description = change.description.unwrap_or_default();
         if let Some(m) = change.mandatory2fa {
-            role["mandatory2fa"] = json!(m);
+            role.mandatory2fa = m;
         }
-        role["_updatedAt"] = serde_json::to_value(Date::now())?;
-        Ok((*self.save(&role)?).clone())
+        role.updated_at = Date::now();
+        self.save(role)
     }
 
     /// How many users hold a role (globally for `Users` roles, in any room for the others).
-    pub fn holders_count(&self, role: &Value) -> Result<usize> {
-        match role["scope"].as_str() {
-            Some("Subscriptions") => {
+    pub fn holders_count(&self, role: &Role) -> Result<usize> {
+        match role.scope.as_str() {
+            "Subscriptions" => {
                 let mut users: Vec<String> =
-                    self.0.store.room_role_holders(role_id(role), None)?.into_iter().map(|(_, u)| u).collect();
+                    self.0.store.room_role_holders(&role.id, None)?.into_iter().map(|(_, u)| u).collect();
                 users.sort();
                 users.dedup();
                 Ok(users.len())
             }
-            _ => Ok(self.0.store.count_users_with_role(role_id(role))? as usize),
+            _ => Ok(self.0.store.count_users_with_role(&role.id)? as usize),
         }
     }
 
@@ -192,26 +219,23 @@ impl Roles<'_> {
             return Err(Kind::ActionNotAllowedOnPermissions.into());
         }
         let role = self.by_id_or_name(key)?.ok_or_else(invalid_role_id)?;
-        if role["protected"].as_bool().unwrap_or(false) {
+        if role.protected {
             return Err(Kind::RoleProtected.with_message("Cannot delete a protected role"));
         }
         if self.holders_count(&role)? > 0 {
             return Err(Kind::RoleInUse.into());
         }
-        let id = role_id(&role).to_string();
+        let id = role.id.clone();
         self.0.store.delete_role(&id)?;
-        self.0.store.put_doc(TRASH, &id, &json!({"_id": id, "_deletedAt": Date::now()}))?;
+        let tombstone = DocTombstone { id: id.clone(), deleted_at: Date::now() };
+        self.0.store.put_doc(TRASH, &id, &record_doc(&tombstone)?)?;
         for mut perm in self.0.store.permissions()? {
-            let Some(roles) = perm["roles"].as_array() else { continue };
-            if !roles.iter().any(|r| r == id.as_str()) {
+            if !perm.roles.contains(&id) {
                 continue;
             }
-            let kept: Vec<Value> = roles.iter().filter(|r| *r != id.as_str()).cloned().collect();
-            perm["roles"] = Value::Array(kept);
-            perm["_updatedAt"] = serde_json::to_value(Date::now())?;
-            self.0.store.put_permission(&perm)?;
-            self.0.permissions.put(&perm);
-            self.0.bus.publish(Event::PermissionChanged { permission: Arc::new(perm) });
+            perm.roles.retain(|r| *r != id);
+            perm.updated_at = Date::now();
+            self.0.authz().save_permission(perm)?;
         }
         self.0.bus.publish(Event::RoleChanged { action: "removed", role: Arc::new(role) });
         Ok(())
@@ -227,11 +251,11 @@ impl Roles<'_> {
 
     /// `roles.addUserToRole`: gives `user` the role, in the room `scope` when given. Needs
     /// `access-permissions` (or `assign-roles`), and `assign-admin-role` for `admin`.
-    pub fn add_user(&self, caller: &User, role: &Value, user: &User, scope: Option<&str>) -> Result<()> {
+    pub fn add_user(&self, caller: &User, role: &Role, user: &User, scope: Option<&str>) -> Result<()> {
         if !self.0.authz().can_any(caller, &["access-permissions", "assign-roles"], None)? {
             return Err(Kind::ActionNotAllowedOnPermissions.into());
         }
-        let id = role_id(role);
+        let id = role.id.as_str();
         if id == "admin" && !self.0.authz().can(caller, "assign-admin-role", None)? {
             return Err(Kind::ActionNotAllowed.with_message("Assigning admin is not allowed"));
         }
@@ -243,11 +267,11 @@ impl Roles<'_> {
     }
 
     /// `roles.removeUserFromRole`: takes the role away. The last admin stays admin.
-    pub fn remove_user(&self, caller: &User, role: &Value, user: &User, scope: Option<&str>) -> Result<()> {
+    pub fn remove_user(&self, caller: &User, role: &Role, user: &User, scope: Option<&str>) -> Result<()> {
         if !self.0.authz().can_any(caller, &["access-permissions", "assign-roles"], None)? {
             return Err(Kind::NotAllowed.with_message("Accessing permissions is not allowed"));
         }
-        let id = role_id(role);
+        let id = role.id.as_str();
         if !self.has_role(user, id, scope)? {
             return Err(Kind::UserNotInRole.into());
         }
@@ -310,7 +334,7 @@ impl Roles<'_> {
         rid: Option<&str>,
         offset: usize,
         limit: Option<usize>,
-    ) -> Result<(Vec<Value>, usize)> {
+    ) -> Result<(Vec<UserInRole>, usize)> {
         let authz = self.0.authz();
         if !authz.can(caller, "access-permissions", None)?
             || (rid.is_some() && !authz.can(caller, "view-other-user-channels", None)?)
@@ -318,9 +342,9 @@ impl Roles<'_> {
             return Err(Kind::NotAllowed.into());
         }
         let role = self.by_id_or_name(key)?.ok_or_else(|| Kind::InvalidRoleId.with_message("Invalid role"))?;
-        let id = role_id(&role);
-        let mut users: Vec<User> = match role["scope"].as_str() {
-            Some("Subscriptions") => {
+        let id = role.id.as_str();
+        let mut users: Vec<User> = match role.scope.as_str() {
+            "Subscriptions" => {
                 let mut ids: Vec<String> =
                     self.0.store.room_role_holders(id, rid)?.into_iter().map(|(_, u)| u).collect();
                 ids.sort();
@@ -331,41 +355,22 @@ impl Roles<'_> {
         };
         users.sort_by_key(|u| u.username.to_lowercase());
         let total = users.len();
-        let page = users
-            .into_iter()
-            .skip(offset)
-            .take(limit.unwrap_or(usize::MAX))
-            .map(|u| {
-                let mut v = json!({
-                    "_id": u.id, "username": u.username, "createdAt": u.created_at, "_updatedAt": u.updated_at,
-                });
-                if let Some(n) = &u.name {
-                    v["name"] = json!(n);
-                }
-                if !u.emails.is_empty() {
-                    v["emails"] = json!(u.emails);
-                }
-                if let Some(e) = &u.avatar_etag {
-                    v["avatarETag"] = json!(e);
-                }
-                v
-            })
-            .collect();
+        let page = users.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).map(UserInRole::from).collect();
         Ok((page, total))
     }
 }
 
 /// The permission documents, as the roles API family lists and edits them.
 impl Roles<'_> {
-    /// The permission documents (`{_id, roles, _updatedAt}`), or those changed after `since`,
-    /// as `permissions/get` and `permissions.listAll` list them.
-    pub fn permissions(&self, since: Option<Date>) -> Result<Vec<Value>> {
+    /// Every permission, or those changed after `since`, as `permissions/get` and
+    /// `permissions.listAll` list them.
+    pub fn permissions(&self, since: Option<Date>) -> Result<Vec<Permission>> {
         self.0.authz().permissions(since)
     }
 
     /// `permissions.update` (`access-permissions`): sets the roles of each listed permission
     /// and returns every permission (see [`super::authz::Authz::update_permissions`]).
-    pub fn update_permissions(&self, caller: &User, changes: &[(String, Vec<String>)]) -> Result<Vec<Value>> {
+    pub fn update_permissions(&self, caller: &User, changes: &[(String, Vec<String>)]) -> Result<Vec<Permission>> {
         self.0.authz().update_permissions(caller, changes)
     }
 }

@@ -4,17 +4,60 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::Services;
 use crate::bus::Event;
 use crate::error::{Kind, Result};
-use crate::models::User;
+use crate::models::{LoginService, User};
+use crate::store::records;
 use crate::time::Date;
 
 /// Where login-service (OAuth) configurations are kept, as in Rocket.Chat's
 /// `meteor_accounts_loginServiceConfiguration`.
 const LOGIN_SERVICES: &str = "login_service_configuration";
+
+/// A login service as `settings.oauth` lists it: custom ones whole, the others as their button.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum OAuthService {
+    Custom(LoginService),
+    Standard(Box<OAuthButton>),
+}
+
+/// The short form of a standard login service: what a login button needs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthButton {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub name: String,
+    /// The first of `appId`, `clientId`, `consumerKey` that is set (null when none is).
+    pub client_id: Option<Value>,
+    pub button_label_text: Value,
+    pub button_color: Value,
+    pub button_label_color: Value,
+    /// Always `false`.
+    pub custom: bool,
+}
+
+impl OAuthButton {
+    fn of(mut s: LoginService) -> Self {
+        let set = |k: &&str| s.fields.get(*k).filter(|v| !v.is_null()).cloned();
+        let client_id = ["appId", "clientId", "consumerKey"].iter().find_map(set);
+        let mut take = |key: &str| s.fields.remove(key).unwrap_or_else(|| json!(""));
+        OAuthButton {
+            button_label_text: take("buttonLabelText"),
+            button_color: take("buttonColor"),
+            button_label_color: take("buttonLabelColor"),
+            id: s.id,
+            name: s.service,
+            client_id,
+            custom: false,
+        }
+    }
+}
 
 fn is_hidden(doc: &Value) -> bool {
     doc["hidden"].as_bool() == Some(true)
@@ -209,44 +252,26 @@ impl Settings<'_> {
 
     /// The configured login services (`settings.oauth`), without their secrets, in the short
     /// form Rocket.Chat gives for non-custom services.
-    pub fn oauth_services(&self) -> Result<Vec<Value>> {
+    pub fn oauth_services(&self) -> Result<Vec<OAuthService>> {
         Ok(self
             .service_configurations()?
             .into_iter()
             .map(|s| {
-                let custom = s["custom"].as_bool() == Some(true)
-                    || matches!(s["service"].as_str(), Some("saml" | "cas" | "wordpress"));
-                if custom {
-                    return s;
+                if s.is_custom() {
+                    OAuthService::Custom(s)
+                } else {
+                    OAuthService::Standard(Box::new(OAuthButton::of(s)))
                 }
-                let client_id =
-                    ["appId", "clientId", "consumerKey"].iter().find_map(|k| s.get(*k).filter(|v| !v.is_null()));
-                json!({
-                    "_id": s["_id"],
-                    "name": s["service"],
-                    "clientId": client_id,
-                    "buttonLabelText": s.get("buttonLabelText").cloned().unwrap_or(json!("")),
-                    "buttonColor": s.get("buttonColor").cloned().unwrap_or(json!("")),
-                    "buttonLabelColor": s.get("buttonLabelColor").cloned().unwrap_or(json!("")),
-                    "custom": false,
-                })
             })
             .collect())
     }
 
     /// The login-service configurations (`service.configurations`), without secrets.
-    pub fn service_configurations(&self) -> Result<Vec<Value>> {
-        Ok(self
-            .0
-            .store
-            .docs(LOGIN_SERVICES)?
-            .into_iter()
-            .map(|mut d| {
-                if let Some(o) = d.as_object_mut() {
-                    o.remove("secret");
-                }
-                d
-            })
-            .collect())
+    pub fn service_configurations(&self) -> Result<Vec<LoginService>> {
+        let mut services: Vec<LoginService> = records(self.0.store.docs(LOGIN_SERVICES)?)?;
+        for s in &mut services {
+            s.fields.remove("secret");
+        }
+        Ok(services)
     }
 }

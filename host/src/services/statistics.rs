@@ -6,11 +6,15 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::Services;
 use crate::error::{Error, Kind, Result};
-use crate::models::{RoomType, User};
+use crate::models::{
+    Cpu, DeployInfo, HostFigures, OsInfo, ProcessInfo, RoomFigures, RoomType, StatisticsSnapshot, User, UserFigures,
+};
+use crate::store::{record_doc, records};
 use crate::time::Date;
 
 /// The Rocket.Chat version Orbit reports; clients gate features on it.
@@ -48,6 +52,56 @@ impl Services {
     }
 }
 
+/// A running server instance (`instances.get`), shaped as upstream's instance records.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Instance {
+    pub address: String,
+    pub current_status: InstanceStatus,
+    pub instance_record: InstanceRecord,
+    pub broadcast_auth: bool,
+}
+
+/// How an instance is reached from this one.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceStatus {
+    pub connected: bool,
+    pub local: bool,
+    pub last_heartbeat_time: Date,
+}
+
+/// An instance's record: its id, when it started, and where it runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstanceRecord {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(rename = "_createdAt")]
+    pub created_at: Date,
+    #[serde(rename = "_updatedAt")]
+    pub updated_at: Date,
+    pub name: String,
+    pub pid: u32,
+    #[serde(rename = "extraInformation")]
+    pub extra_information: InstanceHost,
+}
+
+/// Where an instance runs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceHost {
+    pub host: String,
+    /// The port, as a string.
+    pub port: String,
+    pub os: OsInfo,
+    pub node_version: String,
+}
+
+/// What Orbit reports in Node's place (`nodeVersion`).
+fn node_version() -> String {
+    format!("orbit-{}", env!("CARGO_PKG_VERSION"))
+}
+
 fn denied() -> Error {
     Error::from(Kind::NotAllowed)
 }
@@ -55,7 +109,7 @@ fn denied() -> Error {
 impl Statistics<'_> {
     /// `statistics`: the latest snapshot, or a fresh one with `refresh` (or when none exists).
     /// Needs `view-statistics`.
-    pub fn last(&self, user: &User, refresh: bool) -> Result<Value> {
+    pub fn last(&self, user: &User, refresh: bool) -> Result<StatisticsSnapshot> {
         if !self.0.authz().can(user, "view-statistics", None)? {
             return Err(denied());
         }
@@ -63,12 +117,12 @@ impl Statistics<'_> {
             return Ok(last);
         }
         let stats = self.compute()?;
-        self.0.store.put_doc(COLLECTION, stats["_id"].as_str().unwrap_or_default(), &stats)?;
+        self.0.store.put_doc(COLLECTION, &stats.id, &record_doc(&stats)?)?;
         Ok(stats)
     }
 
     /// `statistics.list`: every saved snapshot, newest first. Needs `view-statistics`.
-    pub fn list(&self, user: &User) -> Result<Vec<Value>> {
+    pub fn list(&self, user: &User) -> Result<Vec<StatisticsSnapshot>> {
         if !self.0.authz().can(user, "view-statistics", None)? {
             return Err(denied());
         }
@@ -77,7 +131,7 @@ impl Statistics<'_> {
 
     /// `instances.get` (`view-statistics`): the running server instances, shaped as upstream's
     /// instance records. Orbit serves from one process, so the list holds that process.
-    pub fn instances(&self, user: &User) -> Result<Vec<Value>> {
+    pub fn instances(&self, user: &User) -> Result<Vec<Instance>> {
         self.0.authz().require(user, "view-statistics", None)?;
         static INSTANCE_ID: OnceLock<String> = OnceLock::new();
         let id = INSTANCE_ID.get_or_init(crate::ids::random_id);
@@ -94,34 +148,34 @@ impl Statistics<'_> {
             .map(|h| h.trim().to_string())
             .or_else(|_| std::env::var("HOSTNAME"))
             .unwrap_or_else(|_| "localhost".into());
-        Ok(vec![json!({
-            "address": address,
-            "currentStatus": {"connected": true, "local": true, "lastHeartbeatTime": now},
-            "instanceRecord": {
-                "_id": id,
-                "_createdAt": started,
-                "_updatedAt": now,
-                "name": "orbit",
-                "pid": std::process::id(),
-                "extraInformation": {
-                    "host": host,
-                    "port": port.to_string(),
-                    "os": os_info(),
-                    "nodeVersion": format!("orbit-{}", env!("CARGO_PKG_VERSION")),
+        Ok(vec![Instance {
+            address,
+            current_status: InstanceStatus { connected: true, local: true, last_heartbeat_time: now },
+            instance_record: InstanceRecord {
+                id: id.clone(),
+                created_at: started,
+                updated_at: now,
+                name: "orbit".into(),
+                pid: std::process::id(),
+                extra_information: InstanceHost {
+                    host,
+                    port: port.to_string(),
+                    os: os_info(),
+                    node_version: node_version(),
                 },
             },
-            "broadcastAuth": true,
-        })])
+            broadcast_auth: true,
+        }])
     }
 
-    fn snapshots(&self) -> Result<Vec<Value>> {
-        let mut docs = self.0.store.docs(COLLECTION)?;
-        docs.sort_by_key(|d| std::cmp::Reverse(d.get("createdAt").and_then(Date::from_json)));
-        Ok(docs)
+    fn snapshots(&self) -> Result<Vec<StatisticsSnapshot>> {
+        let mut snapshots: Vec<StatisticsSnapshot> = records(self.0.store.docs(COLLECTION)?)?;
+        snapshots.sort_by_key(|s| std::cmp::Reverse(s.host.created_at));
+        Ok(snapshots)
     }
 
     /// Counts everything now.
-    pub fn compute(&self) -> Result<Value> {
+    pub fn compute(&self) -> Result<StatisticsSnapshot> {
         let svc = self.0;
         let now = Date::now();
         let users = svc.store.all_users()?;
@@ -147,70 +201,66 @@ impl Statistics<'_> {
         let installed_at =
             svc.settings.doc("uniqueID").and_then(|d| d.get("createdAt").and_then(Date::from_json)).unwrap_or(now);
 
-        let mut doc = json!({
-            "_id": crate::ids::random_id(),
-            "wizard": {},
-            "uniqueId": svc.settings.string("uniqueID"),
-            "installedAt": installed_at,
-            "version": RC_VERSION,
-            "tag": "",
-            "branch": "",
-            "totalUsers": total_users,
-            "activeUsers": count(&|u| u.active && u.kind != "app" && !is_guest(u)),
-            "activeGuests": count(&|u| u.active && is_guest(u)),
-            "nonActiveUsers": count(&|u| !u.active),
-            "appUsers": count(&|u| u.kind == "app"),
-            "onlineUsers": online,
-            "awayUsers": away,
-            "busyUsers": busy,
-            "totalConnectedUsers": online + away + busy,
-            "offlineUsers": total_users - online - away - busy,
-            "userLanguages": languages,
-        });
-        let rooms_part = json!({
-            "totalRooms": rooms.len(),
-            "totalChannels": rooms_of(RoomType::Channel),
-            "totalPrivateGroups": rooms_of(RoomType::Private),
-            "totalDirect": rooms_of(RoomType::Direct),
-            "totalLivechat": rooms_of(RoomType::Livechat),
-            "totalDiscussions": discussions.len(),
-            "totalThreads": figures.threads,
-            "totalChannelMessages": msgs_of(RoomType::Channel),
-            "totalPrivateGroupMessages": msgs_of(RoomType::Private),
-            "totalDirectMessages": msgs_of(RoomType::Direct),
-            "totalLivechatMessages": msgs_of(RoomType::Livechat),
-            "totalDiscussionsMessages": discussions.iter().map(|r| r.msgs).sum::<i64>(),
-            "totalMessages": rooms.iter().map(|r| r.msgs).sum::<i64>(),
-        });
-        let host_part = json!({
-            "lastLogin": last_login,
-            "lastMessageSentAt": last_message,
-            "lastSeenSubscription": figures.last_seen_subscription.map(Date),
-            "livechatEnabled": svc.settings.bool("Livechat_enabled"),
-            "readReceiptsEnabled": svc.settings.bool("Message_Read_Receipt_Enabled"),
-            "readReceiptsDetailed": svc.settings.bool("Message_Read_Receipt_Store_Users"),
-            "os": os_info(),
-            "process": {
-                "nodeVersion": format!("orbit-{}", env!("CARGO_PKG_VERSION")),
-                "pid": std::process::id(),
-                "uptime": uptime_secs(),
+        let user_figures = UserFigures {
+            total_users,
+            active_users: count(&|u| u.active && u.kind != "app" && !is_guest(u)),
+            active_guests: count(&|u| u.active && is_guest(u)),
+            non_active_users: count(&|u| !u.active),
+            app_users: count(&|u| u.kind == "app"),
+            online_users: online,
+            away_users: away,
+            busy_users: busy,
+            total_connected_users: online + away + busy,
+            offline_users: total_users - online - away - busy,
+            user_languages: languages,
+        };
+        let room_figures = RoomFigures {
+            total_rooms: rooms.len(),
+            total_channels: rooms_of(RoomType::Channel),
+            total_private_groups: rooms_of(RoomType::Private),
+            total_direct: rooms_of(RoomType::Direct),
+            total_livechat: rooms_of(RoomType::Livechat),
+            total_discussions: discussions.len(),
+            total_threads: figures.threads,
+            total_channel_messages: msgs_of(RoomType::Channel),
+            total_private_group_messages: msgs_of(RoomType::Private),
+            total_direct_messages: msgs_of(RoomType::Direct),
+            total_livechat_messages: msgs_of(RoomType::Livechat),
+            total_discussions_messages: discussions.iter().map(|r| r.msgs).sum(),
+            total_messages: rooms.iter().map(|r| r.msgs).sum(),
+        };
+        let env_or = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.into());
+        let host = HostFigures {
+            last_login,
+            last_message_sent_at: last_message,
+            last_seen_subscription: figures.last_seen_subscription.map(Date),
+            livechat_enabled: svc.settings.bool("Livechat_enabled"),
+            read_receipts_enabled: svc.settings.bool("Message_Read_Receipt_Enabled"),
+            read_receipts_detailed: svc.settings.bool("Message_Read_Receipt_Store_Users"),
+            os: os_info(),
+            process: ProcessInfo { node_version: node_version(), pid: std::process::id(), uptime: uptime_secs() },
+            deploy: DeployInfo {
+                method: env_or("DEPLOY_METHOD", "binary"),
+                platform: env_or("DEPLOY_PLATFORM", "selfinstall"),
             },
-            "deploy": {
-                "method": std::env::var("DEPLOY_METHOD").unwrap_or_else(|_| "binary".into()),
-                "platform": std::env::var("DEPLOY_PLATFORM").unwrap_or_else(|_| "selfinstall".into()),
-            },
-            "instanceCount": 1,
-            "msEnabled": false,
-            "oplogEnabled": false,
-            "enterpriseReady": false,
-            "createdAt": now,
-        });
-        for part in [rooms_part, host_part] {
-            if let (Some(d), Value::Object(p)) = (doc.as_object_mut(), part) {
-                d.extend(p);
-            }
-        }
-        Ok(doc)
+            instance_count: 1,
+            ms_enabled: false,
+            oplog_enabled: false,
+            enterprise_ready: false,
+            created_at: now,
+        };
+        Ok(StatisticsSnapshot {
+            id: crate::ids::random_id(),
+            wizard: Default::default(),
+            unique_id: svc.settings.string("uniqueID"),
+            installed_at,
+            version: RC_VERSION.into(),
+            tag: String::new(),
+            branch: String::new(),
+            users: user_figures,
+            rooms: room_figures,
+            host,
+        })
     }
 }
 
@@ -228,7 +278,7 @@ fn meminfo(text: &str, key: &str) -> u64 {
 }
 
 /// The host: kernel, uptime, load, memory and CPUs (Linux `/proc`; zeros elsewhere).
-fn os_info() -> Value {
+fn os_info() -> OsInfo {
     let mem = read("/proc/meminfo");
     let uptime: f64 = read("/proc/uptime").split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
     let loadavg: Vec<f64> = read("/proc/loadavg").split_whitespace().take(3).filter_map(|v| v.parse().ok()).collect();
@@ -236,25 +286,26 @@ fn os_info() -> Value {
     let models: Vec<&str> =
         cpuinfo.lines().filter_map(|l| l.strip_prefix("model name")?.split_once(':').map(|(_, m)| m.trim())).collect();
     let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let cpus: Vec<Value> =
-        (0..n).map(|i| json!({"model": models.get(i).or(models.first()).copied().unwrap_or("unknown")})).collect();
+    let cpus = (0..n)
+        .map(|i| Cpu { model: models.get(i).or(models.first()).copied().unwrap_or("unknown").to_string() })
+        .collect();
     let kind = match std::env::consts::OS {
         "linux" => "Linux",
         "macos" => "Darwin",
         "windows" => "Windows_NT",
         other => other,
     };
-    json!({
-        "type": kind,
-        "platform": std::env::consts::OS,
-        "arch": std::env::consts::ARCH,
-        "release": read("/proc/sys/kernel/osrelease").trim(),
-        "uptime": uptime,
-        "loadavg": loadavg,
-        "totalmem": meminfo(&mem, "MemTotal"),
-        "freemem": meminfo(&mem, "MemAvailable"),
-        "cpus": cpus,
-    })
+    OsInfo {
+        kind: kind.to_string(),
+        platform: std::env::consts::OS.to_string(),
+        arch: std::env::consts::ARCH.to_string(),
+        release: read("/proc/sys/kernel/osrelease").trim().to_string(),
+        uptime,
+        loadavg,
+        totalmem: meminfo(&mem, "MemTotal"),
+        freemem: meminfo(&mem, "MemAvailable"),
+        cpus,
+    }
 }
 
 #[cfg(test)]

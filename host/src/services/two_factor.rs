@@ -12,6 +12,7 @@
 //! `Accounts_TwoFactorAuthentication_RememberFor` seconds ago, or a login token that passed a
 //! check from the same client within that time.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -61,6 +62,13 @@ impl Options {
 pub struct Origin<'a> {
     pub token: &'a LoginToken,
     pub fingerprint: Option<&'a str>,
+}
+
+/// A TOTP enrolment under way (`2fa:enable`): the new secret (base32) and its `otpauth://` URL.
+#[derive(Debug, Clone, Serialize)]
+pub struct TotpEnrolment {
+    pub secret: String,
+    pub url: String,
 }
 
 /// A fingerprint of a client: its address and user agent, hashed.
@@ -436,7 +444,7 @@ impl TwoFactor<'_> {
 
     /// Starts TOTP enrolment (`2fa:enable`): a new secret, not active until confirmed with
     /// [`TwoFactor::verify_totp_enrolment`]; `{secret, url}`.
-    pub fn enable_totp(&self, user: &User) -> Result<Value> {
+    pub fn enable_totp(&self, user: &User) -> Result<TotpEnrolment> {
         if user.username.is_empty() {
             return Err(Kind::InvalidUser.into());
         }
@@ -454,7 +462,8 @@ impl TwoFactor<'_> {
         }
         let site = self.0.settings.string("Site_Name");
         let site = if site.is_empty() { "Orbit".to_string() } else { site };
-        Ok(json!({"secret": secret, "url": otpauth_url(&site, &user.username, &secret)}))
+        let url = otpauth_url(&site, &user.username, &secret);
+        Ok(TotpEnrolment { secret, url })
     }
 
     /// Finishes TOTP enrolment with a first code (`2fa:validateTempToken`): TOTP is on, other

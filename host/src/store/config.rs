@@ -1,6 +1,9 @@
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::Result;
+use crate::models::{Permission, Role};
 
 /// Settings, roles, permissions and small server records (outbox, key-value state).
 ///
@@ -13,15 +16,15 @@ pub trait ConfigStore {
     fn put_setting(&self, doc: &Value) -> Result<()>;
     /// Inserts or replaces several settings in one transaction (first-start seeding).
     fn put_settings(&self, docs: &[Value]) -> Result<()>;
-    fn roles(&self) -> Result<Vec<Value>>;
-    fn put_role(&self, doc: &Value) -> Result<()>;
+    fn roles(&self) -> Result<Vec<Role>>;
+    fn put_role(&self, role: &Role) -> Result<()>;
     /// Inserts or replaces several roles in one transaction.
-    fn put_roles(&self, docs: &[Value]) -> Result<()>;
+    fn put_roles(&self, roles: &[Role]) -> Result<()>;
     fn delete_role(&self, id: &str) -> Result<()>;
-    fn permissions(&self) -> Result<Vec<Value>>;
-    fn put_permission(&self, doc: &Value) -> Result<()>;
+    fn permissions(&self) -> Result<Vec<Permission>>;
+    fn put_permission(&self, permission: &Permission) -> Result<()>;
     /// Inserts or replaces several permissions in one transaction.
-    fn put_permissions(&self, docs: &[Value]) -> Result<()>;
+    fn put_permissions(&self, permissions: &[Permission]) -> Result<()>;
     /// Puts a document in a small named collection (`outbox`, `server`, …).
     fn put_doc(&self, collection: &str, id: &str, doc: &Value) -> Result<()>;
     fn doc(&self, collection: &str, id: &str) -> Result<Option<Value>>;
@@ -33,6 +36,17 @@ pub trait ConfigStore {
     /// Figures for `statistics` that would otherwise need a scan of big tables: the number of
     /// threads (messages with replies) and the latest `ls` of any subscription (ms).
     fn usage_figures(&self) -> Result<UsageFigures>;
+}
+
+/// The documents of a small collection ([`ConfigStore::docs`]) as typed records.
+pub fn records<T: DeserializeOwned>(docs: Vec<Value>) -> Result<Vec<T>> {
+    docs.into_iter().map(|d| Ok(serde_json::from_value(d)?)).collect()
+}
+
+/// A typed record as the document these collections have always stored: dates as ISO-8601
+/// strings (the REST form), not the integer form of the typed tables.
+pub fn record_doc<T: Serialize>(record: &T) -> Result<Value> {
+    Ok(serde_json::to_value(record)?)
 }
 
 /// Aggregates computed by the store for the statistics report.

@@ -1,11 +1,11 @@
 //! Custom emoji methods, over the same service as `emoji-custom.*`: `listEmojiCustom` and
 //! `deleteEmojiCustom` (images are uploaded over REST).
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::rooms::with_method;
 use super::{Args, Invocation, MethodDef, Outcome, logged};
-use crate::ddp::frames::ejson_dates;
+use crate::ddp::frames;
 
 /// The methods of this family.
 pub const METHODS: &[MethodDef] = &[method!("listEmojiCustom", list), method!("deleteEmojiCustom", delete)];
@@ -13,7 +13,7 @@ pub const METHODS: &[MethodDef] = &[method!("listEmojiCustom", list), method!("d
 /// `listEmojiCustom()` → every custom emoji.
 fn list(inv: &mut Invocation<'_>, _: &Args<'_>) -> Outcome {
     let emoji = inv.svc.custom_emoji().all()?;
-    Ok(Some(Value::Array(emoji.into_iter().map(|e| ejson_dates(e, &["_updatedAt"])).collect())))
+    Ok(Some(frames::ejson(&emoji)))
 }
 
 /// `deleteEmojiCustom(id)` → `true`.

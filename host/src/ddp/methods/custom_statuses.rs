@@ -1,11 +1,11 @@
 //! Custom user status methods, over the same service as `custom-user-status.*`:
 //! `listCustomUserStatus`, `insertOrUpdateUserStatus`, `deleteCustomUserStatus`.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::rooms::with_method;
 use super::{Args, Invocation, MethodDef, Outcome, field_opt_str, logged};
-use crate::ddp::frames::ejson_dates;
+use crate::ddp::frames;
 use crate::services::custom_statuses::StatusChange;
 
 /// The methods of this family.
@@ -18,7 +18,7 @@ pub const METHODS: &[MethodDef] = &[
 /// `listCustomUserStatus()` → every status.
 fn list(inv: &mut Invocation<'_>, _: &Args<'_>) -> Outcome {
     let statuses = inv.svc.custom_statuses().all()?;
-    Ok(Some(Value::Array(statuses.into_iter().map(|s| ejson_dates(s, &["_updatedAt"])).collect())))
+    Ok(Some(frames::ejson(&statuses)))
 }
 
 /// `insertOrUpdateUserStatus({_id?, name, statusType})` → the new id, or `true` for an update.
@@ -30,7 +30,7 @@ fn insert_or_update(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let user = inv.user()?.clone();
     let change = StatusChange { id: id.as_deref(), name: &name, status_type: status_type.as_deref() };
     let saved = inv.svc.custom_statuses().save(&user, change)?;
-    Ok(Some(if id.is_some() { json!(true) } else { saved["_id"].clone() }))
+    Ok(Some(if id.is_some() { json!(true) } else { json!(saved.id) }))
 }
 
 /// `deleteCustomUserStatus(id)` → `true`.

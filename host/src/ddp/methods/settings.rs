@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::{Args, Invocation, MethodDef, Outcome, anon, logged};
-use crate::ddp::frames::ejson_dates;
+use crate::ddp::frames::{self, ejson_dates};
 use crate::time::Date;
 
 /// The methods of this family.
@@ -89,22 +89,20 @@ fn save_setting(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
 /// `permissions/get`: `[]` or `[{$date}]` → `[{_id, roles, _updatedAt}]` or `{update, remove}`.
 fn permissions(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
     let since = args.date(0)?;
-    let docs: Vec<Value> =
-        inv.svc.roles().permissions(since)?.into_iter().map(|d| ejson_dates(d, &DATE_KEYS)).collect();
+    let docs = frames::ejson(&inv.svc.roles().permissions(since)?);
     Ok(Some(match since {
-        None => Value::Array(docs),
+        None => docs,
         Some(_) => json!({"update": docs, "remove": []}),
     }))
 }
 
 /// `roles/get`: `[]` or `[{$date}]` → roles, or `{update, remove}` with deleted roles.
 fn roles(inv: &mut Invocation<'_>, args: &Args<'_>) -> Outcome {
-    let fix = |docs: Vec<Value>| -> Vec<Value> { docs.into_iter().map(|d| ejson_dates(d, &DATE_KEYS)).collect() };
     Ok(Some(match args.date(0)? {
-        None => Value::Array(fix(inv.svc.roles().list()?)),
+        None => frames::ejson(&inv.svc.roles().list()?),
         Some(since) => {
             let (update, remove) = inv.svc.roles().sync(since)?;
-            json!({"update": fix(update), "remove": fix(remove)})
+            json!({"update": frames::ejson(&update), "remove": frames::ejson(&remove)})
         }
     }))
 }

@@ -57,7 +57,7 @@ fn second_factor<'a>(inv: &Invocation<'_>, args: &'a Args<'a>, opts: Options) ->
 /// `2fa:enable` → `{secret, url}`: starts TOTP enrolment (`error-2fa-already-enabled` when on).
 fn totp_enable(inv: &mut Invocation<'_>, _: &Args<'_>) -> Outcome {
     let user = inv.user()?.clone();
-    Ok(Some(inv.svc.two_factor().enable_totp(&user)?))
+    Ok(Some(json!(inv.svc.two_factor().enable_totp(&user)?)))
 }
 
 /// `2fa:validateTempToken(code)` → `{codes}`: finishes enrolment with a first code (else

@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 
 use super::{Plan, Topic, not_allowed};
 use crate::ddp::Hub;
-use crate::ddp::frames::{self, ejson, ejson_dates};
-use crate::models::User;
+use crate::ddp::frames::{self, ejson};
+use crate::models::{CustomStatus, Emoji, Permission, User};
 use crate::services::Services;
 use crate::services::presence::status_code;
 
@@ -145,17 +145,17 @@ pub fn on_avatar(hub: &Hub, username: &str, etag: Option<&str>) {
 
 /// `updateEmojiCustom` / `deleteEmojiCustom`: `[{emojiData: emoji}]`, to everyone and to
 /// logged-in users (clients listen on either stream).
-pub fn on_custom_emoji(hub: &Hub, emoji: &Value, deleted: bool) {
+pub fn on_custom_emoji(hub: &Hub, emoji: &Emoji, deleted: bool) {
     let event = if deleted { "deleteEmojiCustom" } else { "updateEmojiCustom" };
-    let args = || json!([{"emojiData": ejson_dates(emoji.clone(), &["_updatedAt"])}]);
+    let args = || json!([{"emojiData": ejson(emoji)}]);
     all(hub, event, args);
     logged(hub, event, args);
 }
 
 /// `updateCustomUserStatus` / `deleteCustomUserStatus`: `[{userStatusData: status}]`.
-pub fn on_custom_status(hub: &Hub, status: &Value, deleted: bool) {
+pub fn on_custom_status(hub: &Hub, status: &CustomStatus, deleted: bool) {
     let event = if deleted { "deleteCustomUserStatus" } else { "updateCustomUserStatus" };
-    logged(hub, event, || json!([{"userStatusData": ejson_dates(status.clone(), &["_updatedAt"])}]));
+    logged(hub, event, || json!([{"userStatusData": ejson(status)}]));
 }
 
 /// `roles-change`: `[{type: "added"|"removed", _id: role, u: {_id, username}, scope}]`.
@@ -171,11 +171,11 @@ pub fn on_user_role(hub: &Hub, action: &str, role: &str, uid: &str, username: &s
 
 /// `permissions-changed`: `["updated", permission]` on both streams. A change to the permissions
 /// that open public rooms re-checks every room stream.
-pub fn on_permission(hub: &Hub, permission: &Value) {
-    let doc = ejson_dates(permission.clone(), &["_updatedAt"]);
+pub fn on_permission(hub: &Hub, permission: &Permission) {
+    let doc = ejson(permission);
     logged(hub, "permissions-changed", || json!(["updated", doc]));
     all(hub, "permissions-changed", || json!(["updated", doc]));
-    if matches!(permission["_id"].as_str(), Some("view-c-room" | "preview-c-room")) {
+    if matches!(permission.id.as_str(), "view-c-room" | "preview-c-room") {
         let mut rooms: Vec<String> = hub.streams.subscribed_rooms().into_iter().map(|(_, r)| r).collect();
         rooms.sort();
         rooms.dedup();

@@ -2,9 +2,10 @@
 //! folder. A package is loaded into the runtime first; only then does anything change.
 
 use base64::Engine as _;
-use orbit_apps::{AppError, AppPackage, Manifest, PackageLimits};
+use orbit_apps::{AppError, AppPackage, LogLevel, Manifest, PackageLimits};
 use serde_json::{Value, json};
 
+use super::view::AppView;
 use super::{Apps, UNINSTALLED, app_not_found, status, watcher};
 use crate::error::{Error, Kind, Result};
 use crate::models::User;
@@ -37,7 +38,7 @@ enum Change {
 impl Apps<'_> {
     /// `POST /api/apps`: installs a new app from a zip (`manage-apps`), enabled like upstream.
     /// An id that is already installed is refused: updates go through [`Apps::update`].
-    pub fn install(&self, user: &User, zip: &[u8]) -> Result<Value> {
+    pub fn install(&self, user: &User, zip: &[u8]) -> Result<AppView> {
         self.require_admin(user)?;
         let package = parse_package(zip)?;
         let _guard = self.0.apps.changes.lock();
@@ -54,7 +55,7 @@ impl Apps<'_> {
 
     /// `POST /api/apps/:id`: replaces an installed app with a new package of the same id
     /// (`manage-apps`). Calls already running finish on the old version.
-    pub fn update(&self, user: &User, id: &str, zip: &[u8]) -> Result<Value> {
+    pub fn update(&self, user: &User, id: &str, zip: &[u8]) -> Result<AppView> {
         self.require_admin(user)?;
         let package = parse_package(zip)?;
         let _guard = self.0.apps.changes.lock();
@@ -164,7 +165,11 @@ impl Apps<'_> {
             Change::Update => ("updated", "app/updated"),
         };
         self.publish(event, json!(id));
-        self.server_log(&id, "info", &format!("{what} version {}{by}; status {}", manifest.version, record.status));
+        self.server_log(
+            &id,
+            LogLevel::Info,
+            &format!("{what} version {}{by}; status {}", manifest.version, record.status),
+        );
         tracing::info!(app = %id, name = %manifest.name, version = %manifest.version, status = %record.status, "app {what}");
         Ok(record)
     }

@@ -1,10 +1,11 @@
 //! An installed app's life: enabling (required settings, `on-enable`), status changes,
 //! failures, uninstalling, and loading the stored apps at start.
 
-use orbit_apps::AppRuntime;
-use serde_json::{Value, json};
+use orbit_apps::{AppRuntime, LogLevel};
+use serde_json::json;
 
 use super::install::parse_package;
+use super::view::AppView;
 use super::{Apps, UNINSTALLED, install_error, status};
 use crate::bus::Event;
 use crate::error::{Kind, Result};
@@ -50,7 +51,7 @@ impl Apps<'_> {
     }
 
     /// `DELETE /api/apps/:id` (`manage-apps`): stops the app, removes its bot user and record.
-    pub fn uninstall(&self, user: &User, id: &str) -> Result<Value> {
+    pub fn uninstall(&self, user: &User, id: &str) -> Result<AppView> {
         self.require_admin(user)?;
         let _guard = self.0.apps.changes.lock();
         let record = self.uninstall_locked(id, Some(user))?;
@@ -70,7 +71,7 @@ impl Apps<'_> {
             AppSource::Upload => {}
         }
         let mut view = self.view(&record);
-        view["status"] = json!(status::DISABLED);
+        view.status = status::DISABLED.into();
         Ok(view)
     }
 
@@ -98,7 +99,7 @@ impl Apps<'_> {
             self.0.bus.publish(Event::UserDeleted { user_id: bot_user.id, username: bot_user.username });
         }
         let by = actor.map(|u| format!(" by {}", u.username)).unwrap_or_default();
-        self.server_log(id, "info", &format!("uninstalled{by}"));
+        self.server_log(id, LogLevel::Info, &format!("uninstalled{by}"));
         tracing::info!(app = %id, "app uninstalled");
         self.publish("app/removed", json!(id));
         Ok(record)
@@ -133,13 +134,13 @@ impl Apps<'_> {
                 && runtime.app(id).is_some()
                 && let Ok(Err(error)) = self.block_on(runtime.on_disable(id))
             {
-                self.server_log(id, "warn", &format!("on-disable failed: {error}"));
+                self.server_log(id, LogLevel::Warn, &format!("on-disable failed: {error}"));
             }
             record.status = status::MANUALLY_DISABLED.into();
             record.failure = None;
         }
         record.updated_at = Date::now();
-        self.server_log(id, "info", &format!("status set to {} by {}", record.status, user.username));
+        self.server_log(id, LogLevel::Info, &format!("status set to {} by {}", record.status, user.username));
         let result = record.status.clone();
         self.save_record(record)?;
         Ok(result)
@@ -178,7 +179,7 @@ impl Apps<'_> {
         record.status = status::ERROR_DISABLED.into();
         record.failure = Some(reason.clone());
         record.updated_at = Date::now();
-        self.server_log(id, "error", &format!("disabled after repeated failures: {reason}"));
+        self.server_log(id, LogLevel::Error, &format!("disabled after repeated failures: {reason}"));
         tracing::error!(app = %id, "app disabled after repeated failures: {reason}");
         if let Err(error) = self.save_record(record) {
             tracing::error!(app = %id, "could not store the failed state: {error}");
@@ -249,7 +250,7 @@ impl Apps<'_> {
             Err(error) => {
                 let reason = error.reason();
                 tracing::error!(app = %record.id, "stored app does not load: {reason}");
-                self.server_log(&record.id, "error", &format!("does not load: {reason}"));
+                self.server_log(&record.id, LogLevel::Error, &format!("does not load: {reason}"));
                 record.status = status::COMPILER_ERROR_DISABLED.into();
                 record.failure = Some(reason);
             }

@@ -37,8 +37,11 @@ use parking_lot::{Mutex, RwLock};
 use serde_json::Value;
 
 pub use install::{install_error, sha256_hex};
+pub use logs::AppLogEntry;
 pub use platform::{in_app_call, limits_from_settings, start};
 pub use registry::AppCommand;
+pub use settings::{AppSetting, AppSettings, SettingChoice, SettingUpdate};
+pub use view::{AppHealthView, AppView, Compiled};
 
 use super::Services;
 use crate::bus::Event;
@@ -90,7 +93,7 @@ pub struct AppsState {
     /// Serializes installs, updates, status changes and uninstalls.
     changes: Mutex<()>,
     /// Lifecycle entries per app.
-    server_logs: Mutex<HashMap<String, VecDeque<Value>>>,
+    server_logs: Mutex<HashMap<String, VecDeque<AppLogEntry>>>,
 }
 
 impl AppsState {
@@ -169,7 +172,7 @@ mod tests {
         let mut events = svc.bus.subscribe();
         let a = admin.clone();
         let app = svc.blocking(move |s| s.apps().install(&a, &zip)).await.unwrap();
-        let id = app["id"].as_str().unwrap().to_string();
+        let id = app.id().to_string();
         let (a, i) = (admin.clone(), id.clone());
         svc.blocking(move |s| s.apps().set_status(&a, &i, status::MANUALLY_DISABLED)).await.unwrap();
         let mut seen = Vec::new();

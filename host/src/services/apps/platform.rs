@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use orbit_apps::{AppRuntime, Capabilities, EngineConfig, Limits};
+use orbit_apps::{AppRuntime, Capabilities, EngineConfig, Limits, LogLevel};
 
 use super::host::ServerHost;
 use super::{Apps, install_error, status, watcher};
@@ -125,7 +125,7 @@ impl Apps<'_> {
         self.rebuild_registry();
         tracing::info!(?limits, "app limits changed: runtime rebuilt");
         for id in self.0.apps.records.read().keys() {
-            self.server_log(id, "info", &format!("sandbox limits changed: {limits:?}"));
+            self.server_log(id, LogLevel::Info, &format!("sandbox limits changed: {limits:?}"));
         }
         Ok(true)
     }

@@ -1,14 +1,61 @@
 //! App settings: what the app declares (`provides().settings`), the values admins set
 //! (stored with the app), and telling the app when they change.
 
+use orbit_apps::LogLevel;
 use orbit_apps::bindings::{AppProvides, SettingDef, SettingKind, SettingValue};
-use serde_json::{Map, Value, json};
+use serde::{Serialize, Serializer};
+use serde_json::{Value, json};
 
 use super::{Apps, status};
 use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::store::AppRecord;
 use crate::time::Date;
+
+/// An app setting as upstream's `ISetting`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppSetting {
+    pub id: String,
+    /// `boolean`, `string`, `int`, `number`, `code`, `color`, `password`, `select`, `multiSelect`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The app's default.
+    pub package_value: Value,
+    /// The admin's value, or the default.
+    pub value: Value,
+    pub required: bool,
+    pub public: bool,
+    pub i18n_label: String,
+    pub i18n_description: String,
+    /// The choices of a select.
+    pub values: Vec<SettingChoice>,
+}
+
+/// A choice of a select setting.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingChoice {
+    pub key: String,
+    #[serde(rename = "i18nLabel")]
+    pub i18n_label: String,
+}
+
+/// An app's settings in declaration order, serialized as `{<id>: ISetting}`.
+#[derive(Debug, Clone, Default)]
+pub struct AppSettings(pub Vec<AppSetting>);
+
+impl Serialize for AppSettings {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|setting| (&setting.id, setting)))
+    }
+}
+
+/// A setting that changed, and its new value.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingUpdate {
+    pub id: String,
+    pub value: Value,
+}
 
 impl Apps<'_> {
     /// What the current version of an app declares as settings.
@@ -29,15 +76,15 @@ impl Apps<'_> {
     }
 
     /// `GET /api/apps/:id/settings` (`manage-apps`): `{<id>: ISetting}` as upstream.
-    pub fn settings(&self, user: &User, id: &str) -> Result<Map<String, Value>> {
+    pub fn settings(&self, user: &User, id: &str) -> Result<AppSettings> {
         self.require_admin(user)?;
         let record = self.record(id)?;
-        Ok(self.setting_defs(id).iter().map(|d| (d.id.clone(), setting_view(d, record.settings.get(&d.id)))).collect())
+        Ok(AppSettings(self.setting_defs(id).iter().map(|d| setting_view(d, record.settings.get(&d.id))).collect()))
     }
 
     /// `GET /api/apps/:id/settings/:settingId` (`manage-apps`).
-    pub fn setting(&self, user: &User, id: &str, setting: &str) -> Result<Value> {
-        self.settings(user, id)?.remove(setting).ok_or_else(|| {
+    pub fn setting(&self, user: &User, id: &str, setting: &str) -> Result<AppSetting> {
+        self.settings(user, id)?.0.into_iter().find(|s| s.id == setting).ok_or_else(|| {
             Kind::AppSettingNotFound.with_message(format!("No Setting found on the App by the id of: \"{setting}\""))
         })
     }
@@ -46,7 +93,7 @@ impl Apps<'_> {
     /// checking each value against its declared type (all or nothing), then tells the app
     /// (`on-setting-updated`). Unknown ids and unchanged values are skipped. Returns the
     /// settings that changed.
-    pub fn update_settings(&self, user: &User, id: &str, changes: Vec<(String, Value)>) -> Result<Vec<Value>> {
+    pub fn update_settings(&self, user: &User, id: &str, changes: Vec<(String, Value)>) -> Result<Vec<SettingUpdate>> {
         self.require_admin(user)?;
         let updated = {
             let _guard = self.0.apps.changes.lock();
@@ -73,7 +120,11 @@ impl Apps<'_> {
             }
             self.save_record(record.clone())?;
             let names: Vec<&str> = updated.iter().map(|(d, _)| d.id.as_str()).collect();
-            self.server_log(id, "info", &format!("settings changed by {}: {}", user.username, names.join(", ")));
+            self.server_log(
+                id,
+                LogLevel::Info,
+                &format!("settings changed by {}: {}", user.username, names.join(", ")),
+            );
             updated
         };
         let runtime = self.runtime()?;
@@ -83,12 +134,12 @@ impl Apps<'_> {
             if let Ok(Err(error)) =
                 self.block_on(runtime.on_setting_updated(id, SettingValue { id: def.id.clone(), value: text }))
             {
-                self.server_log(id, "warn", &format!("on-setting-updated({}) failed: {error}", def.id));
+                self.server_log(id, LogLevel::Warn, &format!("on-setting-updated({}) failed: {error}", def.id));
                 self.note_failure(id);
             }
             let stored = Some(&value);
             self.publish("app/settingUpdated", json!({"appId": id, "setting": setting_view(&def, stored)}));
-            out.push(json!({"id": def.id, "value": value}));
+            out.push(SettingUpdate { id: def.id, value });
         }
         Ok(out)
     }
@@ -127,20 +178,20 @@ fn kind_name(kind: SettingKind) -> &'static str {
     }
 }
 
-/// An app setting as upstream's `ISetting`.
-fn setting_view(def: &SettingDef, stored: Option<&Value>) -> Value {
+/// A declared setting with its stored value (or its default).
+fn setting_view(def: &SettingDef, stored: Option<&Value>) -> AppSetting {
     let package_value = parse_json_text(&def.default_value);
-    json!({
-        "id": def.id,
-        "type": kind_name(def.kind),
-        "packageValue": package_value,
-        "value": stored.cloned().unwrap_or_else(|| package_value.clone()),
-        "required": def.required,
-        "public": def.public,
-        "i18nLabel": def.label,
-        "i18nDescription": def.description,
-        "values": def.options.iter().map(|o| json!({"key": o.key, "i18nLabel": o.label})).collect::<Vec<_>>(),
-    })
+    AppSetting {
+        id: def.id.clone(),
+        kind: kind_name(def.kind),
+        value: stored.cloned().unwrap_or_else(|| package_value.clone()),
+        package_value,
+        required: def.required,
+        public: def.public,
+        i18n_label: def.label.clone(),
+        i18n_description: def.description.clone(),
+        values: def.options.iter().map(|o| SettingChoice { key: o.key.clone(), i18n_label: o.label.clone() }).collect(),
+    }
 }
 
 /// Checks a new value against the setting's declared type and choices.
@@ -197,7 +248,7 @@ mod tests {
         assert!(check_setting_value(&def(SettingKind::MultiSelect, &["a"]), &json!(["a"])).is_ok());
         assert!(check_setting_value(&def(SettingKind::MultiSelect, &["a"]), &json!(["x"])).is_err());
         let view = setting_view(&def(SettingKind::String, &[]), None);
-        assert_eq!(view["value"], "a");
-        assert_eq!(view["packageValue"], "a");
+        assert_eq!(view.value, "a");
+        assert_eq!(view.package_value, "a");
     }
 }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use super::Services;
 use super::accounts::NewUser;
 use crate::error::Result;
-use crate::models::{Room, RoomType, User};
+use crate::models::{Permission, Role, Room, RoomType, User};
 use crate::time::Date;
 
 /// Seeds what a fresh database needs and applies `OVERWRITE_SETTING_*`. Safe to run at every
@@ -71,31 +71,38 @@ fn seed_settings(svc: &Services) -> Result<()> {
 }
 
 fn seed_roles(svc: &Services) -> Result<()> {
-    let existing: HashSet<String> =
-        svc.store.roles()?.iter().filter_map(|r| r["_id"].as_str().map(String::from)).collect();
-    let missing: Vec<Value> = ROLES
+    let existing: HashSet<String> = svc.store.roles()?.into_iter().map(|r| r.id).collect();
+    let missing: Vec<Role> = ROLES
         .iter()
         .filter(|(id, _, _)| !existing.contains(*id))
-        .map(|(id, scope, description)| {
-            json!({
-                "_id": id, "name": id, "scope": scope, "description": description,
-                "protected": true, "mandatory2fa": false, "_updatedAt": Date::now(),
-            })
+        .map(|(id, scope, description)| Role {
+            id: id.to_string(),
+            name: id.to_string(),
+            scope: scope.to_string(),
+            description: description.to_string(),
+            protected: true,
+            mandatory2fa: false,
+            updated_at: Date::now(),
+            extra: Default::default(),
         })
         .collect();
     svc.store.put_roles(&missing)
 }
 
 fn seed_permissions(svc: &Services) -> Result<()> {
-    let existing: HashSet<String> =
-        svc.store.permissions()?.iter().filter_map(|r| r["_id"].as_str().map(String::from)).collect();
-    let missing: Vec<Value> = PERMISSIONS
+    let existing: HashSet<String> = svc.store.permissions()?.into_iter().map(|p| p.id).collect();
+    let missing: Vec<Permission> = PERMISSIONS
         .iter()
         .filter(|(id, _)| !existing.contains(*id))
-        .map(|(id, roles)| json!({"_id": id, "roles": roles, "_updatedAt": Date::now()}))
+        .map(|(id, roles)| Permission {
+            id: id.to_string(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            updated_at: Date::now(),
+            extra: Default::default(),
+        })
         .collect();
     svc.store.put_permissions(&missing)?;
-    svc.permissions.load(svc.store.permissions()?);
+    svc.permissions.load(&svc.store.permissions()?);
     Ok(())
 }
 

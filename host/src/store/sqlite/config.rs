@@ -1,17 +1,23 @@
 use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::SqliteStore;
 use super::docs::{collect, decode, encode};
 use crate::error::{Error, Result};
-use crate::store::{ConfigStore, UsageFigures};
+use crate::models::{Permission, Role};
+use crate::store::{ConfigStore, UsageFigures, record_doc};
 
 fn doc_id(doc: &Value) -> Result<&str> {
     doc.get("_id").and_then(Value::as_str).ok_or_else(|| Error::Internal(anyhow::anyhow!("document without _id")))
 }
 
+fn as_docs<T: Serialize>(records: &[T]) -> Result<Vec<Value>> {
+    records.iter().map(record_doc).collect()
+}
+
 impl SqliteStore {
-    fn all_in(&self, table: &str) -> Result<Vec<Value>> {
+    fn all_in<T: serde::de::DeserializeOwned>(&self, table: &str) -> Result<Vec<T>> {
         self.read(|c| collect(&mut *c.prepare_cached(&format!("SELECT doc FROM {table} ORDER BY id"))?, []))
     }
 
@@ -49,32 +55,32 @@ impl ConfigStore for SqliteStore {
         self.put_all_in("settings", docs)
     }
 
-    fn roles(&self) -> Result<Vec<Value>> {
+    fn roles(&self) -> Result<Vec<Role>> {
         self.all_in("roles")
     }
 
-    fn put_role(&self, doc: &Value) -> Result<()> {
-        self.put_in("roles", doc)
+    fn put_role(&self, role: &Role) -> Result<()> {
+        self.put_roles(std::slice::from_ref(role))
     }
 
-    fn put_roles(&self, docs: &[Value]) -> Result<()> {
-        self.put_all_in("roles", docs)
+    fn put_roles(&self, roles: &[Role]) -> Result<()> {
+        self.put_all_in("roles", &as_docs(roles)?)
     }
 
     fn delete_role(&self, id: &str) -> Result<()> {
         self.execute("DELETE FROM roles WHERE id = ?1", [id])
     }
 
-    fn permissions(&self) -> Result<Vec<Value>> {
+    fn permissions(&self) -> Result<Vec<Permission>> {
         self.all_in("permissions")
     }
 
-    fn put_permission(&self, doc: &Value) -> Result<()> {
-        self.put_in("permissions", doc)
+    fn put_permission(&self, permission: &Permission) -> Result<()> {
+        self.put_permissions(std::slice::from_ref(permission))
     }
 
-    fn put_permissions(&self, docs: &[Value]) -> Result<()> {
-        self.put_all_in("permissions", docs)
+    fn put_permissions(&self, permissions: &[Permission]) -> Result<()> {
+        self.put_all_in("permissions", &as_docs(permissions)?)
     }
 
     fn put_doc(&self, collection: &str, id: &str, doc: &Value) -> Result<()> {
