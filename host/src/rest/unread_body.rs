@@ -1,9 +1,11 @@
-//! Answers to requests whose body was not read to its end close their connection.
+//! Request bodies a handler does not read to their end.
 //!
-//! A handler may answer before reading the body (a body over the size limit, a refused login on a
-//! large POST). hyper then drops the rest of the body by closing the connection, and a client that
-//! pooled the connection as keep-alive sends its next request into a closed socket. Saying
-//! `Connection: close` in such answers tells the client not to reuse the connection.
+//! A handler may answer before reading the body (a refused upload, a body over the size limit).
+//! hyper then drops the rest of the body by closing the connection; unread bytes left in the
+//! socket make the kernel reset it, and the client can lose the answer with it. So small bodies
+//! (up to [`READ_AHEAD`], the usual case) are read whole before the handler runs, and the
+//! connection stays usable. Larger ones stream to the handler; when one is left unread the answer
+//! says `Connection: close`, so a client that pooled the connection does not reuse it.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 
@@ -23,6 +25,14 @@ use http_body::{Frame, SizeHint};
 pub async fn close_if_unread(req: Request, next: Next) -> Response {
     if axum::body::HttpBody::is_end_stream(req.body()) || declared_empty(&req) {
         return next.run(req).await;
+    }
+    if declared_length(&req).is_some_and(|n| n <= READ_AHEAD) {
+        let (parts, body) = req.into_parts();
+        return match axum::body::to_bytes(body, READ_AHEAD as usize).await {
+            Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+            // The client went away or sent less than it declared.
+            Err(_) => crate::error::Error::from(crate::error::Kind::InvalidParams).into_response(),
+        };
     }
     let done = Arc::new(AtomicBool::new(false));
     let req = req.map(|inner| Body::new(Tracked { inner, done: done.clone() }));
@@ -33,8 +43,16 @@ pub async fn close_if_unread(req: Request, next: Next) -> Response {
     res
 }
 
+/// Bodies up to this many bytes are read whole before the handler runs.
+pub const READ_AHEAD: u64 = 64 * 1024;
+
 fn declared_empty(req: &Request) -> bool {
-    req.headers().get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() == b"0")
+    declared_length(req) == Some(0)
+}
+
+/// The body's `Content-Length`, when the client declared one.
+fn declared_length(req: &Request) -> Option<u64> {
+    req.headers().get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
 }
 
 /// A request body that records when its last byte was read.
