@@ -82,6 +82,11 @@ impl Ws {
         timeout: std::time::Duration,
         write: impl Future<Output = Result<(), axum::Error>>,
     ) -> Result<(), WriteFailed> {
+        // Most writes complete at once; only one that has to wait for the client gets a timer.
+        let mut write = std::pin::pin!(write);
+        if let Some(done) = futures_util::FutureExt::now_or_never(write.as_mut()) {
+            return done.map_err(|_| WriteFailed);
+        }
         match tokio::time::timeout(timeout, write).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(WriteFailed),

@@ -346,7 +346,7 @@ fn history(s: &Services, k: Kind, user: &User, p: &Params) -> Result<Value> {
 pub(super) fn history_of(s: &Services, user: &User, room: &Room, p: &Params) -> Result<Value> {
     let o = history_options(s, p)?;
     let page = s.rooms().history(user, room, &o)?;
-    let mut out = json!({"messages": docs(page.messages)?});
+    let mut out = json!({"messages": page.messages});
     if o.unreads {
         out["firstUnread"] = serde_json::to_value(page.first_unread)?;
         out["unreadNotLoaded"] = json!(page.unread_not_loaded);
