@@ -137,9 +137,11 @@ impl HashingSlots {
     }
 
     fn take(&self) -> HashingSlot<'_> {
-        let slots = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1));
+        // Read once: on Linux the answer comes from cgroup files.
+        static SLOTS: std::sync::LazyLock<usize> =
+            std::sync::LazyLock::new(|| std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)));
         let mut busy = self.busy.lock();
-        while *busy >= slots {
+        while *busy >= *SLOTS {
             self.freed.wait(&mut busy);
         }
         *busy += 1;
