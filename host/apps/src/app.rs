@@ -109,7 +109,10 @@ impl LoadedApp {
                 Box::pin(async move { app.orbit_apps_lifecycle().call_initialize(store).await })
             })
             .await?
-            .map_err(|reason| self.failure("initialize", AppError::Contract(format!("initialize failed: {reason}"))))?;
+            .map_err(|reason| {
+                let reason = crate::error::clip(&reason, crate::error::MAX_REASON_CHARS);
+                self.failure("initialize", AppError::Contract(format!("initialize failed: {reason}")))
+            })?;
         if let Err(problem) = self.check_provides(&provides) {
             return Err(self.failure("initialize", AppError::Contract(problem)));
         }

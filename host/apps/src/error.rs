@@ -55,5 +55,17 @@ impl AppError {
     }
 }
 
+/// The longest reason from or about an app that reaches users and logs (an app's own error
+/// text included); longer ones are cut.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// `text` cut to `max` characters, with an ellipsis when it was longer.
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
 /// Result alias for this crate.
 pub type Result<T, E = AppError> = std::result::Result<T, E>;

@@ -24,6 +24,9 @@ pub struct CallContext {
     /// (`room-actions`, `user-actions`, `invoker`-authored messages) are performed as this user,
     /// or as the app's bot user when it is `None`.
     pub user_id: Option<Arc<str>>,
+    /// The calling app's permissions, for the rules that depend on more than the interface
+    /// (reaching any room or any user).
+    pub grants: Grants,
 }
 
 /// Result of a host call, shaped like the WIT `result<T, host-error>`.
@@ -74,8 +77,11 @@ impl<H: ?Sized> HostCall<'_, H> {
     /// here. The outer error traps the app (budget exhausted); the inner one is returned to it
     /// (denied). On success, the call's context.
     pub fn enter(&mut self, capability: &Capability) -> wasmtime::Result<Result<CallContext, HostError>> {
-        Ok(admit(self.grants, self.limits, self.call, capability.requirement)?
-            .map(|()| CallContext { app_id: self.app_id.clone(), user_id: self.call.user_id.clone() }))
+        Ok(admit(self.grants, self.limits, self.call, capability.requirement)?.map(|()| CallContext {
+            app_id: self.app_id.clone(),
+            user_id: self.call.user_id.clone(),
+            grants: self.grants.clone(),
+        }))
     }
 
     /// Whether a slash command is running (it has an invoking user).

@@ -68,7 +68,7 @@ mod validate;
 pub use app::{AppHealth, CompileInfo, LoadedApp};
 pub use capabilities::Capabilities;
 pub use engine::{CompileSource, EngineConfig};
-pub use error::{AppError, Result};
+pub use error::{AppError, MAX_REASON_CHARS, Result, clip};
 pub use host_call::{CallContext, HostResult};
 pub use limits::Limits;
 pub use logs::{LogEntry, LogLevel, LogSource};

@@ -42,10 +42,15 @@ impl AppPackage {
         if zip.len() > limits.max_entries {
             return Err(bad(format!("more than {} entries", limits.max_entries)));
         }
+        let mut names = std::collections::HashSet::new();
         for i in 0..zip.len() {
             let entry = zip.by_index(i).map_err(|e| bad(format!("entry {i}: {e}")))?;
             if entry.enclosed_name().is_none() || entry.name().contains('\\') {
                 return Err(bad(format!("unsafe path `{}`", entry.name())));
+            }
+            // Two entries of one name: which one counts would depend on the reader.
+            if !names.insert(entry.name().to_string()) {
+                return Err(bad(format!("`{}` appears twice", entry.name())));
             }
         }
         let manifest = Manifest::parse(&read_entry(&mut zip, "app.json", limits)?)?;
@@ -115,6 +120,14 @@ mod tests {
         assert!(err(zip_of(&[("app.wasm", b"x")])).contains("`app.json` is missing"));
         assert!(err(zip_of(&[("app.json", MANIFEST.as_bytes())])).contains("`app.wasm` is missing"));
         assert!(err(zip_of(&[("../evil", b"x"), ("app.json", MANIFEST.as_bytes())])).contains("unsafe path"));
+        // Two `app.json` entries (a second one renamed in place: zip writers refuse to make it).
+        let mut zip = zip_of(&[("app.json", MANIFEST.as_bytes()), ("xpp.json", MANIFEST.as_bytes())]);
+        for i in 0..zip.len() - 8 {
+            if &zip[i..i + 8] == b"xpp.json" {
+                zip[i] = b'a';
+            }
+        }
+        assert!(err(zip).contains("`app.json` appears twice"));
         let small = PackageLimits { max_file_bytes: 3, ..PackageLimits::default() };
         let zip = zip_of(&[("app.json", MANIFEST.as_bytes())]);
         assert!(AppPackage::from_zip(&zip, &small).unwrap_err().to_string().contains("larger than 3 bytes"));

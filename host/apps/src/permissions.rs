@@ -1,5 +1,10 @@
 //! Apps-Engine permission names. What each one unlocks is in [`crate::capabilities`]; those
 //! that unlock nothing yet are marked reserved: an app may declare them, and they grant nothing.
+//!
+//! Two are Orbit's own, for reaching beyond the user at hand, which the admin grants by
+//! installing an app that declares them: `orbit.notify-any-user` (ephemeral messages to users
+//! other than the command's invoker) and `orbit.access-any-room` (reading and posting in rooms
+//! neither the invoker nor the app's bot user can access).
 
 use std::fmt;
 use std::str::FromStr;
@@ -74,6 +79,8 @@ permissions! {
     Persistence => "persistence" reserved,
     Scheduler => "scheduler" reserved,
     UiInteract => "ui.interact" reserved,
+    NotifyAnyUser => "orbit.notify-any-user",
+    AccessAnyRoom => "orbit.access-any-room",
 }
 
 impl fmt::Display for Permission {
@@ -112,7 +119,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        assert_eq!(Permission::ALL.len(), 27);
+        assert_eq!(Permission::ALL.len(), 29);
         for permission in Permission::ALL {
             assert_eq!(permission.as_str().parse::<Permission>(), Ok(*permission));
         }

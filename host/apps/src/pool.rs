@@ -122,6 +122,12 @@ fn classify(error: wasmtime::Error, state: &AppState) -> AppError {
     } else if state.limiter.memory_refused {
         AppError::OutOfMemory(limits.memory_bytes)
     } else {
-        AppError::Trap(format!("{error:#}"))
+        // The user sees the trap's own reason; the app's log keeps the whole backtrace.
+        state.shared.logs.push(crate::logs::LogLevel::Error, crate::logs::LogSource::Runtime, &format!("{error:#}"));
+        let reason = match error.downcast_ref::<wasmtime::Trap>() {
+            Some(trap) => trap.to_string(),
+            None => error.root_cause().to_string(),
+        };
+        AppError::Trap(crate::error::clip(reason.lines().next().unwrap_or(""), crate::error::MAX_REASON_CHARS))
     }
 }

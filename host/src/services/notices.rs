@@ -43,13 +43,21 @@ impl Notices<'_> {
     }
 }
 
+/// The longest ephemeral text shown (Rocket.Chat's default `Message_MaxAllowedSize`); longer
+/// ones (an app's error text, say) are cut.
+pub const MAX_EPHEMERAL_CHARS: usize = 5000;
+
 /// An ephemeral message from `u`, dated now.
 fn ephemeral(u: UserRef, rid: &str, text: &str) -> Message {
     let now = Date::now();
+    let msg = match text.char_indices().nth(MAX_EPHEMERAL_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    };
     Message {
         id: ids::random_id(),
         rid: rid.to_string(),
-        msg: text.to_string(),
+        msg,
         ts: now,
         u,
         updated_at: now,

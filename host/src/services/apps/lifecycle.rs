@@ -33,6 +33,11 @@ impl Apps<'_> {
             record.failure = Some(format!("the required setting `{missing}` has no value"));
             return;
         }
+        if let Some(taken) = self.taken_command(runtime, &record.id) {
+            record.status = status::ERROR_DISABLED.into();
+            record.failure = Some(taken);
+            return;
+        }
         match self.block_on(runtime.on_enable(&record.id)) {
             Ok(Ok(true)) => record.status = target.to_string(),
             Ok(Ok(false)) => {
@@ -48,6 +53,17 @@ impl Apps<'_> {
                 record.failure = Some(error.reason());
             }
         }
+    }
+
+    /// Why the app can't be enabled for its slash commands: one of them is already provided by
+    /// another enabled app (a command has one owner; the first keeps it).
+    fn taken_command(&self, runtime: &AppRuntime, id: &str) -> Option<String> {
+        let provides = runtime.app(id)?.provides()?;
+        let registry = self.0.apps.registry.read().clone();
+        provides.commands.iter().find_map(|c| {
+            let owner = registry.get(&c.command).filter(|owner| owner.app_id != id)?;
+            Some(format!("the command /{} is already provided by the app `{}`", c.command, owner.app_id))
+        })
     }
 
     /// `DELETE /api/apps/:id` (`manage-apps`): stops the app, removes its bot user and record.

@@ -244,6 +244,10 @@ impl Messages<'_> {
                     Some(root) => s.store.message(root)?.unwrap_or(parent),
                     None => parent,
                 };
+                // A reply goes to its thread's room: one naming another room is refused.
+                if !draft.rid.is_empty() && draft.rid != parent.rid {
+                    return Err(Kind::InvalidMessage.with_message("The thread is in another room"));
+                }
                 draft.rid = parent.rid.clone();
                 draft.tmid = Some(parent.id.clone());
                 Some(parent)

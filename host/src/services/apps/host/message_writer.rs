@@ -1,13 +1,13 @@
 //! `message-writer`: apps post and edit messages through the messages pipeline (mentions,
 //! unread counters, threads, events), as their bot user or, during a command, as the invoker.
-//! Slash commands in the text are not interpreted.
+//! Slash commands in the text are not interpreted. Only rooms the app may reach (see `rooms`).
 
 use async_trait::async_trait;
 use orbit_apps::bindings::{Actor, NewMessage};
 use orbit_apps::capabilities::MessageWriterHost;
 use orbit_apps::{CallContext, HostResult};
 
-use super::{ServerHost, acting_user, bot_user};
+use super::{ServerHost, acting_user, bot_user, reachable_room};
 use crate::error::{Kind, Result};
 use crate::models::User;
 use crate::services::Services;
@@ -41,6 +41,7 @@ impl MessageWriterHost for ServerHost {
     async fn send(&self, cx: &CallContext, message: NewMessage) -> HostResult<String> {
         let cx = cx.clone();
         self.run(move |s| {
+            reachable_room(s, &cx, &message.room_id)?;
             let author = match message.author {
                 Actor::Invoker => acting_user(s, &cx)?,
                 Actor::App => bot_user(s, &cx.app_id)?,
@@ -58,6 +59,9 @@ impl MessageWriterHost for ServerHost {
                 Some(uid) => s.apps().user(uid)?,
                 None => None,
             };
+            if let Some(message) = s.apps().message(&message_id)? {
+                reachable_room(s, &cx, &message.rid)?;
+            }
             update(s, &bot, invoker.as_ref(), &message_id, &text)
         })
         .await

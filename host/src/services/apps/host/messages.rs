@@ -1,11 +1,11 @@
-//! `messages`: any message by id.
+//! `messages`: messages by id, in rooms the app may reach (see `rooms`).
 
 use async_trait::async_trait;
 use orbit_apps::bindings::Message;
 use orbit_apps::capabilities::MessagesHost;
 use orbit_apps::{CallContext, HostResult};
 
-use super::ServerHost;
+use super::{ServerHost, may_reach};
 use crate::models;
 
 /// A message as apps see it.
@@ -24,7 +24,16 @@ fn message_view(m: &models::Message) -> Message {
 
 #[async_trait]
 impl MessagesHost for ServerHost {
-    async fn get(&self, _cx: &CallContext, id: String) -> HostResult<Option<Message>> {
-        self.run(move |s| Ok(s.apps().message(&id)?.as_ref().map(message_view))).await
+    async fn get(&self, cx: &CallContext, id: String) -> HostResult<Option<Message>> {
+        let cx = cx.clone();
+        self.run(move |s| {
+            let Some(message) = s.apps().message(&id)? else { return Ok(None) };
+            let reachable = match s.apps().room(&message.rid)? {
+                Some(room) => may_reach(s, &cx, &room)?,
+                None => false,
+            };
+            Ok(reachable.then(|| message_view(&message)))
+        })
+        .await
     }
 }

@@ -21,7 +21,7 @@ mod users;
 use std::sync::{Arc, Weak};
 
 use orbit_apps::bindings::HostError;
-use orbit_apps::{CallContext, HostResult};
+use orbit_apps::{CallContext, HostResult, Permission};
 
 use crate::error::{Error, Kind, Result};
 use crate::models;
@@ -74,6 +74,34 @@ fn acting_user(s: &Services, cx: &CallContext) -> Result<models::User> {
         Some(uid) => s.apps().user(uid)?.ok_or_else(|| Error::from(Kind::InvalidUser)),
         None => bot_user(s, &cx.app_id),
     }
+}
+
+/// Whether the app may reach `room` in this call: a room the invoker or the app's bot user
+/// can read, or any room with `orbit.access-any-room`. Apps never see conversations between
+/// other people (a direct message of two others, a group nobody at hand is in).
+fn may_reach(s: &Services, cx: &CallContext, room: &models::Room) -> Result<bool> {
+    if cx.grants.allows(Permission::AccessAnyRoom) {
+        return Ok(true);
+    }
+    if let Some(uid) = &cx.user_id
+        && let Some(invoker) = s.apps().user(uid)?
+        && s.rooms().can_read(&invoker, room)?
+    {
+        return Ok(true);
+    }
+    match s.apps().bot_user(&cx.app_id)? {
+        Some(bot) => s.rooms().can_read(&bot, room),
+        None => Ok(false),
+    }
+}
+
+/// The room with this id, when the app may reach it ([`may_reach`]); refused otherwise.
+fn reachable_room(s: &Services, cx: &CallContext, room_id: &str) -> Result<models::Room> {
+    let room = s.apps().room(room_id)?.ok_or_else(crate::services::rooms::room_not_found)?;
+    if !may_reach(s, cx, &room)? {
+        return Err(Kind::ActionForbidden.with_message("The app may not access this room"));
+    }
+    Ok(room)
 }
 
 /// The app's bot user.

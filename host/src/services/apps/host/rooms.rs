@@ -1,12 +1,15 @@
-//! `rooms`: any room by id or name, and its members.
+//! `rooms`: rooms by id or name, and their members: those the invoker or the app's bot user
+//! can read, or any with `orbit.access-any-room`.
 
 use async_trait::async_trait;
 use orbit_apps::bindings::{Room, RoomKind};
 use orbit_apps::capabilities::RoomsHost;
 use orbit_apps::{CallContext, HostResult};
 
-use super::ServerHost;
+use super::{ServerHost, may_reach, reachable_room};
+use crate::error::Result;
 use crate::models;
+use crate::services::Services;
 
 fn room_kind(t: models::RoomType) -> RoomKind {
     match t {
@@ -33,19 +36,39 @@ fn room_view(room: &models::Room) -> Room {
 
 #[async_trait]
 impl RoomsHost for ServerHost {
-    async fn get_by_id(&self, _cx: &CallContext, id: String) -> HostResult<Option<Room>> {
-        self.run(move |s| Ok(s.apps().room(&id)?.as_ref().map(room_view))).await
+    async fn get_by_id(&self, cx: &CallContext, id: String) -> HostResult<Option<Room>> {
+        let cx = cx.clone();
+        self.run(move |s| visible(s, &cx, s.apps().room(&id)?)).await
     }
 
-    async fn get_by_name(&self, _cx: &CallContext, name: String) -> HostResult<Option<Room>> {
-        self.run(move |s| Ok(s.apps().room_named(name.trim_start_matches('#'))?.as_ref().map(room_view))).await
+    async fn get_by_name(&self, cx: &CallContext, name: String) -> HostResult<Option<Room>> {
+        let cx = cx.clone();
+        self.run(move |s| visible(s, &cx, s.apps().room_named(name.trim_start_matches('#'))?)).await
     }
 
-    async fn member_usernames(&self, _cx: &CallContext, room_id: String, limit: u32) -> HostResult<Vec<String>> {
-        self.run(move |s| s.apps().member_usernames(&room_id, limit as usize)).await
+    async fn member_usernames(&self, cx: &CallContext, room_id: String, limit: u32) -> HostResult<Vec<String>> {
+        let cx = cx.clone();
+        self.run(move |s| {
+            reachable_room(s, &cx, &room_id)?;
+            s.apps().member_usernames(&room_id, limit as usize)
+        })
+        .await
     }
 
-    async fn is_member(&self, _cx: &CallContext, room_id: String, user_id: String) -> HostResult<bool> {
-        self.run(move |s| s.apps().is_member(&room_id, &user_id)).await
+    async fn is_member(&self, cx: &CallContext, room_id: String, user_id: String) -> HostResult<bool> {
+        let cx = cx.clone();
+        self.run(move |s| {
+            reachable_room(s, &cx, &room_id)?;
+            s.apps().is_member(&room_id, &user_id)
+        })
+        .await
+    }
+}
+
+/// The room as apps see it, when the app may reach it; a room it may not reach reads as absent.
+fn visible(s: &Services, cx: &CallContext, room: Option<models::Room>) -> Result<Option<Room>> {
+    match room {
+        Some(room) if may_reach(s, cx, &room)? => Ok(Some(room_view(&room))),
+        _ => Ok(None),
     }
 }

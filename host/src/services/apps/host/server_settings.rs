@@ -1,4 +1,5 @@
-//! `server-settings`: public server settings; hidden and password settings read as absent.
+//! `server-settings`: public server settings; private, hidden and password settings read as
+//! absent.
 
 use async_trait::async_trait;
 use orbit_apps::capabilities::ServerSettingsHost;
@@ -11,8 +12,8 @@ impl ServerSettingsHost for ServerHost {
     async fn get(&self, _cx: &CallContext, id: String) -> HostResult<Option<String>> {
         let svc = self.services()?;
         let Some(doc) = svc.settings.doc(&id) else { return Ok(None) };
-        let secret = doc["hidden"].as_bool() == Some(true) || doc["type"] == "password";
-        if secret {
+        let public = doc["public"].as_bool() == Some(true);
+        if !public || doc["hidden"].as_bool() == Some(true) || doc["type"] == "password" {
             return Ok(None);
         }
         Ok(serde_json::to_string(&doc["value"]).ok())
