@@ -5,11 +5,11 @@
 
 use std::io::{Cursor, Read, Write};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{Api, Options, Res, Server, TempDir, assert_error, assert_ok};
+use crate::common::{Api, Options, Res, Server, TempDir, assert_error, assert_ok, poll};
 
 pub const HELLO_ID: &str = "6f1d0c3e-8a0b-4c55-9a57-2f3b7c1e9d01";
 pub const BUILTIN_ID: &str = "0b7e3a52-5d61-4f0e-9b8a-1c2d3e4f5a60";
@@ -99,18 +99,6 @@ pub fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
         out.write_all(data).unwrap();
     }
     out.finish().unwrap().into_inner()
-}
-
-/// Polls `check` until it returns `Some`, for at most `limit`.
-pub fn poll<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check() {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "condition not met within {limit:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// The installed app with this id in `GET /api/apps`, if any.

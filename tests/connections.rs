@@ -123,3 +123,23 @@ fn a_realtime_client_that_stops_reading_is_dropped() {
     }
     slow.expect_closed();
 }
+
+#[test]
+fn oversized_urls_and_headers_get_a_json_error() {
+    let s = Server::start();
+    let me = s.admin();
+    // A 10 KiB query string: 414 in the envelope.
+    let res = me.get(&format!("/api/v1/me?pad={}", "a".repeat(10 * 1024)));
+    assert_error(&res, 414, "error-uri-too-long");
+    // 40 KiB of headers, or 150 header lines: 431 in the envelope.
+    let res = me.send(s.http.get(s.url("/api/v1/me")).header("X-Pad", "b".repeat(40 * 1024)));
+    assert_error(&res, 431, "error-headers-too-large");
+    let mut many = s.http.get(s.url("/api/v1/me"));
+    for i in 0..150 {
+        many = many.header(format!("X-Pad-{i}"), "x");
+    }
+    assert_error(&me.send(many), 431, "error-headers-too-large");
+    // Within the limits all is well.
+    let res = me.get(&format!("/api/v1/me?pad={}", "a".repeat(4 * 1024)));
+    assert_ok(&res);
+}

@@ -201,27 +201,15 @@ fn revoked_token_logs_the_connection_out() {
     d.call_err("getUserRoles", json!([]), json!("error-invalid-user"));
 }
 
-fn latest_code(s: &Server, to: &str) -> String {
-    let db = rusqlite::Connection::open_with_flags(
-        s.data_dir.join("orbit.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .unwrap();
-    let mut stmt = db.prepare("SELECT doc FROM docs WHERE collection = 'outbox'").unwrap();
-    let mut mails: Vec<Value> = stmt
-        .query_map([], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
-        .filter(|m: &Value| m["to"] == to)
-        .collect();
-    mails.sort_by_key(|m| m["ts"].to_string());
-    let text = mails.last().expect("a mail")["text"].as_str().unwrap().to_string();
-    text.chars().filter(char::is_ascii_digit).collect()
+/// The digits of the `n`th mail to `to` (waiting for it).
+fn code_in_mail(s: &Server, to: &str, n: usize) -> String {
+    let mails = s.mails().wait(to, n);
+    mails[n - 1]["text"].as_str().unwrap().chars().filter(char::is_ascii_digit).collect()
 }
 
 #[test]
 fn two_factor_login_and_call_with_two_factor_required() {
-    let s = Server::start();
+    let s = Server::start_with(Options::default().mail());
     let mut admin = Ddp::login(&s, ADMIN_USER, ADMIN_PASS);
     assert_eq!(admin.call_ok("2fa:enable-email", json!([])), json!(true));
 
@@ -232,7 +220,7 @@ fn two_factor_login_and_call_with_two_factor_required() {
     assert_eq!(e["details"]["method"], "email");
     assert_eq!(e["details"]["codeGenerated"], true);
     assert_eq!(e["message"], "TOTP Required [totp-required]");
-    let code = latest_code(&s, "admin@example.com");
+    let code = code_in_mail(&s, "admin@example.com", 1);
     assert_eq!(code.len(), 6);
     d.call_err("login", json!([{"totp": {"login": login, "code": "000000x"}}]), json!("totp-invalid"));
     let r = d.call_ok("login", json!([{"totp": {"login": login, "code": code}}]));
@@ -243,7 +231,7 @@ fn two_factor_login_and_call_with_two_factor_required() {
     let wrapped = json!([{"code": "999999", "ddpMethod": "2fa:disable-email", "method": "email", "params": []}]);
     d.call_err("callWithTwoFactorRequired", wrapped, json!("totp-invalid"));
     d.call_err("2fa:disable-email", json!([]), json!("totp-required"));
-    let code2 = latest_code(&s, "admin@example.com");
+    let code2 = code_in_mail(&s, "admin@example.com", 2);
     assert_eq!(code2.len(), 6);
     let wrapped = json!([{"code": code2, "ddpMethod": "2fa:disable-email", "method": "email", "params": []}]);
     assert_eq!(d.call_ok("callWithTwoFactorRequired", wrapped), json!(true));

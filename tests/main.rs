@@ -3,6 +3,7 @@
 
 mod common;
 
+mod app_authority;
 mod apps;
 mod auth;
 mod avatars;
@@ -28,6 +29,7 @@ mod rate_limit;
 mod roles;
 mod rooms;
 mod sandbox;
+mod secrets;
 mod server_info;
 mod settings;
 mod slash_commands;

@@ -15,7 +15,9 @@ pub fn sha256_hex(s: &str) -> String {
 /// A server where "remember me" is off, so every protected action asks for the second factor
 /// (by default an account younger than `RememberFor` is trusted, as upstream does).
 pub fn strict_server() -> Server {
-    Server::start_with(Options::default().env("OVERWRITE_SETTING_Accounts_TwoFactorAuthentication_RememberFor", "0"))
+    Server::start_with(
+        Options::default().mail().env("OVERWRITE_SETTING_Accounts_TwoFactorAuthentication_RememberFor", "0"),
+    )
 }
 
 /// POSTs with the second-factor headers.

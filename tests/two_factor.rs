@@ -1,5 +1,5 @@
 //! Two-factor authentication: TOTP enrolment (the `2fa:*` methods, over DDP and `method.call`),
-//! backup codes, email codes (`users.2fa.*`, codes read from the outbox), login with a second
+//! backup codes, email codes (`users.2fa.*`, codes read from a real SMTP server), login with a second
 //! factor, and the `X-2fa-code` / `X-2fa-method` flow on protected REST endpoints.
 
 use serde_json::{Value, json};
@@ -8,7 +8,11 @@ use crate::common::ddp::Ddp;
 use crate::common::*;
 use crate::tokens::{post_2fa, sha256_hex, strict_server};
 
-fn totp_now(secret: &str) -> String {
+fn mail_server() -> Server {
+    Server::start_with(Options::default().mail())
+}
+
+pub fn totp_now(secret: &str) -> String {
     let bytes = totp_rs::Secret::Encoded(secret.to_string()).to_bytes().unwrap();
     totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes, None, String::new())
         .generate_current()
@@ -23,25 +27,12 @@ fn login(s: &Server, user: &str, code: Option<&str>) -> Res {
     s.anon().post("/api/v1/login", body)
 }
 
-/// The mails sent to `to`, oldest first (read from the outbox in the database).
-fn mails_to(s: &Server, to: &str) -> Vec<Value> {
-    let db = rusqlite::Connection::open_with_flags(
-        s.data_dir.join("orbit.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .unwrap();
-    let mut stmt = db.prepare("SELECT doc FROM docs WHERE collection = 'outbox' ORDER BY rowid").unwrap();
-    stmt.query_map([], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|d| serde_json::from_str::<Value>(&d.unwrap()).unwrap())
-        .filter(|m| m["to"] == to)
-        .collect()
-}
-
-/// The code of the latest authentication mail to `to`, as shown (`123-456`).
-fn latest_code(s: &Server, to: &str) -> String {
-    let mails = mails_to(s, to);
-    let mail = mails.last().expect("a mail");
+/// Waits for the `n`th mail to `to` and returns the code it carries, as shown (`123-456`).
+/// Mail goes out in order: once it is here, every earlier mail is too, and exactly `n` came.
+fn code_in_mail(s: &Server, to: &str, n: usize) -> String {
+    let mails = s.mails().wait(to, n);
+    assert_eq!(mails.len(), n, "{mails:?}");
+    let mail = &mails[n - 1];
     assert_eq!(mail["subject"], "Authentication code");
     let text = mail["text"].as_str().unwrap();
     let code = text.split_whitespace().find(|w| w.len() == 7 && w.as_bytes()[3] == b'-').expect("a code");
@@ -49,7 +40,7 @@ fn latest_code(s: &Server, to: &str) -> String {
 }
 
 /// Starts TOTP for `api` over DDP; returns the secret and the backup codes.
-fn enrol_totp(api: &Api) -> (String, Vec<String>) {
+pub fn enrol_totp(api: &Api) -> (String, Vec<String>) {
     let mut d = Ddp::resume(api);
     let started = d.call_ok("2fa:enable", json!([]));
     let secret = started["secret"].as_str().unwrap().to_string();
@@ -225,7 +216,8 @@ fn protected_rest_endpoints_take_the_totp_code() {
 
 #[test]
 fn email_codes_as_a_second_factor() {
-    let s = Server::start();
+    let s = mail_server();
+    let bob_mail = "bob@example.com";
     let bob = s.user("bob");
     // Only verified addresses may receive codes.
     let res = bob.post("/api/v1/users.2fa.enableEmail", json!({}));
@@ -235,7 +227,6 @@ fn email_codes_as_a_second_factor() {
     // The endpoint index of the reference documents spells it with a hyphen.
     assert_ok(&bob.post("/api/v1/users.2fa.enable-email", json!({})));
     assert_eq!(other_session.get("/api/v1/me").status, 401);
-    assert!(mails_to(&s, "bob@example.com").is_empty());
 
     // Login asks for the code and mails it.
     let res = login(&s, "bob", None);
@@ -245,33 +236,35 @@ fn email_codes_as_a_second_factor() {
     assert_eq!(details["codeGenerated"], true);
     assert_eq!(details["emailOrUsername"], "bob");
     assert_eq!(details["availableMethods"], json!(["email"]));
-    let code = latest_code(&s, "bob@example.com");
+    // The first mail (enabling sent none).
+    let code = code_in_mail(&s, bob_mail, 1);
     // Asking again while that code is pending sends nothing new.
     let res = login(&s, "bob", None);
     assert_eq!(res.body["details"]["codeGenerated"], false);
     assert!(res.body["details"]["codeExpires"].as_str().unwrap().ends_with('Z'));
-    assert_eq!(mails_to(&s, "bob@example.com").len(), 1);
     let res = login(&s, "bob", Some("000000"));
     assert_eq!((res.status, res.body["error"].as_str()), (401, Some("totp-invalid")));
     // The code as mailed (with its dash) works, once.
     assert_eq!(login(&s, "bob", Some(&code)).status, 200);
     // Used up; as upstream, a request without a pending code mails a new one.
     assert_eq!(login(&s, "bob", Some(&code)).status, 401);
-    assert_eq!(mails_to(&s, "bob@example.com").len(), 2);
+    // Mail 2: asking again while the first was pending sent nothing.
+    code_in_mail(&s, bob_mail, 2);
 
     // users.2fa.sendEmailCode mails a new code, by username or address; the same answer for
     // unknown users; the parameter is required.
     assert_ok(&s.anon().post("/api/v1/users.2fa.sendEmailCode", json!({"emailOrUsername": "bob@example.com"})));
-    let second = latest_code(&s, "bob@example.com");
+    let second = code_in_mail(&s, bob_mail, 3);
     assert_ok(&s.anon().post("/api/v1/users.2fa.sendEmailCode", json!({"emailOrUsername": "bob"})));
-    let third = latest_code(&s, "bob@example.com");
-    assert_eq!(mails_to(&s, "bob@example.com").len(), 4);
+    let third = code_in_mail(&s, bob_mail, 4);
+    let mut sent = 4;
     // Only the latest code is valid.
     if second != third {
         assert_eq!(login(&s, "bob", Some(&second)).status, 401);
         assert_ok(&s.anon().post("/api/v1/users.2fa.sendEmailCode", json!({"emailOrUsername": "bob"})));
+        sent += 1;
     }
-    let current = latest_code(&s, "bob@example.com");
+    let current = code_in_mail(&s, bob_mail, sent);
     assert_ok(&s.anon().post("/api/v1/users.2fa.sendEmailCode", json!({"emailOrUsername": "nobody"})));
     assert_ok(&s.anon().post("/api/v1/users.2fa.sendEmailCode", json!({"emailOrUsername": "no@where.com"})));
     let res = s.anon().post("/api/v1/users.2fa.sendEmailCode", json!({}));
@@ -281,20 +274,21 @@ fn email_codes_as_a_second_factor() {
 
     // Too many wrong codes: totp-max-attempts, and the next request mails a fresh code.
     assert_ok(&s.anon().post("/api/v1/users.2fa.sendEmailCode", json!({"emailOrUsername": "bob"})));
-    let burned = latest_code(&s, "bob@example.com");
+    sent += 1;
+    let burned = code_in_mail(&s, bob_mail, sent);
     for _ in 0..4 {
         assert_eq!(login(&s, "bob", Some("999999")).body["error"], "totp-invalid");
     }
     assert_eq!(login(&s, "bob", Some("999999")).body["error"], "totp-max-attempts");
     let res = login(&s, "bob", None);
     assert_eq!(res.body["details"]["codeGenerated"], true);
-    let fresh = latest_code(&s, "bob@example.com");
+    sent += 1;
+    let fresh = code_in_mail(&s, bob_mail, sent);
     if fresh != burned {
         assert_eq!(login(&s, "bob", Some(&burned)).status, 401);
         let res = login(&s, "bob", None);
         assert_eq!(res.body["details"]["codeGenerated"], false);
     }
-    let fresh = latest_code(&s, "bob@example.com");
     assert_eq!(login(&s, "bob", Some(&fresh)).status, 200);
 
     // Email codes switched off server-wide: the password alone logs in.
@@ -306,7 +300,8 @@ fn email_codes_as_a_second_factor() {
     let res = bob.post("/api/v1/users.2fa.disableEmail", json!({}));
     assert_error(&res, 400, "totp-required");
     assert_eq!(res.body["details"]["method"], "email");
-    let code = latest_code(&s, "bob@example.com");
+    sent += 1;
+    let code = code_in_mail(&s, bob_mail, sent);
     assert_error(&post_2fa(&bob, "/api/v1/users.2fa.disableEmail", json!({}), "111111", "email"), 400, "totp-invalid");
     assert_ok(&post_2fa(&bob, "/api/v1/users.2fa.disableEmail", json!({}), &code, "email"));
     assert_eq!(login(&s, "bob", None).status, 200);
@@ -327,12 +322,12 @@ fn email_and_totp_together() {
     let res = bob.post(path, json!({"tokenName": "a"}));
     assert_eq!(res.body["details"]["method"], "totp");
     assert_eq!(res.body["details"]["availableMethods"], json!(["totp", "email"]));
-    assert!(mails_to(&s, "bob@example.com").is_empty());
     let res = post_2fa(&bob, path, json!({"tokenName": "a"}), "", "email");
     assert_error(&res, 400, "totp-required");
     assert_eq!(res.body["details"]["method"], "email");
     assert_eq!(res.body["details"]["codeGenerated"], true);
-    let code = latest_code(&s, "bob@example.com");
+    // The first mail: the TOTP prompt before sent none.
+    let code = code_in_mail(&s, "bob@example.com", 1);
     assert_ok(&post_2fa(&bob, path, json!({"tokenName": "a"}), &code, "email"));
     assert_ok(&post_2fa(&bob, path, json!({"tokenName": "b"}), &totp_now(&secret), "totp"));
     // Login takes the first method's code.
@@ -341,7 +336,7 @@ fn email_and_totp_together() {
 
 #[test]
 fn reset_totp_of_oneself_and_of_others() {
-    let s = Server::start();
+    let s = mail_server();
     let admin = s.admin();
     let admin_pass = sha256_hex(ADMIN_PASS);
     let bob = s.user("bob");
@@ -367,7 +362,7 @@ fn reset_totp_of_oneself_and_of_others() {
 
     assert_ok(&post_2fa(&admin, path, json!({"username": "bob"}), &admin_pass, "password"));
     // Bob is told, logged out everywhere (tokens too), and logs in with the password alone.
-    let mail = mails_to(&s, "bob@example.com").pop().expect("a notice");
+    let mail = s.mails().wait("bob@example.com", 1).pop().expect("a notice");
     assert_eq!(mail["subject"], "TOTP reset");
     assert_eq!(bob.get("/api/v1/me").status, 401);
     assert_eq!(pat.get("/api/v1/me").status, 401);

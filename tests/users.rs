@@ -2,6 +2,8 @@
 //! `deleteOwnAccount`, `createToken`, username suggestions and availability, password resets,
 //! sessions, and what leaving users do to their rooms (ownership, direct messages, renames).
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 use crate::channels::set_setting;
@@ -47,15 +49,13 @@ fn admins_update_users_and_users_update_themselves() {
     let robert = s.login("robert", "N3w-Passw0rd!");
     let mine = assert_ok(&robert.get("/api/v1/subscriptions.getOne?roomId=GENERAL"))["subscription"].clone();
     assert_eq!(mine["u"]["username"], "robert");
-    let hist = admin.get("/api/v1/channels.history?roomId=GENERAL&count=20");
-    let m = assert_ok(&hist)["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["msg"] == "before the rename")
-        .cloned()
-        .unwrap();
-    assert_eq!(m["u"]["username"], "robert");
+    // Messages are renamed in batches after the answer.
+    poll(Duration::from_secs(30), || {
+        let hist = admin.get("/api/v1/channels.history?roomId=GENERAL&count=20");
+        let m =
+            assert_ok(&hist)["messages"].as_array().unwrap().iter().find(|m| m["msg"] == "before the rename").cloned();
+        (m.unwrap()["u"]["username"] == "robert").then_some(())
+    });
 
     // Plain users edit only themselves, and can't give themselves roles.
     let res = carol.post("/api/v1/users.update", json!({"userId": bid, "data": {"name": "Hacked"}}));
@@ -80,7 +80,7 @@ fn admins_update_users_and_users_update_themselves() {
 
 #[test]
 fn own_basic_info_needs_the_current_password_for_secrets() {
-    let s = Server::start();
+    let s = Server::start_with(Options::default().mail());
     let bob = s.user("bob");
     let res = bob.post("/api/v1/users.updateOwnBasicInfo", json!({"data": {"name": "Bobby", "statusText": "busy"}}));
     let user = assert_ok(&res)["user"].clone();
@@ -111,14 +111,8 @@ fn own_basic_info_needs_the_current_password_for_secrets() {
     let res = bob.post("/api/v1/users.updateOwnBasicInfo", body.clone());
     assert_error(&res, 400, "totp-required");
     assert_eq!(res.body["details"]["method"], "email");
-    let db = rusqlite::Connection::open(s.data_dir.join("orbit.db")).unwrap();
-    let text: String = db
-        .query_row(
-            "SELECT json_extract(doc, '$.text') FROM docs WHERE collection = 'outbox' ORDER BY rowid DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let mails = s.mails().wait("bob@example.com", 1);
+    let text = mails[0]["text"].as_str().unwrap();
     // The code: six digits, maybe shown as `123-456`.
     let code = text
         .split_whitespace()
@@ -149,7 +143,7 @@ fn sha256_hex(s: &str) -> String {
 
 #[test]
 fn deactivation_ends_sessions_and_blocks_login() {
-    let s = Server::start();
+    let s = Server::start_with(Options::default().mail());
     let admin = s.admin();
     let bob = s.user("bob");
     let bid = bob.user_id().to_string();
@@ -162,14 +156,7 @@ fn deactivation_ends_sessions_and_blocks_login() {
     assert_eq!(try_login(&s, "bob", "Passw0rd!x"), 401);
     assert_eq!(info(&admin, &bid)["active"], false);
     // bob was told by mail.
-    let db = rusqlite::Connection::open(s.data_dir.join("orbit.db")).unwrap();
-    let subject: String = db
-        .query_row(
-            "SELECT json_extract(doc, '$.subject') FROM docs WHERE collection = 'outbox' AND json_extract(doc, '$.to') = 'bob@example.com'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let subject = s.mails().wait("bob@example.com", 1)[0]["subject"].as_str().unwrap().to_string();
     assert!(subject.ends_with("Account deactivated"), "{subject}");
     assert_ok(&admin.post("/api/v1/users.setActiveStatus", json!({"userId": bid, "activeStatus": true})));
     assert_eq!(try_login(&s, "bob", "Passw0rd!x"), 200);
@@ -302,21 +289,16 @@ fn usernames_suggestions_and_availability() {
 
 #[test]
 fn password_reset_by_mail_and_other_sessions() {
-    let s = Server::start();
+    let s = Server::start_with(Options::default().mail());
     let bob = s.user("bob");
     // Known or unknown address: the same answer.
     assert_ok(&s.anon().post("/api/v1/users.forgotPassword", json!({"email": "nobody@example.com"})));
     assert_ok(&s.anon().post("/api/v1/users.forgotPassword", json!({"email": "bob@example.com"})));
     assert_eq!(s.anon().post("/api/v1/users.forgotPassword", json!({})).status, 400);
-    // The mail sits in the outbox with the reset link.
-    let db = rusqlite::Connection::open(s.data_dir.join("orbit.db")).unwrap();
-    let text: String = db
-        .query_row(
-            "SELECT json_extract(doc, '$.text') FROM docs WHERE collection = 'outbox' AND json_extract(doc, '$.to') = 'bob@example.com'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    // The mail with the reset link reaches the SMTP server, and only bob's address.
+    let mails = s.mails().wait("bob@example.com", 1);
+    let text = mails[0]["text"].as_str().unwrap();
+    assert_eq!(s.mails().all().len(), 1);
     let token = text.split("/reset-password/").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
     let mut d = Ddp::connect(&s);
     d.call_err("resetPassword", json!(["wrong-token", "Brand-new-1!"]), json!("error-invalid-token"));
@@ -521,7 +503,8 @@ fn renaming_reaches_mentions_reactions_and_direct_messages() {
     // carol's client hears of her renamed conversation.
     let args = carol_rt.event("stream-notify-user", &event, |a| a[1]["rid"] == dm.as_str());
     assert_eq!((args[0].as_str(), args[1]["name"].as_str()), (Some("updated"), Some("robert")));
-    let msg = assert_ok(&carol.get(&format!("/api/v1/chat.getMessage?msgId={mid}")))["message"].clone();
+    let message = |id: &str| assert_ok(&carol.get(&format!("/api/v1/chat.getMessage?msgId={id}")))["message"].clone();
+    let msg = poll(Duration::from_secs(30), || Some(message(mid)).filter(|m| m["mentions"][0]["username"] == "robert"));
     assert_eq!(msg["msg"], "hey @robert, and @bobby stays");
     assert_eq!(msg["mentions"][0]["username"], "robert");
     assert_eq!(msg["reactions"][":wave:"]["usernames"], json!(["robert"]));
@@ -538,10 +521,9 @@ fn renaming_reaches_mentions_reactions_and_direct_messages() {
     assert_ok(&res);
     assert_eq!(subscription(&carol, &dm)["fname"], "Robert Tables");
     assert_eq!(subscription(&carol, &group)["fname"], "admin, Robert Tables");
-    let msg =
-        assert_ok(&carol.get(&format!("/api/v1/chat.getMessage?msgId={}", his["_id"].as_str().unwrap())))["message"]
-            .clone();
-    assert_eq!((msg["u"]["username"].as_str(), msg["u"]["name"].as_str()), (Some("robert"), Some("Robert Tables")));
+    let his = his["_id"].as_str().unwrap();
+    let msg = poll(Duration::from_secs(30), || Some(message(his)).filter(|m| m["u"]["name"] == "Robert Tables"));
+    assert_eq!(msg["u"]["username"], "robert");
     // A refused update changes nothing, not even the parts that were fine.
     let res = admin.post(
         "/api/v1/users.update",
@@ -550,6 +532,64 @@ fn renaming_reaches_mentions_reactions_and_direct_messages() {
     assert_error(&res, 400, "error-field-unavailable");
     assert_eq!(info(&admin, bob.user_id())["username"], "robert");
     assert_eq!(subscription(&carol, &dm)["name"], "robert");
+}
+
+/// The authors' usernames and names of the room's newest `count` messages whose text starts with `prefix`.
+fn authors(api: &Api, rid: &str, prefix: &str) -> Vec<(String, String)> {
+    let hist = api.get(&format!("/api/v1/channels.history?roomId={rid}&count=200"));
+    assert_ok(&hist)["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["msg"].as_str().is_some_and(|t| t.starts_with(prefix)))
+        .map(|m| (m["u"]["username"].as_str().unwrap().into(), m["u"]["name"].as_str().unwrap_or("").into()))
+        .collect()
+}
+
+#[test]
+fn renames_reach_every_message_in_batches_and_resume_after_a_crash() {
+    // Three messages per batch: 40 messages take many batches, interleaved with other writes.
+    let opts = Options::default().env("ORBIT_RENAME_BATCH_ROWS", "3");
+    let s = Server::start_with(opts.clone());
+    let admin = s.admin();
+    let bob = s.user("bob");
+    for i in 0..40 {
+        send(&bob, "GENERAL", &format!("note {i} from @bob"));
+    }
+    let res = bob.post("/api/v1/users.updateOwnBasicInfo", json!({"data": {"username": "robert", "name": "Rob"}}));
+    assert_ok(&res);
+    send(&admin, "GENERAL", "written while renaming");
+    let renamed = poll(Duration::from_secs(30), || {
+        let all = authors(&admin, "GENERAL", "note ");
+        all.iter().all(|a| *a == ("robert".to_string(), "Rob".to_string())).then_some(all)
+    });
+    assert_eq!(renamed.len(), 40);
+    let hist = admin.get("/api/v1/channels.history?roomId=GENERAL&count=200");
+    let texts: Vec<&str> =
+        assert_ok(&hist)["messages"].as_array().unwrap().iter().filter_map(|m| m["msg"].as_str()).collect();
+    assert!(texts.contains(&"note 7 from @robert"), "{texts:?}");
+
+    // A stop between the profile change and the messages: the queued rename resumes at start.
+    let bob_id = bob.user_id().to_string();
+    let dir = s.kill();
+    {
+        let db = rusqlite::Connection::open(dir.join("orbit.db")).unwrap();
+        db.execute(
+            "UPDATE users SET username = 'bert', doc = json_set(doc, '$.username', 'bert') WHERE id = ?1",
+            [&bob_id],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO message_renames (user_id, kind, old, new) VALUES (?1, 'username', 'robert', 'bert')",
+            [&bob_id],
+        )
+        .unwrap();
+    }
+    let s = Server::start_with(Options { data_dir: Some(dir), ..opts });
+    let admin = s.admin();
+    poll(Duration::from_secs(30), || {
+        authors(&admin, "GENERAL", "note ").iter().all(|(u, _)| u == "bert").then_some(())
+    });
 }
 
 #[test]

@@ -38,6 +38,12 @@ pub struct Config {
     /// `ORBIT_HEADER_READ_TIMEOUT_SECS` (default 10): how long a client may take to send a
     /// request's head, on a new connection and between keep-alive requests.
     pub header_read_timeout: Duration,
+    /// `ORBIT_RENAME_BATCH_ROWS` (default 200): messages rewritten per transaction when a
+    /// rename is carried into the messages; other writers go between batches.
+    pub rename_batch_rows: usize,
+    /// `ORBIT_SECRET_KEY` (64 hex digits): the key that seals secrets at rest; without it,
+    /// `<data dir>/secret.key` (see [`crate::sealed`]).
+    pub secret_key: Option<String>,
 }
 
 /// The admin account requested through `ADMIN_*` variables.
@@ -90,6 +96,11 @@ impl Config {
             header_read_timeout: Duration::from_secs(
                 get("ORBIT_HEADER_READ_TIMEOUT_SECS").and_then(|v| v.parse().ok()).filter(|s| *s > 0).unwrap_or(10),
             ),
+            secret_key: get("ORBIT_SECRET_KEY"),
+            rename_batch_rows: get("ORBIT_RENAME_BATCH_ROWS")
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(200),
             bcrypt_cost: get("ORBIT_BCRYPT_COST")
                 .and_then(|v| v.parse().ok())
                 .filter(|c| (4..=31).contains(c))

@@ -15,6 +15,7 @@ pub mod markup;
 pub mod models;
 pub mod query;
 pub mod rest;
+pub mod sealed;
 pub mod server;
 pub mod services;
 pub mod store;

@@ -165,6 +165,7 @@ async fn serve_connection(io: Seated, addr: SocketAddr, app: Router, limits: Lim
     let served = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read)
+        .max_headers(crate::rest::head_limits::HYPER_MAX_HEADERS)
         .serve_connection(TokioIo::new(io), service)
         .with_upgrades()
         .await;

@@ -5,13 +5,27 @@
 
 mod builtin_commands;
 pub mod ddp;
+pub mod mail;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
+
+/// Polls `check` until it returns `Some`, for at most `limit`.
+pub fn poll<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "condition not met within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
 
 /// The admin every test server is started with.
 pub const ADMIN_USER: &str = "admin";
@@ -27,6 +41,8 @@ pub struct Server {
     pub data_dir: PathBuf,
     _tmp: TempDir,
     pub http: Client,
+    /// The SMTP sink, with [`Options::mail`].
+    pub mail: Option<mail::MailSink>,
 }
 
 /// A temporary directory removed on drop.
@@ -63,11 +79,27 @@ pub struct Options {
     pub env: Vec<(String, String)>,
     /// Reuse this data directory (restart tests).
     pub data_dir: Option<PathBuf>,
+    /// Start an SMTP sink and send the server's mail to it ([`Server::mails`]).
+    pub mail: bool,
+    /// Log at INFO into a file instead of the test's stderr ([`Server::log`]).
+    pub capture_log: bool,
 }
 
 impl Options {
     pub fn env(mut self, k: &str, v: &str) -> Self {
         self.env.push((k.into(), v.into()));
+        self
+    }
+
+    /// With the server's INFO log kept for [`Server::log`].
+    pub fn capture_log(mut self) -> Self {
+        self.capture_log = true;
+        self
+    }
+
+    /// With a real SMTP server receiving the server's mail.
+    pub fn mail(mut self) -> Self {
+        self.mail = true;
         self
     }
 }
@@ -96,6 +128,15 @@ impl Server {
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
+        if opts.capture_log {
+            let file = std::fs::File::create(tmp.0.join("server.log")).unwrap();
+            cmd.env("RUST_LOG", "info").stderr(file);
+        }
+        let mail = opts.mail.then(mail::MailSink::start);
+        if let Some(sink) = &mail {
+            cmd.env("OVERWRITE_SETTING_SMTP_Host", "127.0.0.1")
+                .env("OVERWRITE_SETTING_SMTP_Port", sink.port.to_string());
+        }
         for (k, v) in &opts.env {
             cmd.env(k, v);
         }
@@ -111,7 +152,17 @@ impl Server {
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         let base = format!("http://127.0.0.1:{port}");
-        Server { child, base, port, data_dir, _tmp: tmp, http: Client::builder().build().unwrap() }
+        Server { child, base, port, data_dir, _tmp: tmp, http: Client::builder().build().unwrap(), mail }
+    }
+
+    /// The SMTP sink (the server must be started with [`Options::mail`]).
+    pub fn mails(&self) -> &mail::MailSink {
+        self.mail.as_ref().expect("a server started with Options::mail()")
+    }
+
+    /// The log so far (the server must be started with [`Options::capture_log`]).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self._tmp.0.join("server.log")).expect("a server started with Options::capture_log()")
     }
 
     /// The server's process id.

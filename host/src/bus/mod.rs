@@ -65,6 +65,8 @@ pub enum Event {
     /// `app/settingUpdated` with `{appId, setting}`; `command/added`, `command/updated`,
     /// `command/removed` with the command name) and its one argument.
     AppEvent { event: &'static str, payload: Value },
+    /// A mail was queued for the mail worker.
+    MailQueued,
 }
 
 /// Kind of change for room and subscription events, as in `rooms-changed` stream events.

@@ -123,6 +123,7 @@ catalog! {
     FileTooLarge = 400, "error-file-too-large", "File size exceeds the allowed limit";
     FileUploadDisabled = 400, "error-file-upload-disabled", "File uploads are disabled.";
     Forbidden = 403, "error-not-allowed", "Not allowed";
+    HeadersTooLarge = 431, "error-headers-too-large", "The request headers are too large";
     IdParamNotValid = 400, "error-id-param-not-valid", "The required \"id\" body param is invalid.";
     InputIsNotAValidField = 400, "error-input-is-not-a-valid-field", "The input is not a valid field";
     InternalError = 500, "error-internal", "Internal server error";
@@ -257,6 +258,7 @@ catalog! {
     TypeParamNotValid = 400, "error-type-param-not-valid", "The required \"type\" body param is missing or invalid.";
     Unauthorized = 403, "error-unauthorized", "User does not have the permissions required for this action";
     UpdatedSinceParamInvalid = 400, "error-updatedSince-param-invalid", "The \"updatedSince\" query parameter must be a valid date.";
+    UriTooLong = 414, "error-uri-too-long", "The request URL is too long";
     UserAlreadyInRole = 400, "error-user-already-in-role", "User already in role";
     UserAlreadyInRoom = 400, "error-user-already-in-room", "The user is already in the room";
     UserAlreadyLeader = 400, "error-user-already-leader", "User is already a leader";

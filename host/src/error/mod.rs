@@ -189,7 +189,7 @@ mod tests {
     #[test]
     fn statuses_are_wire_statuses() {
         for kind in Kind::ALL {
-            assert!([400, 403, 404, 405, 413, 500].contains(&kind.status()), "{kind:?}");
+            assert!([400, 403, 404, 405, 413, 414, 431, 500].contains(&kind.status()), "{kind:?}");
             assert!(!kind.id().is_empty(), "{kind:?}");
         }
     }

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod custom_user_status;
 pub mod emoji_custom;
 pub mod forms;
+pub mod head_limits;
 pub mod im;
 pub mod info;
 pub mod login;
@@ -80,6 +81,7 @@ pub fn layered(svc: Arc<Services>, routes: Router<Arc<Services>>) -> Router {
         .layer(axum::middleware::from_fn(info::json_errors))
         .layer(rate_limit::RateLimitLayer::new(svc.clone()))
         .layer(axum::middleware::from_fn(unread_body::close_if_unread))
+        .layer(axum::middleware::from_fn(head_limits::refuse_oversized))
         .with_state(svc)
 }
 

@@ -99,12 +99,16 @@ pub struct Services {
     pub(in crate::services) apps: apps::AppsState,
     /// Failed logins per address and account ([`login_guard`]).
     pub(in crate::services) failed_logins: login_guard::FailedLogins,
+    /// Seals secrets kept at rest (TOTP secrets).
+    pub(in crate::services) secrets: crate::sealed::SecretBox,
 }
 
 impl Services {
     /// Opens the services on a store and a bus: loads caches and seeds a fresh database.
     pub fn start(config: Config, store: Arc<dyn Store>, bus: Arc<dyn Bus>) -> Result<Arc<Self>> {
+        let secrets = crate::sealed::SecretBox::load(&config).map_err(Error::Internal)?;
         let svc = Arc::new(Self {
+            secrets,
             config,
             store,
             bus,

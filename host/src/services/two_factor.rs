@@ -359,9 +359,9 @@ impl TwoFactor<'_> {
         if !self.verify_totp(user, code)? {
             return Ok(None);
         }
-        let (codes, hashed) = new_backup_codes();
-        self.0.store.modify_credentials(&user.id, &mut |c| c.totp_backup_codes = hashed.clone())?;
-        Ok(Some(codes))
+        let backup = BackupCodes::new();
+        self.0.store.modify_credentials(&user.id, &mut |c| backup.store_in(c))?;
+        Ok(Some(backup.codes))
     }
 
     /// Checks a TOTP code of the enabled secret, or consumes a backup code (8 characters; each
@@ -369,10 +369,10 @@ impl TwoFactor<'_> {
     pub fn verify_totp(&self, user: &User, code: &str) -> Result<bool> {
         let code = code.trim();
         if code.chars().count() == 8 {
-            let hashed = ids::sha256_hex(code);
             let mut consumed = false;
             self.0.store.modify_credentials(&user.id, &mut |c| {
                 consumed = false;
+                let hashed = hash_backup_code(c.totp_backup_salt.as_deref(), code);
                 if let Some(pos) = c.totp_backup_codes.iter().position(|h| *h == hashed) {
                     c.totp_backup_codes.remove(pos);
                     consumed = true;
@@ -381,8 +381,8 @@ impl TwoFactor<'_> {
             return Ok(consumed);
         }
         let creds = self.0.store.credentials(&user.id)?;
-        let Some(secret) = creds.totp_secret.as_deref() else { return Ok(false) };
-        Ok(totp_for(secret, self.skew())?.check_current(code).unwrap_or(false))
+        let Some(secret) = creds.totp_secret.as_deref().and_then(|s| self.0.secrets.open(s)) else { return Ok(false) };
+        Ok(totp_for(&secret, self.skew())?.check_current(code).unwrap_or(false))
     }
 
     /// Checks an email code (non-digits ignored, so `123-456` works). A right code is used up; a
@@ -449,11 +449,12 @@ impl TwoFactor<'_> {
             return Err(Kind::InvalidUser.into());
         }
         let secret = Secret::generate_secret().to_encoded().to_string();
+        let sealed = self.0.secrets.seal(&secret);
         let mut already = false;
         self.0.store.modify_credentials(&user.id, &mut |c| {
             already = c.totp_enabled;
             if !already {
-                c.totp_secret = Some(secret.clone());
+                c.totp_secret = Some(sealed.clone());
                 c.totp_backup_codes.clear();
             }
         })?;
@@ -470,20 +471,21 @@ impl TwoFactor<'_> {
     /// sessions but `keep` end, and 12 fresh backup codes are returned.
     pub fn verify_totp_enrolment(&self, user: &User, code: &str, keep: Option<&LoginToken>) -> Result<Vec<String>> {
         let creds = self.0.store.credentials(&user.id)?;
-        let secret = match (&creds.totp_secret, creds.totp_enabled) {
-            (Some(secret), false) => secret.clone(),
+        let stored = match (&creds.totp_secret, creds.totp_enabled) {
+            (Some(stored), false) => stored.clone(),
             _ => return Err(invalid_totp()),
         };
+        let secret = self.0.secrets.open(&stored).ok_or_else(invalid_totp)?;
         if !totp_for(&secret, self.skew())?.check_current(code.trim()).unwrap_or(false) {
             return Err(invalid_totp());
         }
-        let (codes, hashed) = new_backup_codes();
+        let backup = BackupCodes::new();
         let mut raced = false;
         self.0.store.modify_credentials(&user.id, &mut |c| {
-            raced = c.totp_enabled || c.totp_secret.as_deref() != Some(secret.as_str());
+            raced = c.totp_enabled || c.totp_secret.as_deref() != Some(stored.as_str());
             if !raced {
                 c.totp_enabled = true;
-                c.totp_backup_codes = hashed.clone();
+                backup.store_in(c);
             }
         })?;
         if raced {
@@ -492,7 +494,7 @@ impl TwoFactor<'_> {
         if let Some(keep) = keep {
             self.0.store.delete_sessions_except(&user.id, Some(&keep.hashed_token))?;
         }
-        Ok(codes)
+        Ok(backup.codes)
     }
 
     /// Turns TOTP off after checking a current TOTP or backup code (`2fa:disable`). Returns
@@ -573,11 +575,37 @@ impl TwoFactor<'_> {
     }
 }
 
-/// Twelve backup codes and their hashes (hex SHA-256, as Meteor's `SHA256`).
-fn new_backup_codes() -> (Vec<String>, Vec<String>) {
-    let codes: Vec<String> = (0..BACKUP_CODES).map(|_| ids::random_from(BACKUP_ALPHABET, 8)).collect();
-    let hashed = codes.iter().map(|c| ids::sha256_hex(c)).collect();
-    (codes, hashed)
+/// A fresh set of backup codes: the codes shown once, a new random salt, and the salted
+/// hashes that are stored.
+struct BackupCodes {
+    codes: Vec<String>,
+    salt: String,
+    hashed: Vec<String>,
+}
+
+impl BackupCodes {
+    /// Twelve codes of 8 characters.
+    fn new() -> Self {
+        let codes: Vec<String> = (0..BACKUP_CODES).map(|_| ids::random_from(BACKUP_ALPHABET, 8)).collect();
+        let salt = ids::random_id();
+        let hashed = codes.iter().map(|c| hash_backup_code(Some(&salt), c)).collect();
+        BackupCodes { codes, salt, hashed }
+    }
+
+    /// Replaces the stored backup codes with these.
+    fn store_in(&self, c: &mut crate::store::Credentials) {
+        c.totp_backup_codes = self.hashed.clone();
+        c.totp_backup_salt = Some(self.salt.clone());
+    }
+}
+
+/// The stored form of a backup code: hex SHA-256 of `<salt>:<code>`, or of the bare code for
+/// codes stored before salts.
+fn hash_backup_code(salt: Option<&str>, code: &str) -> String {
+    match salt {
+        Some(salt) => ids::sha256_hex(&format!("{salt}:{code}")),
+        None => ids::sha256_hex(code),
+    }
 }
 
 #[cfg(test)]
@@ -600,11 +628,13 @@ mod tests {
     }
 
     #[test]
-    fn backup_codes_are_meteor_ids() {
-        let (codes, hashed) = new_backup_codes();
-        assert_eq!(codes.len(), 12);
-        assert!(codes.iter().all(|c| c.len() == 8 && c.bytes().all(|b| BACKUP_ALPHABET.contains(&b))));
-        assert_eq!(hashed[0], ids::sha256_hex(&codes[0]));
+    fn backup_codes_are_meteor_ids_hashed_with_a_salt_of_their_own() {
+        let (a, b) = (BackupCodes::new(), BackupCodes::new());
+        assert_eq!(a.codes.len(), 12);
+        assert!(a.codes.iter().all(|c| c.len() == 8 && c.bytes().all(|b| BACKUP_ALPHABET.contains(&b))));
+        assert_ne!(a.salt, b.salt);
+        assert_eq!(a.hashed[0], ids::sha256_hex(&format!("{}:{}", a.salt, a.codes[0])));
+        assert_ne!(hash_backup_code(Some(&a.salt), "ABCDEFGH"), hash_backup_code(Some(&b.salt), "ABCDEFGH"));
     }
 
     /// Services on a fresh database in a temporary directory (removed on drop).
@@ -697,12 +727,13 @@ mod tests {
         let t = services();
         let s = t.0.clone();
         let bob = old_user(&s, "bob");
-        let (codes, hashed) = new_backup_codes();
+        let backup = BackupCodes::new();
+        let codes = backup.codes.clone();
         s.store
             .modify_credentials(&bob.user.id, &mut |c| {
                 c.totp_enabled = true;
-                c.totp_secret = Some(Secret::generate_secret().to_encoded().to_string());
-                c.totp_backup_codes = hashed.clone();
+                c.totp_secret = Some(s.secrets.seal(&Secret::generate_secret().to_encoded().to_string()));
+                backup.store_in(c);
             })
             .unwrap();
         let wins: usize = std::thread::scope(|scope| {

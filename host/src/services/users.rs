@@ -371,6 +371,12 @@ impl Users<'_> {
 
     /// Publishes what a rename rewrote: the user's subscriptions, and their direct messages with
     /// the other members' subscriptions to them (named after the user).
+    /// Carries queued renames one batch further into the messages (see
+    /// [`crate::store::AccountStore::rename_messages_step`]). Returns whether work is left.
+    pub fn carry_renames_step(&self) -> Result<bool> {
+        self.0.store.rename_messages_step(self.0.config.rename_batch_rows)
+    }
+
     fn emit_renamed_copies(&self, user: &User) -> Result<()> {
         let s = self.0;
         for sub in s.store.subscriptions_of_user(&user.id)? {

@@ -33,8 +33,12 @@ pub struct Credentials {
     pub totp_secret: Option<String>,
     /// Whether TOTP is enabled (enrolment verified).
     pub totp_enabled: bool,
-    /// Hashes of unused backup codes.
+    /// Hashes of unused backup codes (hex SHA-256 of `<salt>:<code>`; of the bare code when
+    /// there is no salt, as older versions stored them).
     pub totp_backup_codes: Vec<String>,
+    /// The random salt of the current backup codes, new with each set.
+    #[serde(default)]
+    pub totp_backup_salt: Option<String>,
     /// Whether email codes are enabled as a second factor.
     pub email_2fa_enabled: bool,
     /// Pending email codes: (hash of the code, expiry).
@@ -94,18 +98,24 @@ pub trait AccountStore {
     fn delete_user_tokens(&self, user_id: &str) -> Result<()>;
     /// Deletes a user's session tokens except `keep`. Personal access tokens stay.
     fn delete_sessions_except(&self, user_id: &str, keep: Option<&str>) -> Result<()>;
-    /// Carries a username change everywhere the old name is copied, in one transaction: the
+    /// Carries a username change to the copies outside messages, in one transaction: the
     /// user's subscriptions (`u.username`), other members' direct-message subscriptions (`name`,
     /// and `fname` when the user has no display name (`named` false); group ones'
-    /// comma-separated names), rooms
-    /// (`u.username`, `lastMessage.u.username`, direct messages' `usernames`, `muted`) and
-    /// messages (`u.username`, `editedBy.username`, `mentions` with the `@name` in the text,
-    /// reactions' `usernames`).
+    /// comma-separated names), rooms (`u.username`, `lastMessage.u.username`, direct messages'
+    /// `usernames`, `muted`). The messages' copies (`u.username`, `editedBy.username`,
+    /// `mentions` with the `@name` in the text, reactions' `usernames`) are queued in the same
+    /// transaction for [`AccountStore::rename_messages_step`].
     fn rename_user(&self, user_id: &str, old: &str, new: &str, named: bool) -> Result<()>;
     /// Carries a display-name change (`old` → `new`, each the name or else the username) to
     /// the copies: other members' direct-message subscriptions (`fname`), the user's
-    /// subscriptions, messages and rooms' last messages (`u.name`).
+    /// subscriptions and rooms' last messages (`u.name`), in one transaction; the messages'
+    /// `u.name` is queued for [`AccountStore::rename_messages_step`].
     fn rename_display_name(&self, user_id: &str, old: &str, new: &str) -> Result<()>;
+    /// Carries the oldest queued rename one batch further into the messages: at most
+    /// `max_rows` messages rewritten, in one short transaction, so other writers go between
+    /// batches. Jobs run in the order they were queued and resume after a restart. Returns
+    /// whether any job is left.
+    fn rename_messages_step(&self, max_rows: usize) -> Result<bool>;
     /// Takes a (deleted) user's username out of every message's reactions, dropping reactions
     /// left without anyone.
     fn remove_reactions_of(&self, username: &str) -> Result<()>;

@@ -4,6 +4,8 @@
 //! - [`realtime`]: the realtime stream fan-out, every bus event in order into the DDP streams.
 //! - [`presence`]: the writer of connection statuses counted by the realtime hub.
 //! - [`app_limits`]: applies changed `Apps_Orbit_*` settings to the app runtime.
+//! - [`mail`]: hands queued mail to the SMTP server.
+//! - [`renames`]: carries username and display-name changes into the messages in batches.
 //!
 //! Adding a worker (outgoing webhooks, push, mail, livechat routing are next): write
 //! `workers/<name>.rs` with a `spawn(...)` that takes what it needs (`Arc<Services>`, the hub),
@@ -15,8 +17,10 @@
 //! it above.
 
 pub mod app_limits;
+pub mod mail;
 pub mod presence;
 pub mod realtime;
+pub mod renames;
 
 use std::sync::Arc;
 
@@ -28,4 +32,6 @@ pub fn spawn_all(svc: &Arc<Services>, hub: &HubRef) {
     realtime::spawn(hub.clone());
     presence::spawn(hub.clone());
     app_limits::spawn(svc.clone());
+    renames::spawn(svc.clone());
+    mail::spawn(svc.clone());
 }

@@ -225,6 +225,11 @@ pub const SETTINGS: &[SettingDefault] = &[
     s("From_Email", "string", r#""no-reply@localhost""#, false, "Email"),
     s("SMTP_Host", "string", r#""""#, false, "Email"),
     s("SMTP_Port", "string", r#""""#, false, "Email"),
+    s("SMTP_Protocol", "select", r#""smtp""#, false, "Email"),
+    s("SMTP_IgnoreTLS", "boolean", "true", false, "Email"),
+    s("SMTP_Pool", "boolean", "true", false, "Email"),
+    s("SMTP_Username", "string", r#""""#, false, "Email"),
+    s("SMTP_Password", "password", r#""""#, false, "Email"),
     // Apps
     s("Apps_Framework_enabled", "boolean", "true", true, "General"),
     s("Apps_Framework_Development_Mode", "boolean", "false", true, "General"),

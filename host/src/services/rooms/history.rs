@@ -10,6 +10,10 @@ use crate::query;
 use crate::services::files::UploadView;
 use crate::store::{HistoryQuery, Paged};
 
+/// The most messages one history page holds, whatever the count asked for (`count=0` with
+/// `API_Allow_Infinite_Count` included): a page stays within memory every server can spare.
+pub const MAX_HISTORY_PAGE: usize = 1000;
+
 /// A room's counters for one user (`channels.counters` and friends): `null` where the user
 /// may not see a number.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -91,7 +95,7 @@ impl Rooms<'_> {
     }
 
     /// A page of the room's history, the one reader behind `*.history` and `loadHistory`:
-    /// up to `o.count` visible messages (hidden system types left out, thread replies only
+    /// up to `o.count` (at most [`MAX_HISTORY_PAGE`]) visible messages (hidden system types left out, thread replies only
     /// with `o.show_thread_messages`) before `o.latest` and after `o.oldest`, newest first,
     /// skipping `o.offset`. With a `last_seen` mark, and when the oldest loaded message is not
     /// at that mark, the page also holds the first message between the mark and the oldest
@@ -107,7 +111,7 @@ impl Rooms<'_> {
             exclude_types: hidden.clone(),
             exclude_thread_replies: !o.show_thread_messages,
             offset: o.offset,
-            limit: Some(o.count),
+            limit: Some(o.count.min(MAX_HISTORY_PAGE)),
             ..Default::default()
         };
         let messages = self.0.store.room_history(&q)?;
@@ -134,7 +138,8 @@ impl Rooms<'_> {
 
     /// `channels.messages` / `groups.messages` / `im.messages`: a page of the room's messages
     /// with an optional Mongo-style `query` and `sort`. Without them the page comes straight
-    /// from the `(rid, ts)` index; with them the room is scanned in batches.
+    /// from the `(rid, ts)` index; with them the room is scanned in batches. A page holds at
+    /// most [`MAX_HISTORY_PAGE`] messages.
     pub fn messages(&self, user: &User, room: &Room, o: &MessageListOptions) -> Result<Paged<Message>> {
         if !self.can_read(user, room)? {
             return Err(crate::services::authz::unauthorized());
@@ -144,6 +149,7 @@ impl Rooms<'_> {
 
     /// [`Rooms::messages`] without the access check (`im.messages.others`).
     pub(crate) fn list_messages(&self, room: &Room, o: &MessageListOptions) -> Result<Paged<Message>> {
+        let limit = o.count.unwrap_or(MAX_HISTORY_PAGE).min(MAX_HISTORY_PAGE);
         let ts_sort = match &o.sort {
             None => Some(false),
             Some(s) if s.len() == 1 => match s.get("ts").and_then(Value::as_i64) {
@@ -160,7 +166,7 @@ impl Rooms<'_> {
                 rid: room.id.clone(),
                 oldest_first,
                 offset: o.offset,
-                limit: o.count,
+                limit: Some(limit),
                 ..Default::default()
             };
             let total = self.0.store.count_room_history(&q)?;
@@ -171,7 +177,11 @@ impl Rooms<'_> {
             query::matches(&json!({}), q)?;
         }
         const BATCH: usize = 1000;
+        // Only the messages up to the end of the page are kept (sorted ones trimmed as the
+        // scan goes), so a query over a big room holds no more than a page and a batch.
+        let keep = o.offset.saturating_add(limit);
         let mut matched: Vec<Value> = Vec::new();
+        let mut total = 0;
         let mut offset = 0;
         loop {
             let q = HistoryQuery { rid: room.id.clone(), offset, limit: Some(BATCH), ..Default::default() };
@@ -180,8 +190,17 @@ impl Rooms<'_> {
             for m in batch {
                 let v = serde_json::to_value(&m)?;
                 if o.query.as_ref().is_none_or(|q| query::matches(&v, q).unwrap_or(false)) {
-                    matched.push(v);
+                    total += 1;
+                    if o.sort.is_some() || matched.len() < keep {
+                        matched.push(v);
+                    }
                 }
+            }
+            if let Some(s) = &o.sort
+                && matched.len() > keep.saturating_mul(2).max(BATCH)
+            {
+                query::sort(&mut matched, s);
+                matched.truncate(keep);
             }
             if n < BATCH {
                 break;
@@ -191,8 +210,7 @@ impl Rooms<'_> {
         if let Some(s) = &o.sort {
             query::sort(&mut matched, s);
         }
-        let total = matched.len();
-        let page = matched.into_iter().skip(o.offset).take(o.count.unwrap_or(usize::MAX));
+        let page = matched.into_iter().skip(o.offset).take(limit);
         Ok((page.map(serde_json::from_value).collect::<serde_json::Result<_>>()?, total))
     }
 

@@ -182,11 +182,7 @@ impl AccountStore for SqliteStore {
             for at in ["$.u", "$.lastMessage.u"] {
                 set_user_field_in_rooms(tx, at, "username", user_id, new, now)?;
             }
-            // Messages that mention the old name anywhere: author, editor, mentions, reactions.
-            rewrite(tx, "messages", "SELECT id, doc FROM messages WHERE instr(doc, ?1) > 0", [old], |v| {
-                rename_in_message(v, user_id, old, new)
-            })?;
-            Ok(())
+            queue_message_rename(tx, user_id, "username", old, new)
         })
     }
 
@@ -199,13 +195,66 @@ impl AccountStore for SqliteStore {
                  WHERE user_id = ?1 AND json_extract(doc, '$.u.name') IS NOT NULL",
                 params![user_id, new, now],
             )?;
-            tx.execute(
-                "UPDATE messages SET doc = json_set(doc, '$.u.name', ?2)
-                 WHERE instr(doc, ?1) > 0 AND json_extract(doc, '$.u._id') = ?1",
-                params![user_id, new],
-            )?;
             set_user_field_in_rooms(tx, "$.lastMessage.u", "name", user_id, new, now)?;
-            Ok(())
+            queue_message_rename(tx, user_id, "name", old, new)
+        })
+    }
+
+    fn rename_messages_step(&self, max_rows: usize) -> Result<bool> {
+        self.write(|tx| {
+            let job = tx
+                .prepare_cached(
+                    "SELECT seq, user_id, kind, old, new, cursor FROM message_renames ORDER BY seq LIMIT 1",
+                )?
+                .query_row([], |r| {
+                    Ok(RenameJob {
+                        seq: r.get(0)?,
+                        user_id: r.get(1)?,
+                        kind: r.get(2)?,
+                        old: r.get(3)?,
+                        new: r.get(4)?,
+                        cursor: r.get(5)?,
+                    })
+                })
+                .optional()?;
+            let Some(job) = job else { return Ok(false) };
+            let by_username = job.kind == "username";
+            // Every copy of an old username contains it; every message by the user, its id.
+            let needle = if by_username { &job.old } else { &job.user_id };
+            let window_end = job.cursor.saturating_add(RENAME_SCAN_WINDOW);
+            let found: Vec<(i64, String, String)> = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT rowid, id, doc FROM messages WHERE rowid > ?1 AND rowid <= ?2 AND instr(doc, ?3) > 0
+                     ORDER BY rowid LIMIT ?4",
+                )?;
+                let rows = stmt.query_map(params![job.cursor, window_end, needle, max_rows as i64], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            let cursor = match found.last() {
+                Some((rowid, ..)) if found.len() >= max_rows => *rowid,
+                _ => window_end,
+            };
+            let mut update = tx.prepare_cached("UPDATE messages SET doc = ?2 WHERE id = ?1")?;
+            for (_, id, doc) in found {
+                let mut msg: Value = decode(&doc)?;
+                let changed = if by_username {
+                    rename_in_message(&mut msg, &job.user_id, &job.old, &job.new)
+                } else {
+                    set_author_name(&mut msg, &job.user_id, &job.new)
+                };
+                if changed {
+                    update.execute(params![id, msg.to_string()])?;
+                }
+            }
+            let last: i64 = tx.query_row("SELECT COALESCE(MAX(rowid), 0) FROM messages", [], |r| r.get(0))?;
+            if cursor >= last {
+                tx.execute("DELETE FROM message_renames WHERE seq = ?1", [job.seq])?;
+            } else {
+                tx.execute("UPDATE message_renames SET cursor = ?2 WHERE seq = ?1", params![job.seq, cursor])?;
+            }
+            Ok(tx.query_row("SELECT EXISTS (SELECT 1 FROM message_renames)", [], |r| r.get(0))?)
         })
     }
 
@@ -237,6 +286,40 @@ impl AccountStore for SqliteStore {
             Ok(credentials)
         })
     }
+}
+
+/// How many messages (by rowid) one rename batch looks through at most.
+const RENAME_SCAN_WINDOW: i64 = 20_000;
+
+/// A queued rename of a user's copies in the messages (`message_renames`).
+struct RenameJob {
+    seq: i64,
+    user_id: String,
+    /// `username` or `name`.
+    kind: String,
+    old: String,
+    new: String,
+    /// The last messages rowid done.
+    cursor: i64,
+}
+
+/// Queues a rename of `user_id`'s copies in the messages (`kind`: `username` or `name`).
+fn queue_message_rename(tx: &rusqlite::Transaction<'_>, user_id: &str, kind: &str, old: &str, new: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO message_renames (user_id, kind, old, new) VALUES (?1, ?2, ?3, ?4)",
+        params![user_id, kind, old, new],
+    )?;
+    Ok(())
+}
+
+/// Sets the author's display name (`u.name`) in a message by `user_id`. Returns whether it changed.
+fn set_author_name(msg: &mut Value, user_id: &str, new: &str) -> bool {
+    let Some(u) = msg.get_mut("u").and_then(Value::as_object_mut) else { return false };
+    if u.get("_id").and_then(Value::as_str) != Some(user_id) || u.get("name").and_then(Value::as_str) == Some(new) {
+        return false;
+    }
+    u.insert("name".into(), Value::String(new.into()));
+    true
 }
 
 /// Rewrites the direct-message subscriptions in the rooms of `user_id` (with `others_only`, only

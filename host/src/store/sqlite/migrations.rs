@@ -13,6 +13,8 @@ const STEPS: &[&str] = &[
     include_str!("migrations/0006_uploads.sql"),
     include_str!("migrations/0007_avatar_etags.sql"),
     include_str!("migrations/0008_upload_expiry.sql"),
+    include_str!("migrations/0009_message_renames.sql"),
+    include_str!("migrations/0010_mail_queue.sql"),
 ];
 
 /// Applies the steps not yet recorded in `user_version`, each in its own transaction.
