@@ -4,6 +4,7 @@
 mod common;
 
 mod app_authority;
+mod app_hooks;
 mod apps;
 mod auth;
 mod avatars;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use parking_lot::RwLock;
 
-use crate::bindings::{AppProvides, CommandContext, PreviewItem, Previews, SettingValue};
+use crate::bindings::{AppProvides, CommandContext, HookEvent, HookPoint, PreviewItem, Previews, SettingValue};
 use crate::capabilities::COMMANDS_PERMISSION;
 use crate::engine::CompileSource;
 use crate::health::Health;
@@ -23,6 +23,17 @@ pub struct CompileInfo {
     pub elapsed: Duration,
     /// Hex sha256 of the component bytes.
     pub sha256: String,
+}
+
+/// The `hooks` export of an instance; calling a hook of a component without it is a bug of
+/// the caller, reported as an error rather than a panic.
+fn hooks_of(
+    e: &crate::pool::Exports,
+) -> wasmtime::Result<&crate::bindings::optional::exports::orbit::apps::hooks::Guest> {
+    match &e.hooks {
+        Some(hooks) => Ok(hooks.orbit_apps_hooks()),
+        None => Err(wasmtime::Error::msg("the app does not export hooks")),
+    }
 }
 
 /// A snapshot of an app's health.
@@ -50,6 +61,8 @@ struct Inner {
     pool: InstancePool,
     health: Health,
     provides: RwLock<Option<AppProvides>>,
+    /// The hooks the app declared (none for a component without the `hooks` export).
+    hooks: RwLock<Vec<HookPoint>>,
 }
 
 impl std::fmt::Debug for LoadedApp {
@@ -64,7 +77,9 @@ impl std::fmt::Debug for LoadedApp {
 impl LoadedApp {
     pub(crate) fn new(manifest: Manifest, compile: CompileInfo, shared: Arc<AppShared>, pool: InstancePool) -> Self {
         let health = Health::new(shared.limits.failure_threshold);
-        LoadedApp { inner: Arc::new(Inner { manifest, compile, shared, pool, health, provides: RwLock::new(None) }) }
+        let inner =
+            Inner { manifest, compile, shared, pool, health, provides: RwLock::new(None), hooks: RwLock::default() };
+        LoadedApp { inner: Arc::new(inner) }
     }
 
     /// The app's id.
@@ -105,8 +120,8 @@ impl LoadedApp {
     /// Calls `initialize`, validates and records what the app provides.
     pub async fn initialize(&self) -> Result<AppProvides> {
         let provides = self
-            .call(None, "initialize", |app, store| {
-                Box::pin(async move { app.orbit_apps_lifecycle().call_initialize(store).await })
+            .call(None, "initialize", |e, store| {
+                Box::pin(async move { e.app.orbit_apps_lifecycle().call_initialize(store).await })
             })
             .await?
             .map_err(|reason| {
@@ -117,29 +132,76 @@ impl LoadedApp {
             return Err(self.failure("initialize", AppError::Contract(problem)));
         }
         *self.inner.provides.write() = Some(provides.clone());
+        if self.inner.pool.has_hooks() {
+            let hooks = self
+                .call(None, "declare", |e, store| Box::pin(async move { hooks_of(e)?.call_declare(store).await }))
+                .await?;
+            *self.inner.hooks.write() = hooks;
+        }
         Ok(provides)
+    }
+
+    /// The hooks the app declared at `initialize`.
+    pub fn hooks(&self) -> Vec<HookPoint> {
+        self.inner.hooks.read().clone()
+    }
+
+    /// Prevent phase of `event`: `Some(reason)` stops the change. `limit` is the deadline.
+    pub async fn hook_prevent(&self, event: HookEvent, subject: &str, limit: Duration) -> Result<Option<String>> {
+        let subject = subject.to_string();
+        self.call_within(None, limit, "prevent hook", move |e, store| {
+            Box::pin(async move { hooks_of(e)?.call_prevent(store, event, &subject).await })
+        })
+        .await
+    }
+
+    /// Extend phase of `event`: JSON of what to add, if anything.
+    pub async fn hook_extend(&self, event: HookEvent, subject: &str, limit: Duration) -> Result<Option<String>> {
+        let subject = subject.to_string();
+        self.call_within(None, limit, "extend hook", move |e, store| {
+            Box::pin(async move { hooks_of(e)?.call_extend(store, event, &subject).await })
+        })
+        .await
+    }
+
+    /// Modify phase of `event`: JSON of the replaced parts, if any.
+    pub async fn hook_modify(&self, event: HookEvent, subject: &str, limit: Duration) -> Result<Option<String>> {
+        let subject = subject.to_string();
+        self.call_within(None, limit, "modify hook", move |e, store| {
+            Box::pin(async move { hooks_of(e)?.call_modify(store, event, &subject).await })
+        })
+        .await
+    }
+
+    /// Post phase of `event`.
+    pub async fn hook_post(&self, event: HookEvent, subject: &str) -> Result<()> {
+        let subject = subject.to_string();
+        self.call(None, "post hook", move |e, store| {
+            Box::pin(async move { hooks_of(e)?.call_post(store, event, &subject).await })
+        })
+        .await
     }
 
     /// Calls `on-enable`; `false` means the app refuses to be enabled.
     pub async fn on_enable(&self) -> Result<bool> {
-        self.call(None, "on-enable", |app, store| {
-            Box::pin(async move { app.orbit_apps_lifecycle().call_on_enable(store).await })
+        self.call(None, "on-enable", |e, store| {
+            Box::pin(async move { e.app.orbit_apps_lifecycle().call_on_enable(store).await })
         })
         .await
     }
 
     /// Calls `on-disable`.
     pub async fn on_disable(&self) -> Result<()> {
-        self.call(None, "on-disable", |app, store| {
-            Box::pin(async move { app.orbit_apps_lifecycle().call_on_disable(store).await })
+        self.call(None, "on-disable", |e, store| {
+            Box::pin(async move { e.app.orbit_apps_lifecycle().call_on_disable(store).await })
         })
         .await
     }
 
     /// Calls `on-setting-updated`.
     pub async fn on_setting_updated(&self, setting: SettingValue) -> Result<()> {
-        self.call(None, "on-setting-updated", move |app, store| {
-            Box::pin(async move { app.orbit_apps_lifecycle().call_on_setting_updated(store, &setting).await })
+        self.call(None, "on-setting-updated", move |e, store| {
+            Box::pin(async move { e.app.orbit_apps_lifecycle().call_on_setting_updated(store, &setting).await })
         })
         .await
     }
@@ -147,8 +209,8 @@ impl LoadedApp {
     /// Runs a slash command. The inner `Err` is the app's own message for the user.
     pub async fn execute_command(&self, ctx: CommandContext) -> Result<Result<(), String>> {
         let user = Some(Arc::from(ctx.sender_id.as_str()));
-        self.call(user, "execute", move |app, store| {
-            Box::pin(async move { app.orbit_apps_commands().call_execute(store, &ctx).await })
+        self.call(user, "execute", move |e, store| {
+            Box::pin(async move { e.app.orbit_apps_commands().call_execute(store, &ctx).await })
         })
         .await
     }
@@ -156,8 +218,8 @@ impl LoadedApp {
     /// Asks for a command's previews.
     pub async fn preview_command(&self, ctx: CommandContext) -> Result<Result<Previews, String>> {
         let user = Some(Arc::from(ctx.sender_id.as_str()));
-        self.call(user, "preview", move |app, store| {
-            Box::pin(async move { app.orbit_apps_commands().call_preview(store, &ctx).await })
+        self.call(user, "preview", move |e, store| {
+            Box::pin(async move { e.app.orbit_apps_commands().call_preview(store, &ctx).await })
         })
         .await
     }
@@ -165,8 +227,8 @@ impl LoadedApp {
     /// Runs a command with the preview item the user picked.
     pub async fn execute_preview_item(&self, ctx: CommandContext, item: PreviewItem) -> Result<Result<(), String>> {
         let user = Some(Arc::from(ctx.sender_id.as_str()));
-        self.call(user, "execute-preview-item", move |app, store| {
-            Box::pin(async move { app.orbit_apps_commands().call_execute_preview_item(store, &ctx, &item).await })
+        self.call(user, "execute-preview-item", move |e, store| {
+            Box::pin(async move { e.app.orbit_apps_commands().call_execute_preview_item(store, &ctx, &item).await })
         })
         .await
     }
@@ -177,14 +239,28 @@ impl LoadedApp {
         user_id: Option<Arc<str>>,
         what: &str,
         f: impl for<'a> FnOnce(
-            &'a crate::bindings::App,
+            &'a crate::pool::Exports,
+            &'a mut wasmtime::Store<crate::state::AppState>,
+        ) -> crate::pool::CallFuture<'a, R>,
+    ) -> Result<R> {
+        self.call_within(user_id, self.inner.shared.limits.deadline, what, f).await
+    }
+
+    /// [`LoadedApp::call`] with its own deadline.
+    async fn call_within<R>(
+        &self,
+        user_id: Option<Arc<str>>,
+        limit: Duration,
+        what: &str,
+        f: impl for<'a> FnOnce(
+            &'a crate::pool::Exports,
             &'a mut wasmtime::Store<crate::state::AppState>,
         ) -> crate::pool::CallFuture<'a, R>,
     ) -> Result<R> {
         if let Some(reason) = self.inner.health.failed() {
             return Err(AppError::Failed(reason));
         }
-        match self.inner.pool.call(user_id, f).await {
+        match self.inner.pool.call(user_id, limit, f).await {
             Ok(value) => {
                 self.inner.health.record_success();
                 Ok(value)

@@ -1,7 +1,8 @@
 //! Host-side bindings of the `orbit:apps` WIT package (`wit/` at the repository root).
 //!
 //! Imports are async (they call the server) and trappable (the host-call budget traps);
-//! exports are async so a running app never blocks the executor.
+//! exports are async so a running app never blocks the executor. The `app` world's exports
+//! are required; those of `optional-exports` ([`optional`]) are looked up per component.
 
 wasmtime::component::bindgen!({
     path: "../../wit",
@@ -10,10 +11,20 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
+/// Bindings of the exports a component may have beside those of `app` (`hooks`).
+pub mod optional {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "optional-exports",
+        exports: { default: async },
+    });
+}
+
 pub use exports::orbit::apps::commands::{CommandContext, PreviewItem, PreviewKind, Previews};
 pub use exports::orbit::apps::lifecycle::{
     AppProvides, CommandDef, SettingDef, SettingKind, SettingOption, SettingValue,
 };
+pub use optional::exports::orbit::apps::hooks::{Event as HookEvent, HookPoint, Phase as HookPhase};
 pub use orbit::apps::log::Level;
 pub use orbit::apps::message_writer::NewMessage;
 pub use orbit::apps::room_actions::NewRoomKind;

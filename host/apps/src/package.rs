@@ -42,15 +42,15 @@ impl AppPackage {
         if zip.len() > limits.max_entries {
             return Err(bad(format!("more than {} entries", limits.max_entries)));
         }
-        let mut names = std::collections::HashSet::new();
+        // The reader keeps one entry per name: more entries declared than read means two of
+        // one name, and which one counts would depend on the reader.
+        if declared_entries(bytes).is_some_and(|declared| declared > zip.len()) {
+            return Err(bad("two entries have the same name".into()));
+        }
         for i in 0..zip.len() {
             let entry = zip.by_index(i).map_err(|e| bad(format!("entry {i}: {e}")))?;
             if entry.enclosed_name().is_none() || entry.name().contains('\\') {
                 return Err(bad(format!("unsafe path `{}`", entry.name())));
-            }
-            // Two entries of one name: which one counts would depend on the reader.
-            if !names.insert(entry.name().to_string()) {
-                return Err(bad(format!("`{}` appears twice", entry.name())));
             }
         }
         let manifest = Manifest::parse(&read_entry(&mut zip, "app.json", limits)?)?;
@@ -61,6 +61,16 @@ impl AppPackage {
         };
         Ok(AppPackage { manifest, component, icon })
     }
+}
+
+/// The entry count the zip's end-of-central-directory record declares (`None` when it can't
+/// be found, or for ZIP64 archives, which record the count elsewhere).
+fn declared_entries(bytes: &[u8]) -> Option<usize> {
+    const EOCD: &[u8] = b"PK\x05\x06";
+    let tail_start = bytes.len().saturating_sub(22 + u16::MAX as usize);
+    let at = bytes[tail_start..].windows(4).rposition(|w| w == EOCD)? + tail_start;
+    let count = u16::from_le_bytes([*bytes.get(at + 10)?, *bytes.get(at + 11)?]);
+    (count != u16::MAX).then_some(count as usize)
 }
 
 fn bad(reason: String) -> AppError {
@@ -127,7 +137,8 @@ mod tests {
                 zip[i] = b'a';
             }
         }
-        assert!(err(zip).contains("`app.json` appears twice"));
+        let e = err(zip);
+        assert!(e.contains("two entries have the same name"), "{e}");
         let small = PackageLimits { max_file_bytes: 3, ..PackageLimits::default() };
         let zip = zip_of(&[("app.json", MANIFEST.as_bytes())]);
         assert!(AppPackage::from_zip(&zip, &small).unwrap_err().to_string().contains("larger than 3 bytes"));

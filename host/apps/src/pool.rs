@@ -9,6 +9,7 @@ use parking_lot::Mutex;
 use tokio::sync::Semaphore;
 use wasmtime::{Engine, Store, UpdateDeadline};
 
+use crate::bindings::optional::{OptionalExports, OptionalExportsIndices};
 use crate::bindings::{App, AppPre};
 use crate::host_call::CallState;
 use crate::state::{AppShared, AppState};
@@ -20,7 +21,13 @@ const HOST_WAIT_GRACE: Duration = Duration::from_millis(500);
 /// A live instance and its store.
 pub(crate) struct Warm {
     pub store: Store<AppState>,
+    pub exports: Exports,
+}
+
+/// What an instance exports: the `app` world's interfaces, and `hooks` when it has them.
+pub(crate) struct Exports {
     pub app: App,
+    pub hooks: Option<OptionalExports>,
 }
 
 /// The future of one export call on a warm instance.
@@ -30,6 +37,8 @@ pub(crate) type CallFuture<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result
 pub(crate) struct InstancePool {
     engine: Engine,
     pre: AppPre<AppState>,
+    /// Where the `hooks` export is, when the component has it.
+    hooks: Option<OptionalExportsIndices>,
     shared: Arc<AppShared>,
     idle: Mutex<Vec<Warm>>,
     permits: Semaphore,
@@ -38,7 +47,13 @@ pub(crate) struct InstancePool {
 impl InstancePool {
     pub fn new(engine: Engine, pre: AppPre<AppState>, shared: Arc<AppShared>) -> Self {
         let max = shared.limits.max_instances.max(1);
-        InstancePool { engine, pre, shared, idle: Mutex::new(Vec::new()), permits: Semaphore::new(max) }
+        let hooks = OptionalExportsIndices::new(pre.instance_pre()).ok();
+        InstancePool { engine, pre, hooks, shared, idle: Mutex::new(Vec::new()), permits: Semaphore::new(max) }
+    }
+
+    /// Whether the component exports `hooks`.
+    pub fn has_hooks(&self) -> bool {
+        self.hooks.is_some()
     }
 
     /// Instances currently idle and warm.
@@ -51,10 +66,11 @@ impl InstancePool {
     pub async fn call<R>(
         &self,
         user_id: Option<Arc<str>>,
-        f: impl for<'a> FnOnce(&'a App, &'a mut Store<AppState>) -> CallFuture<'a, R>,
+        limit: Duration,
+        f: impl for<'a> FnOnce(&'a Exports, &'a mut Store<AppState>) -> CallFuture<'a, R>,
     ) -> Result<R> {
         let _permit = self.permits.acquire().await.expect("the pool semaphore is never closed");
-        let deadline = Instant::now() + self.shared.limits.deadline;
+        let deadline = Instant::now() + limit;
         let call = CallState { user_id, deadline: Some(deadline), ..CallState::default() };
         let taken = self.idle.lock().pop();
         let mut warm = match taken {
@@ -67,16 +83,15 @@ impl InstancePool {
             }
             None => match self.instantiate(call).await {
                 Ok(warm) => warm,
-                Err((error, state)) => return Err(classify(error, &state)),
+                Err((error, state)) => return Err(classify(error, &state, limit)),
             },
         };
         // Epoch interruption only fires while wasm runs; the outer timeout also bounds time
         // spent waiting on slow host calls. A call cut off there leaves its store unusable,
         // so the instance is dropped like any failed one.
-        let limit = self.shared.limits.deadline + HOST_WAIT_GRACE;
-        let outcome = match tokio::time::timeout(limit, f(&warm.app, &mut warm.store)).await {
+        let outcome = match tokio::time::timeout(limit + HOST_WAIT_GRACE, f(&warm.exports, &mut warm.store)).await {
             Ok(outcome) => outcome,
-            Err(_) => return Err(AppError::Timeout(self.shared.limits.deadline)),
+            Err(_) => return Err(AppError::Timeout(limit)),
         };
         match outcome {
             Ok(value) => {
@@ -84,8 +99,19 @@ impl InstancePool {
                 self.idle.lock().push(warm);
                 Ok(value)
             }
-            Err(error) => Err(classify(error, warm.store.data())),
+            Err(error) => Err(classify(error, warm.store.data(), limit)),
         }
+    }
+
+    /// Instantiates the component in `store` and finds its exports.
+    async fn instantiate_exports(&self, store: &mut Store<AppState>) -> wasmtime::Result<Exports> {
+        let instance = self.pre.instance_pre().instantiate_async(&mut *store).await?;
+        let app = App::new(&mut *store, &instance)?;
+        let hooks = match &self.hooks {
+            Some(indices) => Some(indices.load(&mut *store, &instance)?),
+            None => None,
+        };
+        Ok(Exports { app, hooks })
     }
 
     /// A new instance, with its deadline armed before instantiation.
@@ -105,18 +131,18 @@ impl InstancePool {
             }
         });
         store.set_epoch_deadline(1);
-        match self.pre.instantiate_async(&mut store).await {
-            Ok(app) => Ok(Warm { store, app }),
+        match self.instantiate_exports(&mut store).await {
+            Ok(exports) => Ok(Warm { store, exports }),
             Err(error) => Err((error, store.into_data())),
         }
     }
 }
 
-/// Names what stopped a call, from the store's bookkeeping.
-fn classify(error: wasmtime::Error, state: &AppState) -> AppError {
+/// Names what stopped a call (whose deadline was `limit`), from the store's bookkeeping.
+fn classify(error: wasmtime::Error, state: &AppState, limit: Duration) -> AppError {
     let limits = &state.shared.limits;
     if state.call.timed_out {
-        AppError::Timeout(limits.deadline)
+        AppError::Timeout(limit)
     } else if state.call.flooded {
         AppError::HostCallFlood(limits.max_host_calls)
     } else if state.limiter.memory_refused {

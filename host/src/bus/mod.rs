@@ -18,6 +18,8 @@ use crate::models::{CustomStatus, Emoji, Message, Permission, Role, Room, Subscr
 pub enum Event {
     /// A user was created or changed (profile, roles, active flag, status).
     UserUpdated { user: Arc<User>, fields: Vec<&'static str> },
+    /// A user was created (published beside the [`Event::UserUpdated`] of the new user).
+    UserCreated { user: Arc<User> },
     /// A user's presence changed.
     UserStatus { user: Arc<User> },
     /// A user was deleted.

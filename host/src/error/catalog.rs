@@ -88,6 +88,7 @@ catalog! {
     AppNameParamNotValid = 400, "error-appName-param-not-valid", "The required \"appName\" body param is missing or invalid.";
     AppNotFound = 404, "error-app-not-found", "App not found";
     AppPackageInvalid = 400, "error-app-package-invalid", "The App package is invalid";
+    AppPrevented = 400, "error-app-prevented", "A Rocket.Chat App prevented the message sending.";
     AppSettingNotFound = 404, "error-app-setting-not-found", "App setting not found";
     AppUrlNotSupported = 400, "error-app-url-not-supported", "Installing from a URL is not supported";
     AppUser = 400, "error-app-user", "No free username for the bot user";

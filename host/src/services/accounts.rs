@@ -340,6 +340,7 @@ impl Accounts<'_> {
             self.0.rooms().join_defaults(&user)?;
         }
         self.0.bus.publish(Event::UserUpdated { user: user.clone().into(), fields: vec![] });
+        self.0.bus.publish(Event::UserCreated { user: user.clone().into() });
         Ok(user)
     }
 

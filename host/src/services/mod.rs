@@ -9,6 +9,7 @@
 //! lower layers only, so there is no loop between them. A unit test holds the sources to it.
 
 pub mod accounts;
+pub mod app_hooks;
 pub mod apps;
 pub mod authz;
 pub mod avatars;
@@ -46,6 +47,7 @@ pub mod users;
 /// service call another, add the callee here; if that needs a lower layer than the callee's, the
 /// call goes the wrong way: move the shared part down (as [`system_messages`] and [`files`] are).
 pub const DEPENDENCIES: &[(u8, &str, &[&str])] = &[
+    (0, "app_hooks", &[]),
     (0, "authz", &[]),
     (0, "field_limits", &[]),
     (0, "files", &[]),
@@ -66,7 +68,7 @@ pub const DEPENDENCIES: &[(u8, &str, &[&str])] = &[
     (1, "two_factor", &["authz", "mail"]),
     (2, "accounts", &["login_guard", "push_tokens", "rooms", "two_factor"]),
     (2, "custom_emoji", &["authz", "avatars"]),
-    (2, "messages", &["authz", "files", "rooms", "system_messages"]),
+    (2, "messages", &["app_hooks", "authz", "files", "rooms", "system_messages"]),
     (2, "presence", &["authz", "rooms"]),
     (2, "subscriptions", &["rooms"]),
     (2, "teams", &["authz", "rooms", "system_messages"]),

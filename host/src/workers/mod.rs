@@ -4,6 +4,7 @@
 //! - [`realtime`]: the realtime stream fan-out, every bus event in order into the DDP streams.
 //! - [`presence`]: the writer of connection statuses counted by the realtime hub.
 //! - [`app_limits`]: applies changed `Apps_Orbit_*` settings to the app runtime.
+//! - [`app_hooks`]: the post phase of the apps' event hooks.
 //! - [`mail`]: hands queued mail to the SMTP server.
 //! - [`renames`]: carries username and display-name changes into the messages in batches.
 //!
@@ -16,6 +17,7 @@
 //! keep the order of events handles one event at a time. Then call it from [`spawn_all`] and list
 //! it above.
 
+pub mod app_hooks;
 pub mod app_limits;
 pub mod mail;
 pub mod presence;
@@ -32,6 +34,7 @@ pub fn spawn_all(svc: &Arc<Services>, hub: &HubRef) {
     realtime::spawn(hub.clone());
     presence::spawn(hub.clone());
     app_limits::spawn(svc.clone());
+    app_hooks::spawn(svc.clone());
     renames::spawn(svc.clone());
     mail::spawn(svc.clone());
 }

@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 
 use crate::App;
-use crate::bindings::exports::orbit::apps::{commands, lifecycle};
+use crate::bindings::exports::orbit::apps::{commands, hooks, lifecycle};
 
 /// Implements the generated export traits for any [`App`]; used by [`crate::export_app!`].
 pub struct Adapter<A>(PhantomData<A>);
@@ -37,5 +37,27 @@ impl<A: App> commands::Guest for Adapter<A> {
 
     fn execute_preview_item(context: commands::CommandContext, item: commands::PreviewItem) -> Result<(), String> {
         A::execute_preview_item(&context, &item)
+    }
+}
+
+impl<A: App> hooks::Guest for Adapter<A> {
+    fn declare() -> Vec<hooks::HookPoint> {
+        A::hooks().into_iter().map(|h| hooks::HookPoint { event: h.event, phase: h.phase }).collect()
+    }
+
+    fn prevent(event: hooks::Event, subject: String) -> Option<String> {
+        A::prevent(event, &subject)
+    }
+
+    fn extend(event: hooks::Event, subject: String) -> Option<String> {
+        A::extend(event, &subject)
+    }
+
+    fn modify(event: hooks::Event, subject: String) -> Option<String> {
+        A::modify(event, &subject)
+    }
+
+    fn post(event: hooks::Event, subject: String) {
+        A::post(event, &subject)
     }
 }

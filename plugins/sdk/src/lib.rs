@@ -27,6 +27,7 @@
 mod adapter;
 pub mod chat;
 mod context;
+pub mod hooks;
 mod error;
 pub mod log;
 mod provides;
@@ -34,11 +35,12 @@ pub mod rooms;
 pub mod settings;
 pub mod users;
 
-/// Raw wit-bindgen bindings of the `orbit:apps/app` world, for anything the wrappers omit.
+/// Raw wit-bindgen bindings of the `orbit:apps/app-with-hooks` world (the `app` world plus the
+/// `hooks` export), for anything the wrappers omit.
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
-        world: "app",
+        world: "app-with-hooks",
         pub_export_macro: true,
         default_bindings_module: "orbit_app_sdk::bindings",
     });
@@ -85,6 +87,30 @@ pub trait App: 'static {
     fn execute_preview_item(ctx: &CommandContext, _item: &PreviewItem) -> Result<(), String> {
         Err(format!("/{} has no previews", ctx.command))
     }
+
+    /// The event hooks the app wants ([`hooks`]); the host calls only these.
+    fn hooks() -> Vec<hooks::Hook> {
+        Vec::new()
+    }
+
+    /// Prevent phase: `Some(reason)` stops the change; the reason is shown to its author.
+    /// `subject` is the change as JSON (a message for message events).
+    fn prevent(_event: hooks::Event, _subject: &str) -> Option<String> {
+        None
+    }
+
+    /// Extend phase: JSON `{"attachments": [...], "customFields": {...}}` to add.
+    fn extend(_event: hooks::Event, _subject: &str) -> Option<String> {
+        None
+    }
+
+    /// Modify phase: JSON `{"msg": "...", "customFields": {...}}` replacing those parts.
+    fn modify(_event: hooks::Event, _subject: &str) -> Option<String> {
+        None
+    }
+
+    /// Post phase: the change happened (called off the request path).
+    fn post(_event: hooks::Event, _subject: &str) {}
 }
 
 /// Exports an [`App`] implementation as the component's `orbit:apps/app` world.

@@ -90,6 +90,8 @@ pub struct AppsState {
     records: RwLock<HashMap<String, AppRecord>>,
     /// Commands of enabled apps, by name: the first installed app providing a name owns it.
     registry: RwLock<Arc<BTreeMap<String, AppCommand>>>,
+    /// Hooks of enabled apps ([`crate::services::app_hooks`]).
+    hooks: RwLock<Arc<crate::services::app_hooks::HookRegistry>>,
     /// Serializes installs, updates, status changes and uninstalls.
     changes: Mutex<()>,
     /// Lifecycle entries per app.
@@ -100,6 +102,11 @@ impl AppsState {
     /// The commands of enabled apps.
     pub fn registry(&self) -> Arc<BTreeMap<String, AppCommand>> {
         self.registry.read().clone()
+    }
+
+    /// The hooks of enabled apps.
+    pub fn hook_registry(&self) -> Arc<crate::services::app_hooks::HookRegistry> {
+        self.hooks.read().clone()
     }
 
     /// The runtime, once [`start`] ran.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use orbit_apps::{AppRuntime, Capabilities, EngineConfig, Limits, LogLevel};
 
 use super::host::ServerHost;
-use super::{Apps, install_error, status, watcher};
+use super::{Apps, AppsState, install_error, status, watcher};
 use crate::error::{Error, Kind, Result};
 use crate::services::Services;
 use crate::store::AppRecord;
@@ -70,26 +70,13 @@ impl Apps<'_> {
         self.0.apps.runtime().ok_or_else(|| Error::from(Kind::AppsNotRunning))
     }
 
-    /// Waits for a runtime future from a blocking-pool thread (where every service runs). The
-    /// future is driven on this thread, so the host calls it makes run their service functions
-    /// right here ([`in_app_call`]) instead of hopping to another blocking thread. A nested
-    /// call (a service reached from a host call that calls an app again) runs on a thread of its
-    /// own, since one thread cannot drive two runtime waits at once.
+    /// Waits for a runtime future from a blocking-pool thread ([`AppsState::block_on`]).
     pub fn block_on<F>(&self, future: F) -> Result<F::Output>
     where
         F: Future + Send,
         F::Output: Send,
     {
-        let handle = self.0.apps.handle.get().ok_or(Kind::AppsNotRunning)?;
-        if in_app_call() {
-            return std::thread::scope(|scope| {
-                scope
-                    .spawn(|| drive(handle, future))
-                    .join()
-                    .map_err(|_| Error::Internal(anyhow::anyhow!("app call panicked")))
-            });
-        }
-        Ok(drive(handle, future))
+        self.0.apps.block_on(future)
     }
 
     /// Rebuilds the runtime when the `Apps_Orbit_*` limits changed: every installed app is
@@ -128,6 +115,30 @@ impl Apps<'_> {
             self.server_log(id, LogLevel::Info, &format!("sandbox limits changed: {limits:?}"));
         }
         Ok(true)
+    }
+}
+
+impl AppsState {
+    /// Waits for a runtime future from a blocking-pool thread (where every service runs). The
+    /// future is driven on this thread, so the host calls it makes run their service functions
+    /// right here ([`in_app_call`]) instead of hopping to another blocking thread. A nested
+    /// call (a service reached from a host call that calls an app again) runs on a thread of its
+    /// own, since one thread cannot drive two runtime waits at once.
+    pub fn block_on<F>(&self, future: F) -> Result<F::Output>
+    where
+        F: Future + Send,
+        F::Output: Send,
+    {
+        let handle = self.handle.get().ok_or(Kind::AppsNotRunning)?;
+        if in_app_call() {
+            return std::thread::scope(|scope| {
+                scope
+                    .spawn(|| drive(handle, future))
+                    .join()
+                    .map_err(|_| Error::Internal(anyhow::anyhow!("app call panicked")))
+            });
+        }
+        Ok(drive(handle, future))
     }
 }
 

@@ -1,4 +1,5 @@
-//! The slash commands of enabled apps: the first installed app providing a name owns it.
+//! The slash commands of enabled apps (the first installed app providing a name owns it), and
+//! the hooks they declared.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -6,6 +7,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::{Apps, status};
+use crate::services::app_hooks::{HookRegistry, HookedApp};
 use crate::store::AppRecord;
 
 /// A slash command provided by an enabled app.
@@ -30,8 +32,14 @@ impl Apps<'_> {
             self.0.apps.records.read().values().filter(|r| status::is_enabled(&r.status)).cloned().collect();
         records.sort_by(|a, b| (a.installed_at, &a.id).cmp(&(b.installed_at, &b.id)));
         let mut registry = BTreeMap::new();
+        let mut hooks = HookRegistry::default();
         for record in records {
-            let Some(provides) = runtime.app(&record.id).and_then(|a| a.provides()) else { continue };
+            let Some(app) = runtime.app(&record.id) else { continue };
+            let points: Vec<_> = app.hooks().into_iter().map(|p| (p.event, p.phase)).collect();
+            let hooked = HookedApp { app_id: record.id.clone(), bot_user_id: record.bot_user_id.clone() };
+            let grants = app.manifest().grants();
+            hooks.add(hooked, &points, |p| grants.allows(p));
+            let Some(provides) = app.provides() else { continue };
             for c in provides.commands {
                 registry.entry(c.command.clone()).or_insert_with(|| AppCommand {
                     app_id: record.id.clone(),
@@ -43,6 +51,7 @@ impl Apps<'_> {
                 });
             }
         }
+        *self.0.apps.hooks.write() = Arc::new(hooks);
         let previous = std::mem::replace(&mut *self.0.apps.registry.write(), Arc::new(registry.clone()));
         for (name, command) in &registry {
             match previous.get(name) {

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use orbit_apps::bindings::HookEvent;
+
 use super::{Messages, message_not_found};
 use crate::bus::{ChangeAction, Event};
 use crate::error::{Kind, Result};
@@ -69,23 +71,33 @@ impl Messages<'_> {
             return Err(Kind::InvalidParams.with_message("Custom fields not enabled"));
         }
         let author = s.store.user_by_id(&original.u.id)?;
-        let mentions = self.mentions(author.as_ref().unwrap_or(user), &room, text)?;
-        let channels = self.channel_links(author.as_ref().unwrap_or(user), text)?;
+        // The edit as it would be saved, for the apps' pre-hooks to prevent, extend or modify.
+        let mut proposed = original.clone();
+        proposed.msg = text.to_string();
+        proposed.mentions = self.mentions(author.as_ref().unwrap_or(user), &room, text)?;
+        proposed.channels = self.channel_links(author.as_ref().unwrap_or(user), text)?;
+        if let Some(cf) = &custom_fields {
+            proposed.extra.insert("customFields".into(), cf.clone());
+        }
+        self.run_pre_hooks(HookEvent::MessageUpdated, user, &room, &mut proposed)?;
         let now = Date::now();
-        let text = text.to_string();
         let updated = s
             .store
             .modify_message(id, &mut |m| {
                 // A file message keeps its text; the edit changes the file's description.
                 match m.attachments.as_mut().and_then(|a| a.first_mut()).and_then(Value::as_object_mut) {
                     Some(first) if first.contains_key("description") => {
-                        first.insert("description".into(), json!(text));
+                        first.insert("description".into(), json!(proposed.msg));
                     }
-                    _ => m.msg = text.clone(),
+                    _ => {
+                        m.msg = proposed.msg.clone();
+                        m.attachments = proposed.attachments.clone();
+                    }
                 }
-                m.mentions = mentions.clone();
-                m.channels = channels.clone();
-                if let Some(cf) = &custom_fields {
+                m.mentions = proposed.mentions.clone();
+                m.channels = proposed.channels.clone();
+                m.urls = proposed.urls.clone();
+                if let Some(cf) = proposed.extra.get("customFields") {
                     m.extra.insert("customFields".into(), cf.clone());
                 }
                 m.edited_at = Some(now);

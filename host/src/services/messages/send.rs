@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
+use orbit_apps::bindings::HookEvent;
+
 use super::{Messages, parse};
 use crate::bus::{ChangeAction, Event};
 use crate::error::{Error, Kind, Result};
@@ -278,8 +280,46 @@ impl Messages<'_> {
         if let Some(a) = &draft.attachments {
             validate_attachments(a)?;
         }
-        let message = self.build(user, &room, draft, ts)?;
+        let mut message = self.build(user, &room, draft, ts)?;
+        self.run_pre_hooks(HookEvent::MessageSent, user, &room, &mut message)?;
         self.store_new(user, &room, message, parent.as_ref())
+    }
+
+    /// Runs the apps' pre-hooks of `event` on a message about to be saved, then checks what
+    /// they changed as a client's input would be: the text's size (its mentions, channel
+    /// links and URLs found again), the attachments and the size of the parts.
+    pub(super) fn run_pre_hooks(
+        &self,
+        event: HookEvent,
+        user: &User,
+        room: &Room,
+        message: &mut Message,
+    ) -> Result<()> {
+        let s = self.0;
+        let parts_before = message.attachments.as_ref().map(Vec::len).unwrap_or(0);
+        let text_changed = s.app_hooks().before_message(event, user, message)?;
+        if text_changed {
+            let max = s.settings.int("Message_MaxAllowedSize", 5000);
+            if max > 0 && message.msg.chars().count() as i64 > max {
+                return Err(Kind::MessageSizeExceeded.into());
+            }
+            message.mentions = self.mentions(user, room, &message.msg)?;
+            message.channels = self.channel_links(user, &message.msg)?;
+            let urls = urls_in(&message.msg);
+            message.urls = (!urls.is_empty()).then_some(urls);
+        }
+        if let Some(attachments) = &message.attachments
+            && attachments.len() != parts_before
+        {
+            validate_attachments(attachments)?;
+        }
+        let parts = serde_json::to_vec(&message.attachments)?.len()
+            + message.extra.get("customFields").and_then(|c| serde_json::to_vec(c).ok()).map_or(0, |b| b.len());
+        if parts > MAX_PARTS_BYTES {
+            return Err(Kind::InvalidParams
+                .with_message(format!("The message's attachments, blocks and fields exceed {MAX_PARTS_BYTES} bytes")));
+        }
+        Ok(())
     }
 
     /// `chat.postMessage` and incoming webhooks: sends `draft` to `target`, which is `#channel`
