@@ -212,3 +212,42 @@ fn an_update_does_not_wait_for_running_calls() {
     });
     assert_eq!(listed(&admin, LOOP_ID).unwrap()["version"], "0.2.0");
 }
+
+#[test]
+fn calls_queued_behind_a_tripped_app_do_not_run() {
+    let s = Server::start_with(
+        Options::default()
+            .env("OVERWRITE_SETTING_Apps_Orbit_Call_Timeout_Ms", "300")
+            .env("OVERWRITE_SETTING_Apps_Orbit_Failure_Threshold", "1")
+            .env("OVERWRITE_SETTING_Apps_Orbit_Max_Instances", "1"),
+    );
+    let admin = s.admin();
+    fixture(&admin, "loop");
+    // Six calls at once: one runs (and times out, which trips the app); the others wait for
+    // the one instance and are cancelled when their turn comes.
+    std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..6).map(|_| scope.spawn(|| run(&admin, "loop", ""))).collect();
+        for call in calls {
+            assert_error(&call.join().unwrap(), 400, "error-app-failed");
+        }
+    });
+    let logs = assert_ok(&admin.get(&format!("/api/apps/{LOOP_ID}/logs")))["logs"].clone();
+    let ran = logs.as_array().unwrap().iter().filter(|l| l["message"] == "execute: app timed out after 300 ms").count();
+    assert_eq!(ran, 1, "{logs}");
+    assert_eq!(listed(&admin, LOOP_ID).unwrap()["status"], "error-disabled");
+}
+
+#[test]
+fn idle_instances_are_dropped() {
+    let s = Server::start_with(Options::default().env("OVERWRITE_SETTING_Apps_Orbit_Idle_Instance_Secs", "1"));
+    let admin = s.admin();
+    fixture(&admin, "trap");
+    assert_ok(&run(&admin, "fine", ""));
+    let idle = |admin: &Api<'_>| {
+        let app = assert_ok(&admin.get(&format!("/api/apps/{TRAP_ID}")))["app"].clone();
+        app["health"]["idleInstances"].as_u64().unwrap()
+    };
+    poll(Duration::from_secs(30), || (idle(&admin) == 0).then_some(()));
+    // A new call gets a fresh instance.
+    assert_ok(&run(&admin, "fine", ""));
+}

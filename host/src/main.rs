@@ -2,6 +2,11 @@
 
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of glibc's malloc: after a burst of large answers glibc kept the freed
+/// memory in its per-thread arenas (RSS stayed near its peak), mimalloc returns it to the system.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()

@@ -59,7 +59,7 @@ struct Inner {
     compile: CompileInfo,
     shared: Arc<AppShared>,
     pool: InstancePool,
-    health: Health,
+    health: Arc<Health>,
     provides: RwLock<Option<AppProvides>>,
     /// The hooks the app declared (none for a component without the `hooks` export).
     hooks: RwLock<Vec<HookPoint>>,
@@ -75,8 +75,13 @@ impl std::fmt::Debug for LoadedApp {
 }
 
 impl LoadedApp {
-    pub(crate) fn new(manifest: Manifest, compile: CompileInfo, shared: Arc<AppShared>, pool: InstancePool) -> Self {
-        let health = Health::new(shared.limits.failure_threshold);
+    pub(crate) fn new(
+        manifest: Manifest,
+        compile: CompileInfo,
+        shared: Arc<AppShared>,
+        pool: InstancePool,
+        health: Arc<Health>,
+    ) -> Self {
         let inner =
             Inner { manifest, compile, shared, pool, health, provides: RwLock::new(None), hooks: RwLock::default() };
         LoadedApp { inner: Arc::new(inner) }
@@ -100,6 +105,11 @@ impl LoadedApp {
     /// What the last successful `initialize` declared.
     pub fn provides(&self) -> Option<AppProvides> {
         self.inner.provides.read().clone()
+    }
+
+    /// Drops instances idle for longer than the limit ([`crate::Limits::idle_instance`]).
+    pub fn reclaim_idle(&self) -> usize {
+        self.inner.pool.reclaim_idle()
     }
 
     /// Failure state and instance count.

@@ -19,6 +19,9 @@ pub struct Limits {
     pub max_host_calls: u64,
     /// Log entries kept per app (default 1000).
     pub log_capacity: usize,
+    /// How long a warm instance may wait unused before it is dropped and its memory returned
+    /// (default 60 s).
+    pub idle_instance: Duration,
 }
 
 impl Default for Limits {
@@ -30,6 +33,7 @@ impl Default for Limits {
             failure_threshold: 5,
             max_host_calls: 10_000,
             log_capacity: 1000,
+            idle_instance: Duration::from_secs(60),
         }
     }
 }

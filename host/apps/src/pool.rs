@@ -11,6 +11,7 @@ use wasmtime::{Engine, Store, UpdateDeadline};
 
 use crate::bindings::optional::{OptionalExports, OptionalExportsIndices};
 use crate::bindings::{App, AppPre};
+use crate::health::Health;
 use crate::host_call::CallState;
 use crate::state::{AppShared, AppState};
 use crate::{AppError, Result};
@@ -22,6 +23,8 @@ const HOST_WAIT_GRACE: Duration = Duration::from_millis(500);
 pub(crate) struct Warm {
     pub store: Store<AppState>,
     pub exports: Exports,
+    /// When it last finished a call.
+    pub idle_since: Instant,
 }
 
 /// What an instance exports: the `app` world's interfaces, and `hooks` when it has them.
@@ -40,15 +43,27 @@ pub(crate) struct InstancePool {
     /// Where the `hooks` export is, when the component has it.
     hooks: Option<OptionalExportsIndices>,
     shared: Arc<AppShared>,
+    /// The app's failure state: calls still queued when it trips are cancelled.
+    health: Arc<Health>,
     idle: Mutex<Vec<Warm>>,
     permits: Semaphore,
 }
 
 impl InstancePool {
-    pub fn new(engine: Engine, pre: AppPre<AppState>, shared: Arc<AppShared>) -> Self {
+    pub fn new(engine: Engine, pre: AppPre<AppState>, shared: Arc<AppShared>, health: Arc<Health>) -> Self {
         let max = shared.limits.max_instances.max(1);
         let hooks = OptionalExportsIndices::new(pre.instance_pre()).ok();
-        InstancePool { engine, pre, hooks, shared, idle: Mutex::new(Vec::new()), permits: Semaphore::new(max) }
+        let idle = Mutex::new(Vec::new());
+        InstancePool { engine, pre, hooks, shared, health, idle, permits: Semaphore::new(max) }
+    }
+
+    /// Drops the instances that waited unused longer than the limit; returns how many.
+    pub fn reclaim_idle(&self) -> usize {
+        let max_idle = self.shared.limits.idle_instance;
+        let mut idle = self.idle.lock();
+        let before = idle.len();
+        idle.retain(|warm| warm.idle_since.elapsed() < max_idle);
+        before - idle.len()
     }
 
     /// Whether the component exports `hooks`.
@@ -70,6 +85,10 @@ impl InstancePool {
         f: impl for<'a> FnOnce(&'a Exports, &'a mut Store<AppState>) -> CallFuture<'a, R>,
     ) -> Result<R> {
         let _permit = self.permits.acquire().await.expect("the pool semaphore is never closed");
+        // A call queued behind the one that tripped the app's breaker does not run.
+        if let Some(reason) = self.health.failed() {
+            return Err(AppError::Failed(reason));
+        }
         let deadline = Instant::now() + limit;
         let call = CallState { user_id, deadline: Some(deadline), ..CallState::default() };
         let taken = self.idle.lock().pop();
@@ -96,6 +115,7 @@ impl InstancePool {
         match outcome {
             Ok(value) => {
                 warm.store.data_mut().call = CallState::default();
+                warm.idle_since = Instant::now();
                 self.idle.lock().push(warm);
                 Ok(value)
             }
@@ -132,7 +152,7 @@ impl InstancePool {
         });
         store.set_epoch_deadline(1);
         match self.instantiate_exports(&mut store).await {
-            Ok(exports) => Ok(Warm { store, exports }),
+            Ok(exports) => Ok(Warm { store, exports, idle_since: Instant::now() }),
             Err(error) => Err((error, store.into_data())),
         }
     }

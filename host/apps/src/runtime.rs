@@ -10,6 +10,7 @@ use crate::app::{CompileInfo, LoadedApp};
 use crate::bindings::{AppPre, AppProvides, CommandContext, PreviewItem, Previews, SettingValue};
 use crate::capabilities::Capabilities;
 use crate::engine::{AppEngine, EngineConfig};
+use crate::health::Health;
 use crate::limits::Limits;
 use crate::logs::{LogEntry, LogLevel, LogRing, LogSource};
 use crate::manifest::Manifest;
@@ -77,9 +78,10 @@ impl AppRuntime {
             logs: logs.clone(),
             limits: self.limits.clone(),
         });
-        let pool = InstancePool::new(self.engine.engine().clone(), pre, shared.clone());
+        let health = Arc::new(Health::new(self.limits.failure_threshold));
+        let pool = InstancePool::new(self.engine.engine().clone(), pre, shared.clone(), health.clone());
         let compile = CompileInfo { source: compiled.source, elapsed: compiled.elapsed, sha256: compiled.sha256 };
-        let app = LoadedApp::new(manifest, compile, shared, pool);
+        let app = LoadedApp::new(manifest, compile, shared, pool, health);
         app.initialize().await?;
         logs.push(
             LogLevel::Info,
@@ -98,6 +100,11 @@ impl AppRuntime {
     /// The current version of an app.
     pub fn app(&self, app_id: &str) -> Option<LoadedApp> {
         self.apps.read().get(app_id).cloned()
+    }
+
+    /// Drops every app's instances idle for longer than the limit; returns how many went.
+    pub fn reclaim_idle(&self) -> usize {
+        self.apps.read().values().map(LoadedApp::reclaim_idle).sum()
     }
 
     /// Ids of the loaded apps.

@@ -1,5 +1,6 @@
 //! The app-limit watcher: applies changes of the `Apps_Orbit_*` settings to the running app
-//! runtime ([`crate::services::apps::Apps::apply_limits`]).
+//! runtime ([`crate::services::apps::Apps::apply_limits`]), and sweeps away app instances
+//! idle for longer than `Apps_Orbit_Idle_Instance_Secs`.
 
 use std::sync::Arc;
 
@@ -8,8 +9,19 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::bus::Event;
 use crate::services::Services;
 
-/// Subscribes to the bus now and starts the watcher.
+/// Subscribes to the bus now and starts the watcher and the idle sweeper.
 pub fn spawn(svc: Arc<Services>) {
+    let sweeper = svc.clone();
+    tokio::spawn(async move {
+        loop {
+            let idle = sweeper.settings.int("Apps_Orbit_Idle_Instance_Secs", 60).clamp(1, 86_400) as u64;
+            tokio::time::sleep(std::time::Duration::from_millis((idle * 250).clamp(250, 15_000))).await;
+            let dropped = sweeper.apps().reclaim_idle();
+            if dropped > 0 {
+                tracing::debug!(dropped, "idle app instances dropped");
+            }
+        }
+    });
     let mut events = svc.bus.subscribe();
     tokio::spawn(async move {
         loop {

@@ -24,6 +24,7 @@ pub fn limits_from_settings(svc: &Services) -> Limits {
         failure_threshold: s.int("Apps_Orbit_Failure_Threshold", 5).clamp(1, 1_000_000) as u32,
         max_host_calls: s.int("Apps_Orbit_Host_Calls_Per_Invocation", 10_000).clamp(1, 100_000_000) as u64,
         log_capacity: 1000,
+        idle_instance: Duration::from_secs(s.int("Apps_Orbit_Idle_Instance_Secs", 60).clamp(1, 86_400) as u64),
     }
 }
 
@@ -62,12 +63,19 @@ fn same_limits(a: &Limits, b: &Limits) -> bool {
         && a.max_instances == b.max_instances
         && a.failure_threshold == b.failure_threshold
         && a.max_host_calls == b.max_host_calls
+        && a.idle_instance == b.idle_instance
 }
 
 impl Apps<'_> {
     /// The runtime, or an error when the apps platform is not running.
     pub fn runtime(&self) -> Result<Arc<AppRuntime>> {
         self.0.apps.runtime().ok_or_else(|| Error::from(Kind::AppsNotRunning))
+    }
+
+    /// Drops warm instances that waited unused longer than `Apps_Orbit_Idle_Instance_Secs`,
+    /// returning their memory; returns how many went.
+    pub fn reclaim_idle(&self) -> usize {
+        self.0.apps.runtime().map_or(0, |r| r.reclaim_idle())
     }
 
     /// Waits for a runtime future from a blocking-pool thread ([`AppsState::block_on`]).
