@@ -62,3 +62,34 @@ fn custom_fields_are_bounded() {
     let fits = json!({"notes": "n".repeat(16_000)});
     assert_ok(&admin.post("/api/v1/channels.setCustomFields", json!({"roomId": "GENERAL", "customFields": fits})));
 }
+
+#[test]
+fn a_history_page_holds_a_bounded_number_of_bytes() {
+    let s = Server::start();
+    let admin = s.admin();
+    let rid = assert_ok(&admin.post("/api/v1/channels.create", json!({"name": "big"})))["channel"]["_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // 180 messages with 60 KB of attachments each: about 10.5 MB, more than one page holds.
+    let attachments: Vec<_> = (0..12).map(|_| json!({"text": "x".repeat(5000)})).collect();
+    for i in 0..180 {
+        let body = json!({"roomId": rid, "text": format!("m{i}"), "attachments": attachments});
+        assert_ok(&admin.post("/api/v1/chat.postMessage", body));
+    }
+    let page = |latest: Option<&str>| {
+        let mut path = format!("/api/v1/channels.history?roomId={rid}&count=0");
+        if let Some(latest) = latest {
+            path.push_str(&format!("&latest={latest}"));
+        }
+        assert_ok(&admin.get(&path))["messages"].as_array().unwrap().clone()
+    };
+    let first = page(None);
+    assert!(first.len() > 100 && first.len() < 180, "{} messages in the first page", first.len());
+    assert_eq!(first[0]["msg"], "m179");
+    // The next page, from the oldest one shown, holds the rest.
+    let oldest = first.last().unwrap()["ts"].as_str().unwrap().to_string();
+    let rest = page(Some(&oldest));
+    assert_eq!(first.len() + rest.len(), 180);
+    assert_eq!(rest.last().unwrap()["msg"], "m0");
+}

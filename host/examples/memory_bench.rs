@@ -143,7 +143,9 @@ fn main() -> anyhow::Result<()> {
             rss_mib(pid)
         );
     }
-    std::thread::sleep(Duration::from_secs(3));
-    println!("after 3 s at rest: server RSS {:.1} MiB", rss_mib(pid));
+    for rest in [3, 15] {
+        std::thread::sleep(Duration::from_secs(if rest == 3 { 3 } else { 12 }));
+        println!("after {rest} s at rest: server RSS {:.1} MiB", rss_mib(pid));
+    }
     Ok(())
 }

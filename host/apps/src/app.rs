@@ -270,13 +270,9 @@ impl LoadedApp {
         if let Some(reason) = self.inner.health.failed() {
             return Err(AppError::Failed(reason));
         }
-        match self.inner.pool.call(user_id, limit, f).await {
-            Ok(value) => {
-                self.inner.health.record_success();
-                Ok(value)
-            }
-            Err(error) => Err(self.failure(what, error)),
-        }
+        let value = self.inner.pool.call(user_id, limit, |error| self.failure(what, error), f).await?;
+        self.inner.health.record_success();
+        Ok(value)
     }
 
     /// Logs a failed call and counts it; returns the error for the caller.

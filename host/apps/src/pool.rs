@@ -78,16 +78,19 @@ impl InstancePool {
 
     /// Runs `f` on a warm (or new) instance under the deadline, memory cap and host-call
     /// budget. A failed call discards its instance; a successful one returns it to the pool.
+    /// `on_error` sees a failure while the call still holds its instance slot, so a failure
+    /// that trips the app's breaker is recorded before the next queued call starts.
     pub async fn call<R>(
         &self,
         user_id: Option<Arc<str>>,
         limit: Duration,
+        on_error: impl FnOnce(AppError) -> AppError,
         f: impl for<'a> FnOnce(&'a Exports, &'a mut Store<AppState>) -> CallFuture<'a, R>,
     ) -> Result<R> {
         let _permit = self.permits.acquire().await.expect("the pool semaphore is never closed");
         // A call queued behind the one that tripped the app's breaker does not run.
         if let Some(reason) = self.health.failed() {
-            return Err(AppError::Failed(reason));
+            return Err(on_error(AppError::Failed(reason)));
         }
         let deadline = Instant::now() + limit;
         let call = CallState { user_id, deadline: Some(deadline), ..CallState::default() };
@@ -102,7 +105,7 @@ impl InstancePool {
             }
             None => match self.instantiate(call).await {
                 Ok(warm) => warm,
-                Err((error, state)) => return Err(classify(error, &state, limit)),
+                Err((error, state)) => return Err(on_error(classify(error, &state, limit))),
             },
         };
         // Epoch interruption only fires while wasm runs; the outer timeout also bounds time
@@ -110,7 +113,7 @@ impl InstancePool {
         // so the instance is dropped like any failed one.
         let outcome = match tokio::time::timeout(limit + HOST_WAIT_GRACE, f(&warm.exports, &mut warm.store)).await {
             Ok(outcome) => outcome,
-            Err(_) => return Err(AppError::Timeout(limit)),
+            Err(_) => return Err(on_error(AppError::Timeout(limit))),
         };
         match outcome {
             Ok(value) => {
@@ -119,7 +122,7 @@ impl InstancePool {
                 self.idle.lock().push(warm);
                 Ok(value)
             }
-            Err(error) => Err(classify(error, warm.store.data(), limit)),
+            Err(error) => Err(on_error(classify(error, warm.store.data(), limit))),
         }
     }
 

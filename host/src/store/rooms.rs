@@ -83,6 +83,9 @@ pub struct HistoryQuery {
     pub offset: usize,
     /// `None`: no limit.
     pub limit: Option<usize>,
+    /// Stop once the messages read hold this many bytes of stored document (the one that
+    /// crosses it included, so a page is never empty while messages remain).
+    pub max_bytes: Option<usize>,
 }
 
 /// What `rooms.cleanHistory` deletes: messages of one room in a time range.

@@ -230,6 +230,7 @@ pub fn test_limits() -> Limits {
         failure_threshold: 3,
         max_host_calls: 1000,
         log_capacity: 100,
+        idle_instance: Duration::from_secs(60),
     }
 }
 

@@ -14,6 +14,10 @@ use crate::store::{HistoryQuery, Paged};
 /// `API_Allow_Infinite_Count` included): a page stays within memory every server can spare.
 pub const MAX_HISTORY_PAGE: usize = 1000;
 
+/// The most stored bytes one history page holds: a page of big messages ends early (never
+/// empty), and the client asks for the next one as it does at the end of any page.
+pub const MAX_HISTORY_BYTES: usize = 8 << 20;
+
 /// A room's counters for one user (`channels.counters` and friends): `null` where the user
 /// may not see a number.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -95,7 +99,7 @@ impl Rooms<'_> {
     }
 
     /// A page of the room's history, the one reader behind `*.history` and `loadHistory`:
-    /// up to `o.count` (at most [`MAX_HISTORY_PAGE`]) visible messages (hidden system types left out, thread replies only
+    /// up to `o.count` (at most [`MAX_HISTORY_PAGE`], and [`MAX_HISTORY_BYTES`]) visible messages (hidden system types left out, thread replies only
     /// with `o.show_thread_messages`) before `o.latest` and after `o.oldest`, newest first,
     /// skipping `o.offset`. With a `last_seen` mark, and when the oldest loaded message is not
     /// at that mark, the page also holds the first message between the mark and the oldest
@@ -112,6 +116,7 @@ impl Rooms<'_> {
             exclude_thread_replies: !o.show_thread_messages,
             offset: o.offset,
             limit: Some(o.count.min(MAX_HISTORY_PAGE)),
+            max_bytes: Some(MAX_HISTORY_BYTES),
             ..Default::default()
         };
         let messages = self.0.store.room_history(&q)?;
@@ -167,6 +172,7 @@ impl Rooms<'_> {
                 oldest_first,
                 offset: o.offset,
                 limit: Some(limit),
+                max_bytes: Some(MAX_HISTORY_BYTES),
                 ..Default::default()
             };
             let total = self.0.store.count_room_history(&q)?;

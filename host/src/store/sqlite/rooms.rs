@@ -140,7 +140,18 @@ pub(super) fn history(c: &Connection, q: &HistoryQuery) -> Result<Vec<Message>> 
     let sql = format!("SELECT doc FROM messages WHERE {clause} ORDER BY ts {order}, id {order} LIMIT ? OFFSET ?");
     args.push(SqlValue::Integer(q.limit.map_or(-1, |l| l as i64)));
     args.push(SqlValue::Integer(q.offset as i64));
-    collect(&mut *c.prepare_cached(&sql)?, params_from_iter(args))
+    let mut stmt = c.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(args))?;
+    let (mut out, mut bytes) = (Vec::new(), 0);
+    while let Some(row) = rows.next()? {
+        let doc = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+        bytes += doc.len();
+        out.push(decode(doc)?);
+        if q.max_bytes.is_some_and(|max| bytes >= max) {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 /// How many messages a history query matches, ignoring its paging.
