@@ -5,6 +5,7 @@ mod common;
 
 mod app_authority;
 mod app_hooks;
+mod app_persistence;
 mod apps;
 mod auth;
 mod avatars;

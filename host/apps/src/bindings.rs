@@ -27,5 +27,6 @@ pub use exports::orbit::apps::lifecycle::{
 pub use optional::exports::orbit::apps::hooks::{Event as HookEvent, HookPoint, Phase as HookPhase};
 pub use orbit::apps::log::Level;
 pub use orbit::apps::message_writer::NewMessage;
+pub use orbit::apps::persistence::{Association, AssociationKind, Entry as StoredEntry};
 pub use orbit::apps::room_actions::NewRoomKind;
 pub use orbit::apps::types::{Actor, HostError, Message, Presence, Room, RoomKind, User};

@@ -76,7 +76,7 @@ permissions! {
     Apis => "apis" reserved,
     EnvRead => "env.read" reserved,
     Networking => "networking" reserved,
-    Persistence => "persistence" reserved,
+    Persistence => "persistence",
     Scheduler => "scheduler" reserved,
     UiInteract => "ui.interact" reserved,
     NotifyAnyUser => "orbit.notify-any-user",

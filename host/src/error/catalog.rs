@@ -90,6 +90,7 @@ catalog! {
     AppPackageInvalid = 400, "error-app-package-invalid", "The App package is invalid";
     AppPrevented = 400, "error-app-prevented", "A Rocket.Chat App prevented the message sending.";
     AppSettingNotFound = 404, "error-app-setting-not-found", "App setting not found";
+    AppStorageQuota = 400, "error-app-storage-quota", "The app's storage quota is used up";
     AppUrlNotSupported = 400, "error-app-url-not-supported", "Installing from a URL is not supported";
     AppUser = 400, "error-app-user", "No free username for the bot user";
     AppsNotRunning = 400, "error-apps-not-running", "The apps platform is not running";

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod app_hooks;
+pub mod app_storage;
 pub mod apps;
 pub mod authz;
 pub mod avatars;
@@ -48,6 +49,7 @@ pub mod users;
 /// call goes the wrong way: move the shared part down (as [`system_messages`] and [`files`] are).
 pub const DEPENDENCIES: &[(u8, &str, &[&str])] = &[
     (0, "app_hooks", &[]),
+    (0, "app_storage", &[]),
     (0, "authz", &[]),
     (0, "field_limits", &[]),
     (0, "files", &[]),
@@ -72,7 +74,7 @@ pub const DEPENDENCIES: &[(u8, &str, &[&str])] = &[
     (2, "presence", &["authz", "rooms"]),
     (2, "subscriptions", &["rooms"]),
     (2, "teams", &["authz", "rooms", "system_messages"]),
-    (3, "apps", &["accounts", "authz", "messages", "notices", "presence", "rooms"]),
+    (3, "apps", &["accounts", "app_storage", "authz", "messages", "notices", "presence", "rooms"]),
     (3, "defaults", &["accounts", "settings"]),
     (3, "discussions", &["messages", "rooms"]),
     (3, "preferences", &["accounts", "authz"]),

@@ -56,6 +56,51 @@ pub trait AppStore {
     /// Replaces an app's record (status, settings, failure…), keeping its package. Returns
     /// false when the app is not installed.
     fn update_app_record(&self, record: &AppRecord) -> Result<bool>;
-    /// Removes an app and its package.
+    /// Removes an app, its package and its stored data.
     fn delete_app(&self, id: &str) -> Result<()>;
+
+    /// A record of an app's key-value store, unless it expired before `now` (ms).
+    fn app_datum(&self, app_id: &str, key: &str, now: i64) -> Result<Option<AppDatum>>;
+    /// Writes a record (its `version` is ignored) in one transaction: only when the stored
+    /// version is `expected` (`Some(0)`: no record), and only when the app's records then hold
+    /// at most `quota_bytes` (else [`Kind::AppStorageQuota`](crate::error::Kind)). Expired
+    /// records count as absent. Returns the new version, or `None` when the condition failed.
+    fn put_app_datum(
+        &self,
+        app_id: &str,
+        datum: &AppDatum,
+        expected: Option<u64>,
+        quota_bytes: usize,
+        now: i64,
+    ) -> Result<Option<u64>>;
+    /// Removes a record; whether there was one (not expired).
+    fn delete_app_datum(&self, app_id: &str, key: &str, now: i64) -> Result<bool>;
+    /// Records having every one of `associations`, oldest first, at most `limit`.
+    fn find_app_data(
+        &self,
+        app_id: &str,
+        associations: &[Association],
+        limit: usize,
+        now: i64,
+    ) -> Result<Vec<AppDatum>>;
+    /// Removes the records having every one of `associations`; how many.
+    fn delete_app_data_by_association(&self, app_id: &str, associations: &[Association]) -> Result<usize>;
+    /// Removes every app's records that expired before `now`; how many.
+    fn delete_expired_app_data(&self, now: i64) -> Result<usize>;
+}
+
+/// What a stored app record is about: `(kind, id)`, the kind one of `room`, `user`, `message`,
+/// `misc`.
+pub type Association = (String, String);
+
+/// A record of an app's key-value store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppDatum {
+    pub key: String,
+    pub value: String,
+    pub associations: Vec<Association>,
+    /// 1 for a new record, one more with each write.
+    pub version: u64,
+    /// Expiry, ms since the epoch.
+    pub expires_at: Option<i64>,
 }

@@ -1,6 +1,6 @@
 //! The app-limit watcher: applies changes of the `Apps_Orbit_*` settings to the running app
 //! runtime ([`crate::services::apps::Apps::apply_limits`]), and sweeps away app instances
-//! idle for longer than `Apps_Orbit_Idle_Instance_Secs`.
+//! idle for longer than `Apps_Orbit_Idle_Instance_Secs` and apps' expired stored records.
 
 use std::sync::Arc;
 
@@ -19,6 +19,9 @@ pub fn spawn(svc: Arc<Services>) {
             let dropped = sweeper.apps().reclaim_idle();
             if dropped > 0 {
                 tracing::debug!(dropped, "idle app instances dropped");
+            }
+            if let Err(error) = sweeper.blocking(|s| s.app_storage().sweep_expired()).await {
+                tracing::warn!("removing expired app records failed: {}", error.reason());
             }
         }
     });

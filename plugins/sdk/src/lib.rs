@@ -30,6 +30,7 @@ mod context;
 pub mod hooks;
 mod error;
 pub mod log;
+pub mod persistence;
 mod provides;
 pub mod rooms;
 pub mod settings;

@@ -13,6 +13,7 @@ mod log;
 mod message_writer;
 mod messages;
 mod notifier;
+mod persistence;
 mod room_actions;
 mod rooms;
 mod server_settings;
@@ -27,6 +28,7 @@ pub use app_settings::AppSettingsHost;
 pub use message_writer::MessageWriterHost;
 pub use messages::MessagesHost;
 pub use notifier::NotifierHost;
+pub use persistence::PersistenceHost;
 pub use room_actions::RoomActionsHost;
 pub use rooms::RoomsHost;
 pub use server_settings::ServerSettingsHost;
@@ -56,6 +58,7 @@ pub const CAPABILITIES: &[Capability] = &[
     notifier::CAPABILITY,
     room_actions::CAPABILITY,
     user_actions::CAPABILITY,
+    persistence::CAPABILITY,
 ];
 
 /// The permission that lets an app provide slash commands (the `commands` export).
@@ -125,6 +128,9 @@ fn links<S: Serves>() -> [(&'static str, Link<S>); CAPABILITIES.len()] {
         (user_actions::CAPABILITY.interface, |l| {
             wit::user_actions::add_to_linker::<S, ServedBy<dyn UserActionsHost>>(l, |s| s.serve(|c| &*c.user_actions))
         }),
+        (persistence::CAPABILITY.interface, |l| {
+            wit::persistence::add_to_linker::<S, ServedBy<dyn PersistenceHost>>(l, |s| s.serve(|c| &*c.persistence))
+        }),
     ]
 }
 
@@ -146,6 +152,7 @@ pub struct Capabilities {
     pub notifier: Arc<dyn NotifierHost>,
     pub room_actions: Arc<dyn RoomActionsHost>,
     pub user_actions: Arc<dyn UserActionsHost>,
+    pub persistence: Arc<dyn PersistenceHost>,
 }
 
 impl Capabilities {
@@ -160,7 +167,8 @@ impl Capabilities {
             + MessageWriterHost
             + NotifierHost
             + RoomActionsHost
-            + UserActionsHost,
+            + UserActionsHost
+            + PersistenceHost,
     {
         Capabilities {
             app_settings: host.clone(),
@@ -171,7 +179,8 @@ impl Capabilities {
             message_writer: host.clone(),
             notifier: host.clone(),
             room_actions: host.clone(),
-            user_actions: host,
+            user_actions: host.clone(),
+            persistence: host,
         }
     }
 }

@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use orbit_apps::bindings::{
-    Actor, CommandContext, HostError, Message, NewMessage, NewRoomKind, Presence, Room, RoomKind, User,
+    Actor, Association, CommandContext, HostError, Message, NewMessage, NewRoomKind, Presence, Room, RoomKind,
+    StoredEntry, User,
 };
 use orbit_apps::capabilities::{
-    AppSettingsHost, MessageWriterHost, MessagesHost, NotifierHost, RoomActionsHost, RoomsHost, ServerSettingsHost,
-    UserActionsHost, UsersHost,
+    AppSettingsHost, MessageWriterHost, MessagesHost, NotifierHost, PersistenceHost, RoomActionsHost, RoomsHost,
+    ServerSettingsHost, UserActionsHost, UsersHost,
 };
 use orbit_apps::{
     AppPackage, AppRuntime, CallContext, Capabilities, EngineConfig, HostResult, Limits, LoadedApp, PackageLimits,
@@ -218,6 +219,37 @@ impl UserActionsHost for FakeHost {
             return Err(HostError::Denied("status changes are disabled".into()));
         }
         self.action(cx, format!("status {text}"))
+    }
+}
+
+/// The runtime's own tests use no app storage: the server's persistence is tested end to end.
+#[async_trait]
+impl PersistenceHost for FakeHost {
+    async fn get(&self, _cx: &CallContext, _key: String) -> HostResult<Option<StoredEntry>> {
+        Ok(None)
+    }
+    async fn set(&self, _: &CallContext, _: String, _: String, _: Vec<Association>, _: Option<u64>) -> HostResult<u64> {
+        Err(HostError::Failed("no storage in the runtime tests".into()))
+    }
+    async fn compare_and_set(
+        &self,
+        _: &CallContext,
+        _: String,
+        _: u64,
+        _: String,
+        _: Vec<Association>,
+        _: Option<u64>,
+    ) -> HostResult<Option<u64>> {
+        Err(HostError::Failed("no storage in the runtime tests".into()))
+    }
+    async fn remove(&self, _cx: &CallContext, _key: String) -> HostResult<bool> {
+        Ok(false)
+    }
+    async fn find(&self, _cx: &CallContext, _: Vec<Association>, _: u32) -> HostResult<Vec<StoredEntry>> {
+        Ok(Vec::new())
+    }
+    async fn remove_by_association(&self, _cx: &CallContext, _: Vec<Association>) -> HostResult<u32> {
+        Ok(0)
     }
 }
 

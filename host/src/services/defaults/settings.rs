@@ -241,6 +241,7 @@ pub const SETTINGS: &[SettingDefault] = &[
     s("Apps_Orbit_Host_Calls_Per_Invocation", "int", "10000", false, "General"),
     s("Apps_Orbit_Hook_Timeout_Ms", "int", "500", false, "General"),
     s("Apps_Orbit_Idle_Instance_Secs", "int", "60", false, "General"),
+    s("Apps_Orbit_Persistence_Quota_KB", "int", "10240", false, "General"),
     s("Apps_Orbit_Hooks_Fail_Closed", "string", r#""""#, false, "General"),
     // More General settings used by clients and later features
     s("CDN_PREFIX", "string", r#""""#, true, "Layout"),

@@ -1,11 +1,11 @@
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{OptionalExtension, Row, params_from_iter};
+use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use super::SqliteStore;
 use super::docs::{decode, encode};
-use crate::error::Result;
-use crate::store::{AppRecord, AppSource, AppStore};
+use crate::error::{Kind, Result};
+use crate::store::{AppDatum, AppRecord, AppSource, AppStore, Association};
 use crate::time::Date;
 
 /// The record fields without a column of their own, kept in `doc`.
@@ -122,8 +122,157 @@ impl AppStore for SqliteStore {
     }
 
     fn delete_app(&self, id: &str) -> Result<()> {
-        self.execute("DELETE FROM apps WHERE id = ?1", [id])
+        self.write(|tx| {
+            tx.execute("DELETE FROM apps WHERE id = ?1", [id])?;
+            tx.execute("DELETE FROM app_data WHERE app_id = ?1", [id])?;
+            tx.execute("DELETE FROM app_data_associations WHERE app_id = ?1", [id])?;
+            Ok(())
+        })
     }
+
+    fn app_datum(&self, app_id: &str, key: &str, now: i64) -> Result<Option<AppDatum>> {
+        self.read(|c| {
+            let sql = format!("SELECT {DATA_COLUMNS} FROM app_data WHERE app_id = ?1 AND key = ?2 AND {LIVE}");
+            Ok(c.prepare_cached(&sql)?.query_row(params![app_id, key, now], datum).optional()?)
+        })
+    }
+
+    fn put_app_datum(
+        &self,
+        app_id: &str,
+        d: &AppDatum,
+        expected: Option<u64>,
+        quota_bytes: usize,
+        now: i64,
+    ) -> Result<Option<u64>> {
+        self.write(|tx| {
+            // An expired record is gone: writing over it starts again at version 1.
+            tx.execute(
+                "DELETE FROM app_data WHERE app_id = ?1 AND key = ?2 AND expires_at IS NOT NULL AND expires_at <= ?3",
+                params![app_id, d.key, now],
+            )?;
+            let current: Option<u64> = tx
+                .prepare_cached("SELECT version FROM app_data WHERE app_id = ?1 AND key = ?2")?
+                .query_row(params![app_id, d.key], |r| r.get(0))
+                .optional()?;
+            if expected.is_some_and(|want| want != current.unwrap_or(0)) {
+                return Ok(None);
+            }
+            let size = d.key.len() + d.value.len();
+            let others: i64 = tx
+                .prepare_cached("SELECT COALESCE(SUM(size), 0) FROM app_data WHERE app_id = ?1 AND key != ?2")?
+                .query_row(params![app_id, d.key], |r| r.get(0))?;
+            if others as usize + size > quota_bytes {
+                return Err(Kind::AppStorageQuota.into());
+            }
+            let version = current.unwrap_or(0) + 1;
+            tx.execute(
+                "INSERT INTO app_data (app_id, key, value, associations, version, expires_at, size, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT(app_id, key) DO UPDATE SET value = excluded.value,
+                     associations = excluded.associations, version = excluded.version,
+                     expires_at = excluded.expires_at, size = excluded.size",
+                params![app_id, d.key, d.value, encode(&d.associations)?, version, d.expires_at, size, now],
+            )?;
+            tx.execute("DELETE FROM app_data_associations WHERE app_id = ?1 AND key = ?2", params![app_id, d.key])?;
+            for (kind, id) in &d.associations {
+                tx.execute(
+                    "INSERT OR IGNORE INTO app_data_associations (app_id, kind, id, key) VALUES (?1, ?2, ?3, ?4)",
+                    params![app_id, kind, id, d.key],
+                )?;
+            }
+            Ok(Some(version))
+        })
+    }
+
+    fn delete_app_datum(&self, app_id: &str, key: &str, now: i64) -> Result<bool> {
+        self.write(|tx| {
+            let live = tx.execute(
+                &format!("DELETE FROM app_data WHERE app_id = ?1 AND key = ?2 AND {LIVE}"),
+                params![app_id, key, now],
+            )?;
+            tx.execute("DELETE FROM app_data WHERE app_id = ?1 AND key = ?2", params![app_id, key])?;
+            tx.execute("DELETE FROM app_data_associations WHERE app_id = ?1 AND key = ?2", params![app_id, key])?;
+            Ok(live > 0)
+        })
+    }
+
+    fn find_app_data(
+        &self,
+        app_id: &str,
+        associations: &[Association],
+        limit: usize,
+        now: i64,
+    ) -> Result<Vec<AppDatum>> {
+        self.read(|c| {
+            let (filter, mut args) = associated(app_id, associations);
+            args.push(SqlValue::Integer(now));
+            args.push(SqlValue::Integer(limit as i64));
+            let sql = format!(
+                "SELECT {DATA_COLUMNS} FROM app_data WHERE {filter} AND {LIVE_AT}
+                 ORDER BY created_at, key LIMIT ?"
+            );
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt.query_map(params_from_iter(args), datum)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn delete_app_data_by_association(&self, app_id: &str, associations: &[Association]) -> Result<usize> {
+        self.write(|tx| {
+            let (filter, args) = associated(app_id, associations);
+            let keys: Vec<String> = {
+                let mut stmt = tx.prepare(&format!("SELECT key FROM app_data WHERE {filter}"))?;
+                let rows = stmt.query_map(params_from_iter(args), |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            for key in &keys {
+                tx.execute("DELETE FROM app_data WHERE app_id = ?1 AND key = ?2", params![app_id, key])?;
+                tx.execute("DELETE FROM app_data_associations WHERE app_id = ?1 AND key = ?2", params![app_id, key])?;
+            }
+            Ok(keys.len())
+        })
+    }
+
+    fn delete_expired_app_data(&self, now: i64) -> Result<usize> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM app_data_associations WHERE (app_id, key) IN
+                     (SELECT app_id, key FROM app_data WHERE expires_at IS NOT NULL AND expires_at <= ?1)",
+                [now],
+            )?;
+            Ok(tx.execute("DELETE FROM app_data WHERE expires_at IS NOT NULL AND expires_at <= ?1", [now])?)
+        })
+    }
+}
+
+/// The columns [`datum`] reads.
+const DATA_COLUMNS: &str = "key, value, associations, version, expires_at";
+/// A record not expired at `?3`.
+const LIVE: &str = "(expires_at IS NULL OR expires_at > ?3)";
+/// A record not expired at the next positional parameter.
+const LIVE_AT: &str = "(expires_at IS NULL OR expires_at > ?)";
+
+fn datum(r: &Row<'_>) -> rusqlite::Result<AppDatum> {
+    let associations: String = r.get(2)?;
+    Ok(AppDatum {
+        key: r.get(0)?,
+        value: r.get(1)?,
+        associations: serde_json::from_str(&associations).unwrap_or_default(),
+        version: r.get(3)?,
+        expires_at: r.get(4)?,
+    })
+}
+
+/// The filter of an app's records having every one of `associations`, and its arguments.
+fn associated(app_id: &str, associations: &[Association]) -> (String, Vec<SqlValue>) {
+    let mut filter = String::from("app_id = ?");
+    let mut args = vec![SqlValue::Text(app_id.to_string())];
+    for (kind, id) in associations {
+        filter.push_str(" AND key IN (SELECT key FROM app_data_associations WHERE app_id = ? AND kind = ? AND id = ?)");
+        args.extend([app_id, kind, id].map(|v| SqlValue::Text(v.to_string())));
+    }
+    (filter, args)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ const STEPS: &[&str] = &[
     include_str!("migrations/0008_upload_expiry.sql"),
     include_str!("migrations/0009_message_renames.sql"),
     include_str!("migrations/0010_mail_queue.sql"),
+    include_str!("migrations/0011_app_data.sql"),
 ];
 
 /// Applies the steps not yet recorded in `user_version`, each in its own transaction.

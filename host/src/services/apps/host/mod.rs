@@ -12,6 +12,7 @@ mod app_settings;
 mod message_writer;
 mod messages;
 mod notifier;
+mod persistence;
 mod room_actions;
 mod rooms;
 mod server_settings;
