@@ -4,6 +4,7 @@
 mod common;
 
 mod app_authority;
+mod app_endpoints;
 mod app_hooks;
 mod app_persistence;
 mod apps;

@@ -5,8 +5,11 @@ use std::time::Duration;
 
 use parking_lot::RwLock;
 
-use crate::bindings::{AppProvides, CommandContext, HookEvent, HookPoint, PreviewItem, Previews, SettingValue};
-use crate::capabilities::COMMANDS_PERMISSION;
+use crate::bindings::{
+    AppProvides, CommandContext, Endpoint, EndpointRequest, EndpointResponse, HookEvent, HookPoint, PreviewItem,
+    Previews, SettingValue,
+};
+use crate::capabilities::{COMMANDS_PERMISSION, ENDPOINTS_PERMISSION};
 use crate::engine::CompileSource;
 use crate::health::Health;
 use crate::logs::{LogLevel, LogSource};
@@ -33,6 +36,16 @@ fn hooks_of(
     match &e.hooks {
         Some(hooks) => Ok(hooks.orbit_apps_hooks()),
         None => Err(wasmtime::Error::msg("the app does not export hooks")),
+    }
+}
+
+/// The `endpoints` export of an instance (see [`hooks_of`]).
+fn endpoints_of(
+    e: &crate::pool::Exports,
+) -> wasmtime::Result<&crate::bindings::optional_endpoints::exports::orbit::apps::endpoints::Guest> {
+    match &e.endpoints {
+        Some(endpoints) => Ok(endpoints.orbit_apps_endpoints()),
+        None => Err(wasmtime::Error::msg("the app does not export endpoints")),
     }
 }
 
@@ -63,6 +76,8 @@ struct Inner {
     provides: RwLock<Option<AppProvides>>,
     /// The hooks the app declared (none for a component without the `hooks` export).
     hooks: RwLock<Vec<HookPoint>>,
+    /// The HTTP endpoints the app declared (none without the `endpoints` export).
+    endpoints: RwLock<Vec<Endpoint>>,
 }
 
 impl std::fmt::Debug for LoadedApp {
@@ -82,8 +97,16 @@ impl LoadedApp {
         pool: InstancePool,
         health: Arc<Health>,
     ) -> Self {
-        let inner =
-            Inner { manifest, compile, shared, pool, health, provides: RwLock::new(None), hooks: RwLock::default() };
+        let inner = Inner {
+            manifest,
+            compile,
+            shared,
+            pool,
+            health,
+            provides: RwLock::new(None),
+            hooks: RwLock::default(),
+            endpoints: RwLock::default(),
+        };
         LoadedApp { inner: Arc::new(inner) }
     }
 
@@ -148,7 +171,33 @@ impl LoadedApp {
                 .await?;
             *self.inner.hooks.write() = hooks;
         }
+        if self.inner.pool.has_endpoints() {
+            let endpoints = self
+                .call(None, "declare endpoints", |e, store| {
+                    Box::pin(async move { endpoints_of(e)?.call_declare(store).await })
+                })
+                .await?;
+            if !endpoints.is_empty() && !self.inner.shared.grants.allows(ENDPOINTS_PERMISSION) {
+                let problem = "serves HTTP endpoints without the `apis` permission".to_string();
+                return Err(self.failure("initialize", AppError::Contract(problem)));
+            }
+            *self.inner.endpoints.write() = endpoints;
+        }
         Ok(provides)
+    }
+
+    /// The HTTP endpoints the app declared at `initialize`.
+    pub fn endpoints(&self) -> Vec<Endpoint> {
+        self.inner.endpoints.read().clone()
+    }
+
+    /// Answers a request to one of the app's endpoints, as `request.user_id` when set.
+    pub async fn handle_endpoint(&self, request: EndpointRequest) -> Result<EndpointResponse> {
+        let user = request.user_id.as_deref().map(Arc::from);
+        self.call(user, "endpoint", move |e, store| {
+            Box::pin(async move { endpoints_of(e)?.call_handle(store, &request).await })
+        })
+        .await
     }
 
     /// The hooks the app declared at `initialize`.

@@ -2,7 +2,8 @@
 //!
 //! Imports are async (they call the server) and trappable (the host-call budget traps);
 //! exports are async so a running app never blocks the executor. The `app` world's exports
-//! are required; those of `optional-exports` ([`optional`]) are looked up per component.
+//! are required; the optional ones ([`optional`], [`optional_endpoints`]) are looked up per
+//! component.
 
 wasmtime::component::bindgen!({
     path: "../../wit",
@@ -11,11 +12,20 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-/// Bindings of the exports a component may have beside those of `app` (`hooks`).
+/// Bindings of the `hooks` export a component may have beside those of `app`.
 pub mod optional {
     wasmtime::component::bindgen!({
         path: "../../wit",
-        world: "optional-exports",
+        world: "optional-hooks",
+        exports: { default: async },
+    });
+}
+
+/// Bindings of the `endpoints` export a component may have beside those of `app`.
+pub mod optional_endpoints {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "optional-endpoints",
         exports: { default: async },
     });
 }
@@ -25,6 +35,9 @@ pub use exports::orbit::apps::lifecycle::{
     AppProvides, CommandDef, SettingDef, SettingKind, SettingOption, SettingValue,
 };
 pub use optional::exports::orbit::apps::hooks::{Event as HookEvent, HookPoint, Phase as HookPhase};
+pub use optional_endpoints::exports::orbit::apps::endpoints::{
+    Endpoint, Request as EndpointRequest, Response as EndpointResponse, Visibility,
+};
 pub use orbit::apps::log::Level;
 pub use orbit::apps::message_writer::NewMessage;
 pub use orbit::apps::persistence::{Association, AssociationKind, Entry as StoredEntry};

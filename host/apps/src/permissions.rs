@@ -73,7 +73,7 @@ permissions! {
     LivechatDepartmentRead => "livechat-department.read" reserved,
     LivechatDepartmentWrite => "livechat-department.write" reserved,
     Slashcommand => "slashcommand",
-    Apis => "apis" reserved,
+    Apis => "apis",
     EnvRead => "env.read" reserved,
     Networking => "networking" reserved,
     Persistence => "persistence",

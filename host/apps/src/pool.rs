@@ -9,7 +9,8 @@ use parking_lot::Mutex;
 use tokio::sync::Semaphore;
 use wasmtime::{Engine, Store, UpdateDeadline};
 
-use crate::bindings::optional::{OptionalExports, OptionalExportsIndices};
+use crate::bindings::optional::{OptionalHooks, OptionalHooksIndices};
+use crate::bindings::optional_endpoints::{OptionalEndpoints, OptionalEndpointsIndices};
 use crate::bindings::{App, AppPre};
 use crate::health::Health;
 use crate::host_call::CallState;
@@ -27,10 +28,11 @@ pub(crate) struct Warm {
     pub idle_since: Instant,
 }
 
-/// What an instance exports: the `app` world's interfaces, and `hooks` when it has them.
+/// What an instance exports: the `app` world's interfaces, and the optional ones it has.
 pub(crate) struct Exports {
     pub app: App,
-    pub hooks: Option<OptionalExports>,
+    pub hooks: Option<OptionalHooks>,
+    pub endpoints: Option<OptionalEndpoints>,
 }
 
 /// The future of one export call on a warm instance.
@@ -41,7 +43,9 @@ pub(crate) struct InstancePool {
     engine: Engine,
     pre: AppPre<AppState>,
     /// Where the `hooks` export is, when the component has it.
-    hooks: Option<OptionalExportsIndices>,
+    hooks: Option<OptionalHooksIndices>,
+    /// Where the `endpoints` export is, when the component has it.
+    endpoints: Option<OptionalEndpointsIndices>,
     shared: Arc<AppShared>,
     /// The app's failure state: calls still queued when it trips are cancelled.
     health: Arc<Health>,
@@ -52,9 +56,10 @@ pub(crate) struct InstancePool {
 impl InstancePool {
     pub fn new(engine: Engine, pre: AppPre<AppState>, shared: Arc<AppShared>, health: Arc<Health>) -> Self {
         let max = shared.limits.max_instances.max(1);
-        let hooks = OptionalExportsIndices::new(pre.instance_pre()).ok();
+        let hooks = OptionalHooksIndices::new(pre.instance_pre()).ok();
+        let endpoints = OptionalEndpointsIndices::new(pre.instance_pre()).ok();
         let idle = Mutex::new(Vec::new());
-        InstancePool { engine, pre, hooks, shared, health, idle, permits: Semaphore::new(max) }
+        InstancePool { engine, pre, hooks, endpoints, shared, health, idle, permits: Semaphore::new(max) }
     }
 
     /// Drops the instances that waited unused longer than the limit; returns how many.
@@ -69,6 +74,11 @@ impl InstancePool {
     /// Whether the component exports `hooks`.
     pub fn has_hooks(&self) -> bool {
         self.hooks.is_some()
+    }
+
+    /// Whether the component exports `endpoints`.
+    pub fn has_endpoints(&self) -> bool {
+        self.endpoints.is_some()
     }
 
     /// Instances currently idle and warm.
@@ -134,7 +144,11 @@ impl InstancePool {
             Some(indices) => Some(indices.load(&mut *store, &instance)?),
             None => None,
         };
-        Ok(Exports { app, hooks })
+        let endpoints = match &self.endpoints {
+            Some(indices) => Some(indices.load(&mut *store, &instance)?),
+            None => None,
+        };
+        Ok(Exports { app, hooks, endpoints })
     }
 
     /// A new instance, with its deadline armed before instantiation.

@@ -79,6 +79,7 @@ catalog! {
     AppAlreadyInstalled = 400, "error-app-already-installed", "The App is already installed";
     AppCompileFailed = 400, "error-app-compile-failed", "The App failed to compile";
     AppComponentInvalid = 400, "error-app-component-invalid", "The App component is invalid";
+    AppEndpointFailed = 500, "error-app-failed", "The app could not answer";
     AppFailed = 400, "error-app-failed", "The App failed";
     AppFileMissing = 400, "error-app-file-missing", "Failed to get a file to install for the App: send the zip in the multipart field `app`";
     AppIdMismatch = 400, "error-app-id-mismatch", "The package is another App";

@@ -151,6 +151,7 @@ mod tests {
         ),
         ("error-not-authorized", &[Kind::NotAuthorized, Kind::NotAuthorizedForbidden]),
         ("not-authorized", &[Kind::MethodNotAuthorized, Kind::MethodNotAuthorizedForbidden]),
+        ("error-app-failed", &[Kind::AppFailed, Kind::AppEndpointFailed]),
     ];
 
     #[test]

@@ -1,6 +1,7 @@
 //! App management, shaped like Rocket.Chat's `/api/apps` endpoints: list, install (multipart
 //! upload), get, update, uninstall, status, settings and logs. Every one needs `manage-apps`
-//! except the icon, which upstream serves to anyone.
+//! except the icon, which upstream serves to anyone. Also the apps' own HTTP endpoints
+//! (`/api/apps/public/…` for anyone, `/api/apps/private/…` for logged-in users).
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{any, get};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
@@ -19,6 +20,7 @@ use super::params::{Body, Query};
 use super::reply::{Reply, ok};
 use crate::error::{Error, Kind, Result};
 use crate::services::Services;
+use crate::services::apps::endpoints::{EndpointAnswer, EndpointCall, MAX_BODY_BYTES};
 
 /// Routes of this family.
 pub fn routes() -> Router<Arc<Services>> {
@@ -31,6 +33,61 @@ pub fn routes() -> Router<Arc<Services>> {
         .route("/api/apps/{id}/settings/{setting}", get(setting).post(update_setting))
         .route("/api/apps/{id}/logs", get(logs))
         .route("/api/apps/{id}/icon", get(icon))
+        .route("/api/apps/public/{id}/{*path}", any(public_endpoint))
+        .route("/api/apps/private/{id}/{*path}", any(private_endpoint))
+}
+
+/// Reads a request to an app endpoint (the body at most 1 MiB, as text).
+async fn endpoint_call(path: String, req: Request) -> Result<EndpointCall> {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| Kind::RequestTooLarge)?;
+    let headers = parts
+        .headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str().to_string(), value.to_str().ok()?.to_string())))
+        .collect();
+    Ok(EndpointCall {
+        method: parts.method.to_string(),
+        path,
+        query: parts.uri.query().unwrap_or("").to_string(),
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+/// The app's answer as an HTTP response.
+fn endpoint_response(answer: EndpointAnswer) -> axum::response::Response {
+    let mut res =
+        (StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), answer.body).into_response();
+    for (name, value) in answer.headers {
+        if let (Ok(name), Ok(value)) = (header::HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            res.headers_mut().insert(name, value);
+        }
+    }
+    res
+}
+
+/// `ANY /api/apps/public/:id/*path`: an app endpoint anyone may call.
+async fn public_endpoint(
+    State(svc): State<Arc<Services>>,
+    Path((id, path)): Path<(String, String)>,
+    req: Request,
+) -> Result<axum::response::Response> {
+    let call = endpoint_call(path, req).await?;
+    let answer = svc.blocking(move |s| s.apps().call_endpoint(&id, None, call)).await?;
+    Ok(endpoint_response(answer))
+}
+
+/// `ANY /api/apps/private/:id/*path`: an app endpoint for logged-in users.
+async fn private_endpoint(
+    State(svc): State<Arc<Services>>,
+    Auth(caller): Auth,
+    Path((id, path)): Path<(String, String)>,
+    req: Request,
+) -> Result<axum::response::Response> {
+    let call = endpoint_call(path, req).await?;
+    let answer = svc.blocking(move |s| s.apps().call_endpoint(&id, Some(&caller.user), call)).await?;
+    Ok(endpoint_response(answer))
 }
 
 /// `GET /api/apps` (and `/api/apps/installed`): `{apps: [...]}`.

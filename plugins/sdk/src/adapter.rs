@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 
 use crate::App;
-use crate::bindings::exports::orbit::apps::{commands, hooks, lifecycle};
+use crate::bindings::exports::orbit::apps::{commands, endpoints, hooks, lifecycle};
 
 /// Implements the generated export traits for any [`App`]; used by [`crate::export_app!`].
 pub struct Adapter<A>(PhantomData<A>);
@@ -59,5 +59,15 @@ impl<A: App> hooks::Guest for Adapter<A> {
 
     fn post(event: hooks::Event, subject: String) {
         A::post(event, &subject)
+    }
+}
+
+impl<A: App> endpoints::Guest for Adapter<A> {
+    fn declare() -> Vec<endpoints::Endpoint> {
+        A::endpoints()
+    }
+
+    fn handle(request: endpoints::Request) -> endpoints::Response {
+        A::handle(&request)
     }
 }

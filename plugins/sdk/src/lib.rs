@@ -27,6 +27,7 @@
 mod adapter;
 pub mod chat;
 mod context;
+pub mod endpoints;
 pub mod hooks;
 mod error;
 pub mod log;
@@ -36,12 +37,12 @@ pub mod rooms;
 pub mod settings;
 pub mod users;
 
-/// Raw wit-bindgen bindings of the `orbit:apps/app-with-hooks` world (the `app` world plus the
-/// `hooks` export), for anything the wrappers omit.
+/// Raw wit-bindgen bindings of the `orbit:apps/app-full` world (the `app` world plus the
+/// `hooks` and `endpoints` exports), for anything the wrappers omit.
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
-        world: "app-with-hooks",
+        world: "app-full",
         pub_export_macro: true,
         default_bindings_module: "orbit_app_sdk::bindings",
     });
@@ -112,6 +113,16 @@ pub trait App: 'static {
 
     /// Post phase: the change happened (called off the request path).
     fn post(_event: hooks::Event, _subject: &str) {}
+
+    /// The HTTP endpoints the app serves ([`endpoints`]); needs the `apis` permission.
+    fn endpoints() -> Vec<endpoints::Endpoint> {
+        Vec::new()
+    }
+
+    /// Answers a request to one of the declared endpoints.
+    fn handle(_request: &endpoints::Request) -> endpoints::Response {
+        endpoints::Response::text(404, "not found")
+    }
 }
 
 /// Exports an [`App`] implementation as the component's `orbit:apps/app` world.

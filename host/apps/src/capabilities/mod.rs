@@ -64,6 +64,9 @@ pub const CAPABILITIES: &[Capability] = &[
 /// The permission that lets an app provide slash commands (the `commands` export).
 pub const COMMANDS_PERMISSION: Permission = Permission::Slashcommand;
 
+/// The permission that lets an app serve HTTP endpoints (the `endpoints` export).
+pub const ENDPOINTS_PERMISSION: Permission = Permission::Apis;
+
 /// What an import interface (name without package and version) needs, or `None` for an
 /// interface this host does not provide.
 pub fn requirement(interface: &str) -> Option<Requirement> {
@@ -73,11 +76,13 @@ pub fn requirement(interface: &str) -> Option<Requirement> {
 /// The interfaces a permission unlocks (empty for a reserved one).
 pub fn unlocked_by(permission: Permission) -> impl Iterator<Item = &'static str> {
     let commands = (permission == COMMANDS_PERMISSION).then_some("commands");
+    let endpoints = (permission == ENDPOINTS_PERMISSION).then_some("endpoints");
     CAPABILITIES
         .iter()
         .filter(move |c| c.requirement == Requirement::Permission(permission))
         .map(|c| c.interface)
         .chain(commands)
+        .chain(endpoints)
 }
 
 /// An app store's data, as the linker needs it: for each host call, the running call's gate

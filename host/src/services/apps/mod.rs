@@ -18,6 +18,7 @@
 //! - `host`: the capabilities the apps call, one file per WIT interface, served by the services;
 //! - `watcher`: the hot-reload folder and `ORBIT_PRELOAD_APPS`.
 
+pub mod endpoints;
 pub mod host;
 mod install;
 mod lifecycle;
