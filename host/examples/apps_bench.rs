@@ -24,9 +24,8 @@
 
 mod bench_support;
 
-use bench_support::{rss, stats};
+use bench_support::{app_copy, rss, stats};
 
-use std::io::{Cursor, Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,7 +34,7 @@ use anyhow::{Context, bail};
 use orbit::models::User;
 use orbit::services::Services;
 use orbit::services::commands::Invocation;
-use serde_json::{Value, json};
+use serde_json::json;
 
 struct Args {
     dist: PathBuf,
@@ -69,28 +68,6 @@ fn parse_args() -> anyhow::Result<Args> {
         }
     }
     Ok(a)
-}
-
-/// A package with another id, name and slug.
-fn app_copy(zip: &[u8], n: usize) -> anyhow::Result<Vec<u8>> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(zip))?;
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for i in 0..archive.len() {
-        let mut file = archive.by_index(i)?;
-        let name = file.name().to_string();
-        let mut data = Vec::new();
-        file.read_to_end(&mut data)?;
-        if name == "app.json" {
-            let mut m: Value = serde_json::from_slice(&data)?;
-            m["id"] = json!(format!("00000000-0000-4000-8000-{n:012}"));
-            m["name"] = json!(format!("{} {n}", m["name"].as_str().unwrap_or("App")));
-            m["nameSlug"] = json!(format!("{}-{n}", m["nameSlug"].as_str().unwrap_or("app")));
-            data = serde_json::to_vec(&m)?;
-        }
-        out.start_file(name, zip::write::SimpleFileOptions::default())?;
-        out.write_all(&data)?;
-    }
-    Ok(out.finish()?.into_inner())
 }
 
 /// Runs a command `n` times on one blocking thread, timing each `commands.run` service call.

@@ -3,12 +3,14 @@
 
 #![allow(dead_code)]
 
+use std::io::{Cursor, Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use orbit::config::Config;
 use orbit::services::Services;
+use serde_json::{Value, json};
 
 /// A server running in this process: its services, HTTP base URL and data directory (removed
 /// on drop).
@@ -96,4 +98,26 @@ pub fn rss() -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kb| kb * 1024)
+}
+
+/// A package with another id, name and slug.
+pub fn app_copy(zip: &[u8], n: usize) -> anyhow::Result<Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip))?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i)?;
+        let name = file.name().to_string();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data)?;
+        if name == "app.json" {
+            let mut m: Value = serde_json::from_slice(&data)?;
+            m["id"] = json!(format!("00000000-0000-4000-8000-{n:012}"));
+            m["name"] = json!(format!("{} {n}", m["name"].as_str().unwrap_or("App")));
+            m["nameSlug"] = json!(format!("{}-{n}", m["nameSlug"].as_str().unwrap_or("app")));
+            data = serde_json::to_vec(&m)?;
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())?;
+        out.write_all(&data)?;
+    }
+    Ok(out.finish()?.into_inner())
 }
