@@ -28,6 +28,9 @@ use super::Services;
 use crate::error::{Kind, Result};
 use crate::models::{Message, User};
 
+/// The phases that run before a change, in order.
+const PRE_PHASES: [HookPhase; 3] = [HookPhase::Prevent, HookPhase::Extend, HookPhase::Modify];
+
 /// Which enabled apps hook what, each list in install order.
 #[derive(Debug, Default)]
 pub struct HookRegistry {
@@ -122,20 +125,25 @@ impl AppHooks<'_> {
         self.0.settings.string("Apps_Orbit_Hooks_Fail_Closed").split(',').any(|id| id.trim() == app_id)
     }
 
+    /// Whether any app hooks `event` before it happens (in a prevent, extend or modify phase).
+    pub fn hooked(&self, event: HookEvent) -> bool {
+        let registry = self.registry();
+        PRE_PHASES.iter().any(|p| registry.any(event, *p))
+    }
+
     /// Runs the pre-phases of `event` on a message about to be saved by `author`: prevent (an
     /// error with the app's reason), then extend (attachments and custom fields added), then
     /// modify (text and custom fields replaced). Returns whether the text changed.
     pub fn before_message(&self, event: HookEvent, author: &User, message: &mut Message) -> Result<bool> {
         let registry = self.registry();
         let actor = Some(author.id.as_str());
-        let phases = [HookPhase::Prevent, HookPhase::Extend, HookPhase::Modify];
-        if !phases.iter().any(|p| registry.any(event, *p)) {
+        if !PRE_PHASES.iter().any(|p| registry.any(event, *p)) {
             return Ok(false);
         }
         let Some(runtime) = self.0.apps.runtime() else { return Ok(false) };
         let limit = self.deadline();
         let before = message.msg.clone();
-        for phase in phases {
+        for phase in PRE_PHASES {
             for hooked in registry.apps(event, phase, actor) {
                 let Some(app) = runtime.app(&hooked.app_id) else { continue };
                 let subject = serde_json::to_string(&*message)?;

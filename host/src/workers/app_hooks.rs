@@ -41,8 +41,10 @@ pub fn spawn(svc: Arc<Services>) {
                 }
                 Err(RecvError::Closed) => return,
             };
-            let Some((hook, actor, subject)) = hook_of(&event) else { continue };
-            let apps = svc.app_hooks().registry().apps(hook, HookPhase::Post, actor.as_deref());
+            // Only events some app hooks are turned into JSON.
+            let registry = svc.app_hooks().registry();
+            let Some((hook, actor, subject)) = hook_of(&event, |e| registry.any(e, HookPhase::Post)) else { continue };
+            let apps = registry.apps(hook, HookPhase::Post, actor.as_deref());
             if apps.is_empty() {
                 continue;
             }
@@ -71,8 +73,28 @@ fn start_queue(svc: Arc<Services>, app_id: &str) -> mpsc::Sender<Job> {
     tx
 }
 
-/// The hook event of a bus event, the user who made the change (if known) and the subject.
-fn hook_of(event: &Event) -> Option<(HookEvent, Option<String>, Value)> {
+/// The hook event of a bus event, the user who made the change (if known) and the subject;
+/// `None` also for an event no app hooks (`hooked`), before anything is serialized.
+fn hook_of(event: &Event, hooked: impl Fn(HookEvent) -> bool) -> Option<(HookEvent, Option<String>, Value)> {
+    let kind = match event {
+        Event::MessageSaved { is_new: true, .. } => HookEvent::MessageSent,
+        Event::MessageSaved { message, .. } if message.edited_at == Some(message.updated_at) => {
+            HookEvent::MessageUpdated
+        }
+        Event::MessageDeleted { .. } => HookEvent::MessageDeleted,
+        Event::RoomChanged { action: ChangeAction::Inserted, .. } => HookEvent::RoomCreated,
+        Event::RoomChanged { action: ChangeAction::Removed, .. } => HookEvent::RoomDeleted,
+        Event::SubscriptionChanged { action: ChangeAction::Inserted, .. } => HookEvent::RoomUserJoined,
+        Event::SubscriptionChanged { action: ChangeAction::Removed, .. } => HookEvent::RoomUserLeft,
+        Event::UserCreated { .. } => HookEvent::UserCreated,
+        Event::UserUpdated { .. } => HookEvent::UserUpdated,
+        Event::UserDeleted { .. } => HookEvent::UserDeleted,
+        Event::UserStatus { .. } => HookEvent::UserStatusChanged,
+        _ => return None,
+    };
+    if !hooked(kind) {
+        return None;
+    }
     match event {
         Event::MessageSaved { message, is_new: true, .. } => {
             Some((HookEvent::MessageSent, Some(message.u.id.clone()), to_json(&**message)?))

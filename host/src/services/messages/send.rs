@@ -296,6 +296,9 @@ impl Messages<'_> {
         message: &mut Message,
     ) -> Result<()> {
         let s = self.0;
+        if !s.app_hooks().hooked(event) {
+            return Ok(());
+        }
         let parts_before = message.attachments.as_ref().map(Vec::len).unwrap_or(0);
         let text_changed = s.app_hooks().before_message(event, user, message)?;
         if text_changed {
